@@ -1,0 +1,35 @@
+import ace from "atlassian-connect-express";
+import type express from "express";
+import type { Deps } from "../deps";
+import { aceLogger } from "../logger";
+import { aceStore } from "./ace-store";
+
+export type Addon = ace.AddOn;
+
+let stores = 0;
+
+/**
+ * Builds ACE on the app. ACE serves the descriptor and verifies Bitbucket's JWTs (signature, expiry,
+ * qsh); tenants come from our table through a store adapter, and lifecycle routes are ours. ACE mounts
+ * its routes on the next tick: `ready` resolves after that, and routes mounted before it win over ACE's.
+ */
+export function createAddon(app: express.Express, deps: Deps): { addon: Addon; ready: Promise<void> } {
+  // ACE's store registry is global; a name per app keeps several apps in one process apart (tests).
+  const adapter = `app-tenants-${++stores}`;
+  ace.store.register(adapter, () => aceStore(deps.tenants) as unknown as ace.StoreAdapter);
+  // ACE picks its config.json section by express's env; tests run on the development section.
+  const mode = deps.config.env === "production" ? "production" : "development";
+  app.set("env", mode);
+  const overrides = {
+    localBaseUrl: deps.config.baseUrl,
+    appKey: deps.config.appKey,
+    store: { adapter },
+    whitelist: deps.config.hostWhitelist.join(","),
+  };
+  let configured!: () => void;
+  const ready = new Promise<void>((resolve) => (configured = resolve));
+  const addon = ace(app, { config: { [mode]: overrides } } as unknown as ace.Options, aceLogger(deps.log) as unknown as Console, () =>
+    configured(),
+  );
+  return { addon, ready };
+}

@@ -1,0 +1,26 @@
+import type { Deps } from "../deps";
+
+const HOOK_REMOVAL_BUDGET_MS = 3_000;
+
+/**
+ * Forgets an installation entirely: its links with their tokens and secrets, queued work, delivery
+ * records and posted-status memory, then the tenant and its secret. The GitLab webhooks we registered are
+ * removed best effort first (a hook left behind gets 404s from us and GitLab disables it).
+ */
+export async function eraseTenant(deps: Deps, clientKey: string): Promise<void> {
+  const links = await deps.links.allForTenant(clientKey);
+  await Promise.race([
+    Promise.allSettled(
+      links
+        .filter((l) => l.webhookId != null)
+        .map((l) => deps.gitlab(l.gitlabUrl, l.token).removeHook(l.projectId, l.webhookId!)),
+    ),
+    new Promise((r) => setTimeout(r, HOOK_REMOVAL_BUDGET_MS).unref()),
+  ]);
+  await deps.outbox.removeTenant(clientKey);
+  await deps.deliveries.removeTenant(clientKey);
+  for (const link of links) await deps.posted.removeLink(link.id);
+  await deps.links.removeTenant(clientKey);
+  await deps.tenants.tenants.remove(clientKey);
+  deps.tenants.forget(clientKey);
+}

@@ -1,0 +1,79 @@
+import express, { type Request, type Response } from "express";
+import { z } from "zod";
+import type { Deps } from "../deps";
+import { AppError, badRequest } from "../errors";
+import { handle } from "../http/handle";
+import { validate } from "../http/validate";
+import type { Addon } from "./addon";
+import { verifyConnectRequest } from "./connect-auth";
+import { eraseTenant } from "./erase-tenant";
+import { allowedHosts } from "./host-allowlist";
+
+const bracedUuid = z.string().regex(/^\{[0-9a-f-]{36}\}$/i);
+
+const installed = z.object({
+  key: z.string().min(1).max(64),
+  clientKey: z.string().min(1).max(255),
+  sharedSecret: z.string().min(16).max(128),
+  baseUrl: z.string().url(),
+  baseApiUrl: z.string().url(),
+  productType: z.literal("bitbucket"),
+  principal: z.object({ uuid: bracedUuid, display_name: z.string().max(255).optional() }).passthrough(),
+});
+
+const uninstalled = z.object({ key: z.string().min(1).max(64), clientKey: z.string().min(1).max(255) });
+
+/**
+ * POST /installed and /uninstalled. A first install arrives unsigned; a re-install must be signed with
+ * the secret we already hold (else anyone could replace it), and so must an uninstall, which erases
+ * everything the tenant had with us.
+ */
+export function lifecycleRouter(deps: Deps, addon: Addon) {
+  const router = express.Router();
+  router.use(["/installed", "/uninstalled"], express.json({ limit: "64kb" }));
+  const hosts = allowedHosts(deps.config.hostWhitelist);
+  const production = deps.config.env === "production";
+
+  router.post(
+    "/installed",
+    handle(async (req: Request, res: Response) => {
+    const body = validate(installed, req.body, "The install payload is not valid");
+    if (body.key !== deps.config.appKey) throw badRequest(`This is the ${deps.config.appKey} app, not ${body.key}`);
+    const baseUrl = new URL(body.baseUrl);
+    const baseApiUrl = new URL(body.baseApiUrl);
+    if (!hosts.baseUrl(baseUrl) || !hosts.baseApiUrl(baseApiUrl) || (production && (baseUrl.protocol !== "https:" || baseApiUrl.protocol !== "https:"))) {
+      throw new AppError("host_not_allowed", 403, "This Bitbucket host may not install the app");
+    }
+    if (await deps.tenants.tenants.find(body.clientKey)) {
+      await verifyConnectRequest(addon, req, res);
+      if (req.context?.clientKey !== body.clientKey) throw new AppError("unauthorized", 401, "Re-install must be signed by the same installation");
+    }
+    await deps.tenants.tenants.save({
+      clientKey: body.clientKey,
+      appKey: body.key,
+      sharedSecret: body.sharedSecret,
+      baseUrl: baseUrl.origin,
+      baseApiUrl: baseApiUrl.origin,
+      workspaceUuid: body.principal.uuid,
+      workspaceName: body.principal.display_name ?? null,
+    });
+    deps.tenants.forget(body.clientKey);
+    deps.log.info({ clientKey: body.clientKey, workspace: body.principal.uuid }, "installed");
+    res.status(204).end();
+    }),
+  );
+
+  router.post(
+    "/uninstalled",
+    handle(async (req: Request, res: Response) => {
+    const body = validate(uninstalled, req.body, "The uninstall payload is not valid");
+    await verifyConnectRequest(addon, req, res);
+    if (req.context?.clientKey !== body.clientKey) throw new AppError("unauthorized", 401, "Uninstall must be signed by the same installation");
+    await eraseTenant(deps, body.clientKey);
+    deps.log.info({ clientKey: body.clientKey }, "uninstalled; tenant data erased");
+    res.status(204).end();
+    }),
+  );
+
+  return router;
+}

@@ -1,0 +1,22 @@
+import { z } from "zod";
+import type { Deps } from "../deps";
+import { validate } from "../http/validate";
+import { enqueueMirrorTrigger } from "../outbox/enqueue";
+
+const ref = z.object({ type: z.string(), name: z.string() }).passthrough().nullable();
+const repoPush = z.object({
+  repository: z.object({ uuid: z.string().regex(/^\{[0-9a-f-]{36}\}$/i), full_name: z.string().optional() }).passthrough(),
+  push: z.object({ changes: z.array(z.object({ new: ref, old: ref }).passthrough()) }).passthrough(),
+});
+
+/** A push to a linked repository asks GitLab to update its mirror now rather than at its next poll. */
+export async function onRepoPush(deps: Deps, clientKey: string, data: unknown, deliveryId: string | undefined): Promise<string> {
+  const push = validate(repoPush, data, "Not a repo:push payload");
+  const link = await deps.links.forRepository(clientKey, push.repository.uuid);
+  if (!link) return "ignored: repository not linked";
+  if (deliveryId && (await deps.deliveries.seen("bitbucket", deliveryId))) return "duplicate";
+  const refs = push.push.changes.map((c) => (c.new ?? c.old)?.name).filter((n): n is string => !!n);
+  await enqueueMirrorTrigger(deps, link, refs);
+  if (deliveryId) await deps.deliveries.record("bitbucket", deliveryId, clientKey);
+  return "accepted";
+}

@@ -1,0 +1,38 @@
+import express, { type Request, type Response } from "express";
+import { z } from "zod";
+import type { Deps } from "../deps";
+import { handle } from "../http/handle";
+import { validate } from "../http/validate";
+import type { Addon } from "./addon";
+import { connectAuth } from "./connect-auth";
+import { onRepoPush } from "./on-repo-push";
+
+const envelope = z.object({ event: z.string().max(100), data: z.unknown() });
+
+/** A handler decides what one Bitbucket event means for us; the router only authenticates and dispatches. */
+export type BitbucketHandler = (deps: Deps, clientKey: string, data: unknown, deliveryId: string | undefined) => Promise<string>;
+
+const HANDLERS: Record<string, BitbucketHandler> = {
+  "repo:push": onRepoPush,
+};
+
+/**
+ * Our own route for Connect webhooks, at the URL the descriptor names. ACE would mount one there too,
+ * but it answers 204 before its listeners run; this one answers only after the event is stored.
+ */
+export function bitbucketWebhookRouter(deps: Deps, addon: Addon) {
+  const router = express.Router();
+  router.post(
+    "/webhooks/bitbucket",
+    express.json({ limit: "1mb" }),
+    connectAuth(addon),
+    handle(async (req: Request, res: Response) => {
+      const { event, data } = validate(envelope, req.body, "Not a Bitbucket webhook");
+      const handler = HANDLERS[event];
+      const clientKey = req.context!.clientKey;
+      const outcome = handler ? await handler(deps, clientKey, data, req.header("x-request-uuid")) : "ignored";
+      res.status(204).setHeader("X-Outcome", outcome).end();
+    }),
+  );
+  return router;
+}

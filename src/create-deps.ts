@@ -1,0 +1,33 @@
+import { TenantCache } from "./bitbucket/tenant-cache";
+import type { Config } from "./config";
+import { openDatabase } from "./db/database";
+import { Deliveries } from "./db/deliveries";
+import { Links } from "./db/links";
+import { migrate } from "./db/migrator";
+import { PostedStatuses } from "./db/posted-statuses";
+import { Tenants } from "./db/tenants";
+import type { Deps } from "./deps";
+import { gitlabClients } from "./gitlab/gitlab-clients";
+import type { Logger } from "./logger";
+import { Outbox } from "./outbox/outbox";
+import { SecretBox } from "./security/secret-box";
+
+/** Opens the database, applies migrations, and builds the stores every part shares. */
+export async function createDeps(config: Config, log: Logger): Promise<Deps> {
+  const sequelize = await openDatabase(config.databaseUrl, log);
+  await migrate(sequelize, log);
+  const box = new SecretBox(config.encryptionKeys);
+  return {
+    config,
+    log,
+    sequelize,
+    box,
+    tenants: new TenantCache(new Tenants(sequelize, box)),
+    links: new Links(sequelize, box),
+    outbox: new Outbox(sequelize, config.outbox.leaseMs),
+    deliveries: new Deliveries(sequelize),
+    posted: new PostedStatuses(sequelize),
+    gitlab: gitlabClients(config.httpTimeoutMs),
+    kick: () => undefined,
+  };
+}

@@ -1,0 +1,128 @@
+import { randomUUID } from "node:crypto";
+import { DataTypes, type Model, type ModelStatic, type Sequelize } from "sequelize";
+import type { SecretBox } from "../security/secret-box";
+
+export type StatusMode = "pipeline" | "jobs" | "both";
+
+/** What GitLab last told us about the pull mirror, kept so the settings page can say what happened. */
+export interface MirrorState {
+  checkedAt: string;
+  updateStatus: string | null;
+  lastError: string | null;
+  lastSuccessfulUpdateAt: string | null;
+  triggerError?: string | null;
+}
+
+/** A Bitbucket repository linked to one GitLab project. `token` and `webhookSecret` are plain here, sealed at rest. */
+export interface Link {
+  id: string;
+  clientKey: string;
+  repoUuid: string;
+  repoFullName: string | null;
+  gitlabUrl: string;
+  projectId: number;
+  projectPath: string;
+  projectWebUrl: string;
+  token: string;
+  tokenHint: string;
+  webhookSecret: string;
+  webhookId: number | null;
+  statusMode: StatusMode;
+  mirrorState: MirrorState | null;
+  createdBy: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type NewLink = Omit<Link, "id" | "tokenHint" | "mirrorState" | "createdAt" | "updatedAt">;
+
+type Row = Omit<Link, "mirrorState"> & { mirrorState: string | null };
+
+export class Links {
+  private readonly model: ModelStatic<Model<Row, Row>>;
+
+  constructor(sequelize: Sequelize, private readonly box: SecretBox) {
+    this.model = sequelize.define<Model<Row, Row>>(
+      "link",
+      {
+        id: { type: DataTypes.STRING, primaryKey: true },
+        clientKey: DataTypes.STRING,
+        repoUuid: DataTypes.STRING,
+        repoFullName: DataTypes.STRING,
+        gitlabUrl: DataTypes.STRING,
+        projectId: DataTypes.INTEGER,
+        projectPath: DataTypes.STRING,
+        projectWebUrl: DataTypes.STRING,
+        token: DataTypes.TEXT,
+        tokenHint: DataTypes.STRING,
+        webhookSecret: DataTypes.TEXT,
+        webhookId: DataTypes.INTEGER,
+        statusMode: DataTypes.STRING,
+        mirrorState: DataTypes.TEXT,
+        createdBy: DataTypes.STRING,
+        createdAt: DataTypes.DATE,
+        updatedAt: DataTypes.DATE,
+      },
+      { tableName: "links", underscored: true, timestamps: false },
+    );
+  }
+
+  async forRepository(clientKey: string, repoUuid: string): Promise<Link | null> {
+    return this.open((await this.model.findOne({ where: { clientKey, repoUuid } }))?.get({ plain: true }) ?? null);
+  }
+
+  async byId(id: string): Promise<Link | null> {
+    return this.open((await this.model.findByPk(id))?.get({ plain: true }) ?? null);
+  }
+
+  /** Links the repository, replacing any earlier link of it (its id, and so its webhook URL, stays). */
+  async save(link: NewLink & { id?: string }): Promise<Link> {
+    const now = new Date();
+    const existing = (await this.model.findOne({ where: { clientKey: link.clientKey, repoUuid: link.repoUuid } }))?.get({ plain: true }) ?? null;
+    const row: Row = {
+      ...link,
+      id: existing?.id ?? link.id ?? randomUUID(),
+      token: this.box.seal(link.token),
+      tokenHint: link.token.slice(-4),
+      webhookSecret: this.box.seal(link.webhookSecret),
+      mirrorState: existing?.mirrorState ?? null,
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+    };
+    await this.model.upsert(row);
+    return (await this.byId(row.id))!;
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.model.destroy({ where: { id } });
+  }
+
+  async removeTenant(clientKey: string): Promise<void> {
+    await this.model.destroy({ where: { clientKey } });
+  }
+
+  async setMirrorState(id: string, state: MirrorState): Promise<void> {
+    await this.model.update({ mirrorState: JSON.stringify(state) }, { where: { id } });
+  }
+
+  async allForTenant(clientKey: string): Promise<Link[]> {
+    const rows = await this.model.findAll({ where: { clientKey } });
+    return rows.map((r) => this.open(r.get({ plain: true }))!);
+  }
+
+  async countForTenant(clientKey: string): Promise<number> {
+    return this.model.count({ where: { clientKey } });
+  }
+
+  private open(row: Row | null): Link | null {
+    if (!row) return null;
+    return {
+      ...row,
+      createdAt: new Date(row.createdAt),
+      updatedAt: new Date(row.updatedAt),
+      token: this.box.open(row.token),
+      webhookSecret: this.box.open(row.webhookSecret),
+      mirrorState: row.mirrorState ? (JSON.parse(row.mirrorState) as MirrorState) : null,
+    };
+  }
+}

@@ -1,0 +1,23 @@
+import { SequelizeStorage, Umzug } from "umzug";
+import type { Sequelize } from "sequelize";
+import type { Logger } from "../logger";
+import * as initial from "./migrations/0001-initial";
+
+// Listed, not globbed: the same list works from TypeScript sources and from the compiled dist/.
+const MIGRATIONS = [{ name: "0001-initial", ...initial }];
+
+export function migrator(sequelize: Sequelize, log?: Logger) {
+  return new Umzug({
+    migrations: MIGRATIONS.map((m) => ({ name: m.name, up: m.up, down: m.down })),
+    context: sequelize.getQueryInterface(),
+    storage: new SequelizeStorage({ sequelize, tableName: "schema_migrations" }),
+    logger: log
+      ? { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m), debug: (m) => log.debug(m) }
+      : undefined,
+  });
+}
+
+/** Applies every pending migration; safe to call at every start. */
+export async function migrate(sequelize: Sequelize, log?: Logger): Promise<void> {
+  await migrator(sequelize, log).up();
+}

@@ -1,0 +1,50 @@
+import { QueryTypes, type Sequelize } from "sequelize";
+
+export interface PostedStatus {
+  linkId: string;
+  sha: string;
+  statusKey: string;
+  pipelineId: number;
+  state: string;
+  fingerprint: string;
+  ref: string | null;
+  postedAt: number;
+}
+
+/** What we last posted to Bitbucket per commit and status key: an unchanged status is not sent again. */
+export class PostedStatuses {
+  constructor(private readonly sequelize: Sequelize) {}
+
+  async forCommit(linkId: string, sha: string): Promise<Map<string, PostedStatus>> {
+    const rows = await this.sequelize.query<Record<string, unknown>>(
+      "SELECT * FROM posted_statuses WHERE link_id = ? AND sha = ?",
+      { replacements: [linkId, sha], type: QueryTypes.SELECT },
+    );
+    return new Map(rows.map((r) => [String(r.status_key), toPosted(r)]));
+  }
+
+  async record(p: PostedStatus): Promise<void> {
+    await this.sequelize.query(
+      `INSERT INTO posted_statuses (link_id, sha, status_key, pipeline_id, state, fingerprint, ref, posted_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (link_id, sha, status_key) DO UPDATE SET pipeline_id = excluded.pipeline_id, state = excluded.state,
+         fingerprint = excluded.fingerprint, ref = excluded.ref, posted_at = excluded.posted_at`,
+      { replacements: [p.linkId, p.sha, p.statusKey, p.pipelineId, p.state, p.fingerprint, p.ref, p.postedAt] },
+    );
+  }
+
+  async removeLink(linkId: string): Promise<void> {
+    await this.sequelize.query("DELETE FROM posted_statuses WHERE link_id = ?", { replacements: [linkId] });
+  }
+}
+
+const toPosted = (r: Record<string, unknown>): PostedStatus => ({
+  linkId: String(r.link_id),
+  sha: String(r.sha),
+  statusKey: String(r.status_key),
+  pipelineId: Number(r.pipeline_id),
+  state: String(r.state),
+  fingerprint: String(r.fingerprint),
+  ref: r.ref == null ? null : String(r.ref),
+  postedAt: Number(r.posted_at),
+});

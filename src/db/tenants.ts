@@ -1,0 +1,64 @@
+import { DataTypes, type Model, type ModelStatic, type Sequelize } from "sequelize";
+import type { SecretBox } from "../security/secret-box";
+
+/** An installation of the app in one Bitbucket workspace (Connect calls it a client). */
+export interface Tenant {
+  clientKey: string;
+  appKey: string;
+  sharedSecret: string;
+  baseUrl: string;
+  baseApiUrl: string;
+  workspaceUuid: string;
+  workspaceName: string | null;
+  installedAt: Date;
+}
+
+type Row = Omit<Tenant, "installedAt"> & { installedAt: Date; updatedAt: Date };
+
+/** The tenant table; the shared secret is sealed on the way in and opened on the way out. */
+export class Tenants {
+  private readonly model: ModelStatic<Model<Row, Row>>;
+
+  constructor(sequelize: Sequelize, private readonly box: SecretBox) {
+    this.model = sequelize.define<Model<Row, Row>>(
+      "tenant",
+      {
+        clientKey: { type: DataTypes.STRING, primaryKey: true },
+        appKey: DataTypes.STRING,
+        sharedSecret: DataTypes.TEXT,
+        baseUrl: DataTypes.STRING,
+        baseApiUrl: DataTypes.STRING,
+        workspaceUuid: DataTypes.STRING,
+        workspaceName: DataTypes.STRING,
+        installedAt: DataTypes.DATE,
+        updatedAt: DataTypes.DATE,
+      },
+      { tableName: "tenants", underscored: true, timestamps: false },
+    );
+  }
+
+  async find(clientKey: string): Promise<Tenant | null> {
+    const row = (await this.model.findByPk(clientKey))?.get({ plain: true }) ?? null;
+    return row ? { ...row, sharedSecret: this.box.open(row.sharedSecret) } : null;
+  }
+
+  /** Creates the tenant or, on a re-install, replaces its secret and hosts. */
+  async save(t: Omit<Tenant, "installedAt">): Promise<void> {
+    const now = new Date();
+    const existing = (await this.model.findByPk(t.clientKey))?.get({ plain: true }) ?? null;
+    await this.model.upsert({
+      ...t,
+      sharedSecret: this.box.seal(t.sharedSecret),
+      installedAt: existing?.installedAt ?? now,
+      updatedAt: now,
+    });
+  }
+
+  async remove(clientKey: string): Promise<void> {
+    await this.model.destroy({ where: { clientKey } });
+  }
+
+  async count(): Promise<number> {
+    return this.model.count();
+  }
+}

@@ -1,0 +1,27 @@
+import type { Sequelize } from "sequelize";
+import type { TenantCache } from "./bitbucket/tenant-cache";
+import type { Config } from "./config";
+import type { Deliveries } from "./db/deliveries";
+import type { Links } from "./db/links";
+import type { PostedStatuses } from "./db/posted-statuses";
+import type { GitLabApi } from "./gitlab/gitlab-api";
+import type { Logger } from "./logger";
+import type { Outbox } from "./outbox/outbox";
+import type { SecretBox } from "./security/secret-box";
+
+/** What the parts of the app are built from; made once in `createDeps` and handed to routers and workers. */
+export interface Deps {
+  config: Config;
+  log: Logger;
+  sequelize: Sequelize;
+  box: SecretBox;
+  tenants: TenantCache;
+  links: Links;
+  outbox: Outbox;
+  deliveries: Deliveries;
+  posted: PostedStatuses;
+  /** A GitLab client for a host and token (cached). */
+  gitlab: (host: string, token: string) => GitLabApi;
+  /** Wakes this instance's outbox worker after intake wrote work, so delivery starts at once. */
+  kick: () => void;
+}

@@ -1,0 +1,139 @@
+import { Gitlab, GitbeakerRequestError } from "@gitbeaker/rest";
+import { DeliveryFailure, isRetryableStatus, parseRetryAfter } from "../outbox/failure";
+
+export interface GitLabUser { id: number; username: string; name: string }
+export interface GitLabProject { id: number; path_with_namespace: string; web_url: string; default_branch?: string | null }
+export interface GitLabPipeline {
+  id: number;
+  project_id: number;
+  sha: string;
+  ref: string;
+  tag?: boolean;
+  status: string;
+  web_url: string;
+  duration?: number | null;
+  created_at?: string;
+  updated_at?: string;
+}
+export interface GitLabJob {
+  id: number;
+  name: string;
+  stage: string;
+  status: string;
+  allow_failure: boolean;
+  web_url: string;
+  duration?: number | null;
+}
+export interface GitLabMirror {
+  update_status?: string | null;
+  last_error?: string | null;
+  last_successful_update_at?: string | null;
+  last_update_at?: string | null;
+}
+export interface GitLabHook { id: number; url: string }
+
+/**
+ * The only door to GitLab. Wraps gitbeaker (its responses keep GitLab's snake_case), adds a timeout to
+ * every call, and names each call after what we use it for. gitbeaker retries 429/502 itself for about a
+ * quarter of a second; anything longer is the outbox's job.
+ */
+export class GitLabApi {
+  private readonly api: InstanceType<typeof Gitlab>;
+
+  constructor(host: string, token: string, timeoutMs: number) {
+    this.api = new Gitlab({ host, token, queryTimeout: timeoutMs });
+  }
+
+  currentUser(): Promise<GitLabUser> {
+    return this.api.Users.showCurrentUser() as unknown as Promise<GitLabUser>;
+  }
+
+  project(idOrPath: number | string): Promise<GitLabProject> {
+    return this.api.Projects.show(idOrPath) as unknown as Promise<GitLabProject>;
+  }
+
+  /** The user's effective access level on the project (inherited from groups included), or 0. */
+  async accessLevel(projectId: number, userId: number): Promise<number> {
+    try {
+      const member = (await this.api.ProjectMembers.show(projectId, userId, { includeInherited: true })) as { access_level?: number };
+      return member.access_level ?? 0;
+    } catch (e) {
+      if (statusOf(e) === 404) return 0;
+      throw e;
+    }
+  }
+
+  // push_events defaults to true on GitLab: switch it off, we only want pipelines and jobs.
+  addHook(projectId: number, url: string, secret: string, verifySsl: boolean): Promise<GitLabHook> {
+    return this.api.ProjectHooks.add(projectId, url, {
+      token: secret,
+      pipelineEvents: true,
+      jobEvents: true,
+      pushEvents: false,
+      enableSslVerification: verifySsl,
+    }) as unknown as Promise<GitLabHook>;
+  }
+
+  async removeHook(projectId: number, hookId: number): Promise<void> {
+    await this.api.ProjectHooks.remove(projectId, hookId);
+  }
+
+  /** Asks GitLab to update the pull mirror now (gitbeaker's misnamed createPullMirror is this trigger). */
+  async triggerMirror(projectId: number): Promise<void> {
+    await this.api.requester.post(`projects/${projectId}/mirror/pull`);
+  }
+
+  mirror(projectId: number): Promise<GitLabMirror> {
+    return this.api.Projects.showPullMirror(projectId) as unknown as Promise<GitLabMirror>;
+  }
+
+  /** The newest pipeline for a commit on a ref, if GitLab has one. */
+  async newestPipeline(projectId: number, sha: string, ref: string): Promise<GitLabPipeline | null> {
+    const list = (await this.api.Pipelines.all(projectId, {
+      sha,
+      ref,
+      orderBy: "id",
+      sort: "desc",
+      perPage: 1,
+      maxPages: 1,
+    })) as unknown as GitLabPipeline[];
+    if (!list[0]) return null;
+    return this.pipeline(projectId, list[0].id);
+  }
+
+  pipeline(projectId: number, pipelineId: number): Promise<GitLabPipeline> {
+    return this.api.Pipelines.show(projectId, pipelineId) as unknown as Promise<GitLabPipeline>;
+  }
+
+  /** The latest attempt of every job of the pipeline (retried attempts left out, as GitLab does). */
+  jobs(projectId: number, pipelineId: number): Promise<GitLabJob[]> {
+    return this.api.Jobs.all(projectId, { pipelineId, perPage: 100, maxPages: 10 }) as unknown as Promise<GitLabJob[]>;
+  }
+}
+
+/** The HTTP status of a failed gitbeaker call, if GitLab answered at all. */
+export function statusOf(e: unknown): number | undefined {
+  if (e instanceof GitbeakerRequestError) {
+    const response = (e.cause as { response?: Response } | undefined)?.response;
+    return response?.status;
+  }
+  return undefined;
+}
+
+/** GitLab's own words about a failed call, short enough to keep and show. */
+export function gitlabMessage(e: unknown): string {
+  if (e instanceof GitbeakerRequestError) {
+    const description = (e.cause as { description?: string } | undefined)?.description ?? e.message;
+    return String(description).slice(0, 300);
+  }
+  return e instanceof Error ? `${e.name}: ${e.message}`.slice(0, 300) : String(e).slice(0, 300);
+}
+
+/** Translates a failed GitLab call into a delivery outcome: retry later or give up now. */
+export function gitlabFailure(e: unknown, what: string): DeliveryFailure {
+  const status = statusOf(e);
+  const message = `${what}: GitLab ${status ?? "unreachable"}: ${gitlabMessage(e)}`;
+  if (status === undefined) return new DeliveryFailure(message, true);
+  const response = (e as { cause?: { response?: Response } }).cause?.response;
+  return new DeliveryFailure(message, isRetryableStatus(status), parseRetryAfter(response?.headers.get("retry-after")));
+}

@@ -1,0 +1,128 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import type { Link, StatusMode } from "../db/links";
+import type { Deps } from "../deps";
+import { AppError } from "../errors";
+import { gitlabMessage, statusOf, type GitLabApi, type GitLabProject, type GitLabUser } from "../gitlab/gitlab-api";
+import { webhookUrl } from "./link-view";
+
+export interface LinkRequest {
+  clientKey: string;
+  repoUuid: string;
+  repoFullName: string | null;
+  gitlabUrl: string;
+  project: string | number;
+  token: string;
+  statusMode: StatusMode;
+  user: string;
+}
+
+export interface LinkResult {
+  link: Link;
+  webhook: { url: string; registered: boolean; secret?: string; reason?: string };
+}
+
+const REPORTER = 20;
+const MAINTAINER = 40;
+
+/**
+ * Links a repository to a GitLab project: checks the token and the project against GitLab first (and
+ * changes nothing if they fail), registers our webhook when the token may (Maintainer), and stores the
+ * link with its token and a fresh webhook secret sealed. Re-linking keeps the link id, so its webhook URL
+ * stays the same, and replaces the hook we had registered.
+ */
+export async function linkRepository(deps: Deps, req: LinkRequest): Promise<LinkResult> {
+  const api = deps.gitlab(req.gitlabUrl, req.token);
+  const user = await checked(() => api.currentUser(), "token");
+  const project = await checked(() => api.project(req.project), "project");
+  const access = await checked(() => api.accessLevel(project.id, user.id), "project");
+  if (access < REPORTER) {
+    throw new AppError("gitlab_insufficient_role", 422, `${user.username} needs at least the Reporter role on ${project.path_with_namespace} to read its pipelines`);
+  }
+
+  const previous = await deps.links.forRepository(req.clientKey, req.repoUuid);
+  const id = previous?.id ?? randomUUID();
+  const secret = randomBytes(32).toString("base64url");
+  const url = webhookUrl(deps.config.baseUrl, id);
+  if (previous?.webhookId != null) await removeHookQuietly(deps, previous);
+  const hook = access >= MAINTAINER ? await registerHook(api, project, url, secret, deps.config.env === "production") : null;
+
+  const link = await deps.links.save({
+    id,
+    clientKey: req.clientKey,
+    repoUuid: req.repoUuid,
+    repoFullName: req.repoFullName,
+    gitlabUrl: req.gitlabUrl,
+    projectId: project.id,
+    projectPath: project.path_with_namespace,
+    projectWebUrl: project.web_url,
+    token: req.token,
+    webhookSecret: secret,
+    webhookId: hook?.id ?? null,
+    statusMode: req.statusMode,
+    createdBy: req.user || null,
+  });
+  deps.log.info({ clientKey: req.clientKey, repoUuid: req.repoUuid, projectId: project.id, webhookRegistered: !!hook }, "repository linked");
+  return {
+    link,
+    webhook: hook
+      ? { url, registered: true }
+      : { url, registered: false, secret, reason: hookReason(user, project, access) },
+  };
+}
+
+/** Unlinks a repository: removes our GitLab hook (best effort), queued work, and the link. */
+export async function unlinkRepository(deps: Deps, clientKey: string, repoUuid: string): Promise<boolean> {
+  const link = await deps.links.forRepository(clientKey, repoUuid);
+  if (!link) return false;
+  await removeHookQuietly(deps, link);
+  await deps.outbox.removeLink(link.id);
+  await deps.posted.removeLink(link.id);
+  await deps.links.remove(link.id);
+  deps.log.info({ clientKey, repoUuid }, "repository unlinked");
+  return true;
+}
+
+async function registerHook(api: GitLabApi, project: GitLabProject, url: string, secret: string, verifySsl: boolean) {
+  try {
+    return await api.addHook(project.id, url, secret, verifySsl);
+  } catch (e) {
+    if (statusOf(e) === 403) return null; // the role check said Maintainer, but GitLab knows best
+    throw toLinkError(e, "project");
+  }
+}
+
+async function removeHookQuietly(deps: Deps, link: Link): Promise<void> {
+  if (link.webhookId == null) return;
+  try {
+    await deps.gitlab(link.gitlabUrl, link.token).removeHook(link.projectId, link.webhookId);
+  } catch (e) {
+    deps.log.warn({ linkId: link.id, reason: gitlabMessage(e) }, "could not remove the GitLab webhook");
+  }
+}
+
+const hookReason = (user: GitLabUser, project: GitLabProject, access: number) =>
+  access < MAINTAINER
+    ? `${user.username} is not a Maintainer of ${project.path_with_namespace}, so the webhook could not be added for you`
+    : `GitLab refused to add the webhook for ${user.username}`;
+
+async function checked<T>(call: () => Promise<T>, subject: "token" | "project"): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    throw toLinkError(e, subject);
+  }
+}
+
+/** What GitLab's answer means for the admin, in the codes the settings API documents. */
+function toLinkError(e: unknown, subject: "token" | "project"): AppError {
+  const status = statusOf(e);
+  if (status === undefined) return new AppError("gitlab_unreachable", 422, `Could not reach GitLab: ${gitlabMessage(e)}`);
+  if (status === 401) return new AppError("gitlab_unauthorized", 422, "GitLab did not accept the token (expired, revoked or mistyped?)");
+  if (status === 403 && subject === "token") {
+    return new AppError("gitlab_unauthorized", 422, "The token lacks the api scope (or read_api at least)");
+  }
+  if (status === 404 || (status === 403 && subject === "project")) {
+    return new AppError("gitlab_project_not_found", 422, "GitLab has no such project, or the token cannot see it");
+  }
+  return new AppError("gitlab_unreachable", 422, `GitLab answered ${status}: ${gitlabMessage(e)}`);
+}

@@ -1,0 +1,51 @@
+import pino, { type Logger } from "pino";
+
+export type { Logger };
+
+// Secrets can ride in on headers, payloads and our own records; pino removes them by path before
+// anything is written, so a careless log call cannot leak them.
+const REDACT = [
+  "token",
+  "*.token",
+  "sharedSecret",
+  "*.sharedSecret",
+  "secret",
+  "*.secret",
+  "password",
+  "*.password",
+  "jwt",
+  "*.jwt",
+  "authorization",
+  "*.authorization",
+  "req.headers.authorization",
+  'req.headers["x-gitlab-token"]',
+  'req.headers["private-token"]',
+  "req.query.jwt",
+  "headers.authorization",
+  'headers["x-gitlab-token"]',
+];
+
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { app: "gitlab-ci-for-bitbucket" },
+      redact: { paths: REDACT, censor: "[redacted]" },
+      serializers: { err: pino.stdSerializers.err },
+    },
+    destination,
+  );
+}
+
+/**
+ * ACE logs console-style (strings mixed with objects such as request bodies). Keep only its strings and
+ * drop the objects: they are where install bodies and tenant rows with secrets would come through.
+ */
+export function aceLogger(log: Logger) {
+  const line = (args: unknown[]) => args.filter((a) => typeof a === "string" || typeof a === "number").join(" ");
+  return {
+    info: (...args: unknown[]) => log.debug({ component: "ace" }, line(args)),
+    warn: (...args: unknown[]) => log.warn({ component: "ace" }, line(args)),
+    error: (...args: unknown[]) => log.error({ component: "ace" }, line(args)),
+  };
+}

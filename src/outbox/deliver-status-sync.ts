@@ -1,0 +1,88 @@
+import { createHash } from "node:crypto";
+import { jobStatus, pipelineStatus, type BuildStatus, type PipelineFacts } from "../core/build-status";
+import { BitbucketClient } from "../bitbucket/bitbucket-client";
+import type { Link } from "../db/links";
+import type { Deps } from "../deps";
+import { gitlabFailure, type GitLabApi, type GitLabJob, type GitLabPipeline } from "../gitlab/gitlab-api";
+import type { StatusSyncPayload } from "./enqueue";
+import type { Deliverer } from "./worker";
+
+/**
+ * Brings Bitbucket's statuses for one commit and ref up to date with GitLab. The webhook that queued
+ * this is only a trigger: we read the newest pipeline for the commit and ref from GitLab now, so events
+ * that arrived late, twice or out of order cannot make a status go back, and one delivery per key at a
+ * time (the outbox's rule) means posts for a key never overtake each other.
+ */
+export const deliverStatusSync =
+  (deps: Deps): Deliverer =>
+  async (item) => {
+    const p = item.payload as unknown as StatusSyncPayload;
+    const link = await deps.links.byId(p.linkId);
+    if (!link) return;
+    const tenant = await deps.tenants.get(link.clientKey);
+    if (!tenant) return;
+    const api = deps.gitlab(link.gitlabUrl, link.token);
+
+    const { pipeline, jobs } = await readGitLab(api, link, p);
+    const statuses = statusesFor(link, pipeline, jobs);
+
+    const bitbucket = new BitbucketClient(tenant, deps.config.appKey, deps.config.httpTimeoutMs);
+    const posted = await deps.posted.forCommit(link.id, p.sha);
+    for (const status of statuses) {
+      const fingerprint = createHash("sha256").update(JSON.stringify(status)).digest("hex");
+      const previous = posted.get(status.key);
+      if (previous && (previous.fingerprint === fingerprint || previous.pipelineId > pipeline.id)) continue;
+      await bitbucket.postBuildStatus(link.repoUuid, p.sha, status);
+      await deps.posted.record({
+        linkId: link.id,
+        sha: p.sha,
+        statusKey: status.key,
+        pipelineId: pipeline.id,
+        state: status.state,
+        fingerprint,
+        ref: p.ref,
+        postedAt: Date.now(),
+      });
+    }
+  };
+
+async function readGitLab(api: GitLabApi, link: Link, p: StatusSyncPayload): Promise<{ pipeline: GitLabPipeline; jobs: GitLabJob[] }> {
+  try {
+    const pipeline = (await api.newestPipeline(link.projectId, p.sha, p.ref)) ?? (await api.pipeline(link.projectId, p.pipelineId));
+    // Jobs are read only when needed: per-job statuses, or to say at which stage a pipeline failed.
+    const jobs = link.statusMode !== "pipeline" || pipeline.status === "failed" ? await api.jobs(link.projectId, pipeline.id) : [];
+    return { pipeline, jobs };
+  } catch (e) {
+    throw gitlabFailure(e, "Reading the pipeline");
+  }
+}
+
+function statusesFor(link: Link, pipeline: GitLabPipeline, jobs: GitLabJob[]): BuildStatus[] {
+  const facts: PipelineFacts = {
+    id: pipeline.id,
+    projectId: link.projectId,
+    projectPath: link.projectPath,
+    ref: pipeline.ref,
+    tag: pipeline.tag ?? false,
+    status: pipeline.status,
+    webUrl: pipeline.web_url,
+    durationSeconds: pipeline.duration ?? null,
+    failedStage: jobs.find((j) => j.status === "failed" && !j.allow_failure)?.stage ?? null,
+  };
+  const out: BuildStatus[] = [];
+  if (link.statusMode !== "jobs") out.push(pipelineStatus(facts));
+  if (link.statusMode !== "pipeline") {
+    for (const job of jobs) {
+      const s = jobStatus(facts, {
+        name: job.name,
+        stage: job.stage,
+        status: job.status,
+        allowFailure: job.allow_failure,
+        webUrl: job.web_url,
+        durationSeconds: job.duration ?? null,
+      });
+      if (s) out.push(s);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,41 @@
+import type { Deps } from "../deps";
+import type { Link } from "../db/links";
+
+export interface MirrorTriggerPayload {
+  linkId: string;
+  refs: string[];
+}
+
+export interface StatusSyncPayload {
+  linkId: string;
+  sha: string;
+  ref: string;
+  pipelineId: number;
+}
+
+/** One waiting mirror trigger per link: a burst of pushes folds into it. */
+export async function enqueueMirrorTrigger(deps: Deps, link: Link, refs: string[]): Promise<void> {
+  await deps.outbox.enqueue<MirrorTriggerPayload>({
+    clientKey: link.clientKey,
+    linkId: link.id,
+    kind: "mirror-trigger",
+    dedupeKey: `mirror:${link.id}`,
+    payload: { linkId: link.id, refs },
+  });
+  deps.kick();
+}
+
+/**
+ * One waiting status sync per commit and ref: the deliverer re-reads GitLab, so however many events
+ * arrived while it waited, one read and one post carry the newest state.
+ */
+export async function enqueueStatusSync(deps: Deps, link: Link, sha: string, ref: string, pipelineId: number): Promise<void> {
+  await deps.outbox.enqueue<StatusSyncPayload>({
+    clientKey: link.clientKey,
+    linkId: link.id,
+    kind: "status-sync",
+    dedupeKey: `status:${link.id}:${sha}:${ref}`,
+    payload: { linkId: link.id, sha, ref, pipelineId },
+  });
+  deps.kick();
+}

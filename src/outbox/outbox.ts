@@ -1,0 +1,161 @@
+import { QueryTypes, type Sequelize } from "sequelize";
+import { dialectOf } from "../db/database";
+
+export type OutboxKind = "mirror-trigger" | "status-sync";
+
+export interface OutboxItem<P = Record<string, unknown>> {
+  id: number;
+  clientKey: string;
+  linkId: string | null;
+  kind: OutboxKind;
+  dedupeKey: string;
+  payload: P;
+  attempts: number;
+  runAt: number;
+  lastError: string | null;
+}
+
+export interface NewWork<P> {
+  clientKey: string;
+  linkId: string | null;
+  kind: OutboxKind;
+  /** Work with the same key is delivered one at a time, and waiting work for it folds into one row. */
+  dedupeKey: string;
+  payload: P;
+  delayMs?: number;
+}
+
+/**
+ * The durable work queue between intake and delivery. Intake writes a row and only then answers the
+ * webhook; workers claim due rows, deliver them and delete them, or put them back with a later run time.
+ * Rows that failed for good stay, state `dead`, with their reason.
+ */
+export class Outbox {
+  private readonly postgres: boolean;
+
+  constructor(private readonly sequelize: Sequelize, private readonly leaseMs: number) {
+    this.postgres = dialectOf(sequelize) === "postgres";
+  }
+
+  /** Adds work, or folds it into the waiting row for the same key (keeping that row's place and backoff). */
+  async enqueue<P>(w: NewWork<P>): Promise<void> {
+    const now = Date.now();
+    await this.sequelize.query(
+      `INSERT INTO outbox (client_key, link_id, kind, dedupe_key, payload, state, attempts, run_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
+       ON CONFLICT (dedupe_key) WHERE state = 'pending'
+       DO UPDATE SET payload = excluded.payload, updated_at = excluded.updated_at`,
+      { replacements: [w.clientKey, w.linkId, w.kind, w.dedupeKey, JSON.stringify(w.payload), now + (w.delayMs ?? 0), now, now] },
+    );
+  }
+
+  /**
+   * Takes up to `limit` due rows whose key has nothing in flight, leasing them to this worker. On
+   * PostgreSQL SKIP LOCKED lets several instances claim side by side without taking the same row.
+   */
+  async claim(limit: number): Promise<OutboxItem[]> {
+    const now = Date.now();
+    const rows = await this.sequelize.query<Record<string, unknown>>(
+      `UPDATE outbox SET state = 'running', attempts = attempts + 1, lease_until = ?, updated_at = ?
+       WHERE id IN (
+         SELECT o.id FROM outbox o
+         WHERE o.state = 'pending' AND o.run_at <= ?
+           AND NOT EXISTS (SELECT 1 FROM outbox r WHERE r.dedupe_key = o.dedupe_key AND r.state = 'running')
+         ORDER BY o.run_at, o.id
+         LIMIT ?
+         ${this.postgres ? "FOR UPDATE SKIP LOCKED" : ""})
+       RETURNING *`,
+      { replacements: [now + this.leaseMs, now, now, limit], type: QueryTypes.SELECT },
+    );
+    return rows.map(toItem);
+  }
+
+  async complete(id: number): Promise<void> {
+    await this.sequelize.query("DELETE FROM outbox WHERE id = ?", { replacements: [id] });
+  }
+
+  /**
+   * Puts a failed row back to run at `runAt`. If newer work for the same key arrived meanwhile, that row
+   * carries on instead, inheriting the backoff so a failing peer is not hit again at once.
+   */
+  async retry(item: OutboxItem, runAt: number, error: string): Promise<void> {
+    const now = Date.now();
+    const back = await this.sequelize.query(
+      `UPDATE outbox SET state = 'pending', run_at = ?, lease_until = NULL, last_error = ?, updated_at = ?
+       WHERE id = ? AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.dedupe_key = ? AND p.state = 'pending')
+       RETURNING id`,
+      { replacements: [runAt, error, now, item.id, item.dedupeKey], type: QueryTypes.SELECT },
+    );
+    if (back.length > 0) return;
+    await this.sequelize.query(
+      `UPDATE outbox SET run_at = CASE WHEN run_at < ? THEN ? ELSE run_at END,
+         attempts = CASE WHEN attempts < ? THEN ? ELSE attempts END, last_error = ?, updated_at = ?
+       WHERE dedupe_key = ? AND state = 'pending'`,
+      { replacements: [runAt, runAt, item.attempts, item.attempts, error, now, item.dedupeKey] },
+    );
+    await this.complete(item.id);
+  }
+
+  /** Gives up on a row for good; it stays, with its reason, for people to see. */
+  async bury(id: number, error: string): Promise<void> {
+    await this.sequelize.query("UPDATE outbox SET state = 'dead', lease_until = NULL, last_error = ?, updated_at = ? WHERE id = ?", {
+      replacements: [error, Date.now(), id],
+    });
+  }
+
+  /**
+   * Rows whose worker died mid-delivery (its lease ran out) go back to the queue, or are dropped when
+   * newer work for the same key is already waiting.
+   */
+  async recoverExpiredLeases(): Promise<number> {
+    const now = Date.now();
+    await this.sequelize.query(
+      `DELETE FROM outbox WHERE state = 'running' AND lease_until < ?
+         AND EXISTS (SELECT 1 FROM outbox p WHERE p.dedupe_key = outbox.dedupe_key AND p.state = 'pending')`,
+      { replacements: [now] },
+    );
+    const back = await this.sequelize.query(
+      `UPDATE outbox SET state = 'pending', lease_until = NULL, run_at = ?, updated_at = ?
+       WHERE state = 'running' AND lease_until < ? RETURNING id`,
+      { replacements: [now, now, now], type: QueryTypes.SELECT },
+    );
+    return back.length;
+  }
+
+  async depth(): Promise<{ pending: number; running: number; dead: number }> {
+    const rows = await this.sequelize.query<{ state: string; n: number | string }>(
+      "SELECT state, COUNT(*) AS n FROM outbox GROUP BY state",
+      { type: QueryTypes.SELECT },
+    );
+    const count = (s: string) => Number(rows.find((r) => r.state === s)?.n ?? 0);
+    return { pending: count("pending"), running: count("running"), dead: count("dead") };
+  }
+
+  async dead(clientKey?: string): Promise<OutboxItem[]> {
+    const rows = await this.sequelize.query<Record<string, unknown>>(
+      `SELECT * FROM outbox WHERE state = 'dead' ${clientKey ? "AND client_key = ?" : ""} ORDER BY id`,
+      { replacements: clientKey ? [clientKey] : [], type: QueryTypes.SELECT },
+    );
+    return rows.map(toItem);
+  }
+
+  async removeTenant(clientKey: string): Promise<void> {
+    await this.sequelize.query("DELETE FROM outbox WHERE client_key = ?", { replacements: [clientKey] });
+  }
+
+  async removeLink(linkId: string): Promise<void> {
+    await this.sequelize.query("DELETE FROM outbox WHERE link_id = ?", { replacements: [linkId] });
+  }
+}
+
+const toItem = (r: Record<string, unknown>): OutboxItem => ({
+  id: Number(r.id),
+  clientKey: String(r.client_key),
+  linkId: r.link_id == null ? null : String(r.link_id),
+  kind: String(r.kind) as OutboxKind,
+  dedupeKey: String(r.dedupe_key),
+  payload: JSON.parse(String(r.payload)) as Record<string, unknown>,
+  attempts: Number(r.attempts),
+  runAt: Number(r.run_at),
+  lastError: r.last_error == null ? null : String(r.last_error),
+});

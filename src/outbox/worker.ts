@@ -1,0 +1,120 @@
+import type { Logger } from "../logger";
+import { backoffMs } from "./backoff";
+import { asDeliveryFailure } from "./failure";
+import type { Outbox, OutboxItem, OutboxKind } from "./outbox";
+
+/** Delivers one row. Returns normally when done; throws (ideally a DeliveryFailure) when not. */
+export type Deliverer = (item: OutboxItem, log: Logger) => Promise<void>;
+
+export interface WorkerOptions {
+  concurrency: number;
+  pollMs: number;
+  maxAttempts: number;
+}
+
+/**
+ * Claims due rows and runs their deliverers, up to `concurrency` at a time. It polls (so rows written by
+ * other instances, and retries coming due, are found) and can be woken at once by `kick()` when this
+ * instance has just written work, which keeps end-to-end latency low.
+ */
+export class OutboxWorker {
+  private running = false;
+  private inFlight = new Set<Promise<void>>();
+  private timer: NodeJS.Timeout | null = null;
+  private pumping = false;
+  private again = false;
+
+  constructor(
+    private readonly outbox: Outbox,
+    private readonly deliverers: Record<OutboxKind, Deliverer>,
+    private readonly opts: WorkerOptions,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.kick();
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  /** Asks the worker to look for work now. Cheap to call often: calls during a pass fold into one more pass. */
+  kick(): void {
+    if (!this.running) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    void this.pump();
+  }
+
+  /** Stops claiming, waits for deliveries in flight up to the deadline; unfinished rows are left to their lease. */
+  async stop(deadlineMs = 10_000): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const drained = Promise.allSettled([...this.inFlight]);
+    await Promise.race([drained, new Promise((r) => setTimeout(r, deadlineMs).unref())]);
+  }
+
+  private async pump(): Promise<void> {
+    this.pumping = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    try {
+      do {
+        this.again = false;
+        await this.outbox.recoverExpiredLeases();
+        while (this.running) {
+          const free = this.opts.concurrency - this.inFlight.size;
+          if (free <= 0) break;
+          const items = await this.outbox.claim(free);
+          for (const item of items) this.track(this.deliver(item));
+          if (items.length < free) break;
+        }
+      } while (this.again && this.running);
+    } catch (err) {
+      this.log.error({ err }, "outbox poll failed");
+    } finally {
+      this.pumping = false;
+      if (this.running) {
+        this.timer = setTimeout(() => this.kick(), this.opts.pollMs);
+        this.timer.unref();
+      }
+    }
+  }
+
+  private track(p: Promise<void>): void {
+    this.inFlight.add(p);
+    void p.finally(() => {
+      this.inFlight.delete(p);
+      this.kick();
+    });
+  }
+
+  private async deliver(item: OutboxItem): Promise<void> {
+    const log = this.log.child({ outboxId: item.id, kind: item.kind, clientKey: item.clientKey, linkId: item.linkId, attempt: item.attempts });
+    try {
+      await this.deliverers[item.kind](item, log);
+      await this.outbox.complete(item.id);
+    } catch (e) {
+      const failure = asDeliveryFailure(e);
+      try {
+        if (!failure.retryable || item.attempts >= this.opts.maxAttempts) {
+          log.warn({ reason: failure.message }, "delivery given up");
+          await this.outbox.bury(item.id, failure.message);
+        } else {
+          const delay = backoffMs(item.attempts, failure.retryAfterMs);
+          log.info({ reason: failure.message, retryInMs: Math.round(delay) }, "delivery will be retried");
+          await this.outbox.retry(item, Date.now() + delay, failure.message);
+        }
+      } catch (err) {
+        // The lease will run out and the row will be retried; nothing is lost.
+        log.error({ err }, "could not record the delivery outcome");
+      }
+    }
+  }
+}

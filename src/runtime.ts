@@ -1,0 +1,61 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { createApp } from "./app";
+import type { Config } from "./config";
+import { createDeps } from "./create-deps";
+import type { Deps } from "./deps";
+import type { Logger } from "./logger";
+import { deliverMirrorTrigger } from "./outbox/deliver-mirror-trigger";
+import { deliverStatusSync } from "./outbox/deliver-status-sync";
+import { OutboxWorker } from "./outbox/worker";
+
+export interface Runtime {
+  url: string;
+  deps: Deps;
+  worker: OutboxWorker;
+  server: http.Server;
+  /** Stops intake, lets deliveries in flight finish within the deadline, closes the database. */
+  stop(deadlineMs?: number): Promise<void>;
+}
+
+/**
+ * Listens, then builds everything. With port 0 (tests, the sandbox) the public base URL is only known
+ * once listening, and Bitbucket must be told the real one in the descriptor.
+ */
+export async function startRuntime(config: Config, log: Logger, opts: { worker?: boolean } = {}): Promise<Runtime> {
+  const server = http.createServer();
+  server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout
+  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(config.port, resolve));
+  const port = (server.address() as AddressInfo).port;
+  const effective = config.port === 0 ? { ...config, baseUrl: `http://127.0.0.1:${port}` } : config;
+
+  const deps = await createDeps(effective, log);
+  const worker = new OutboxWorker(
+    deps.outbox,
+    { "mirror-trigger": deliverMirrorTrigger(deps), "status-sync": deliverStatusSync(deps) },
+    effective.outbox,
+    log.child({ component: "outbox" }),
+  );
+  deps.kick = () => worker.kick();
+  const app = await createApp(deps);
+  server.on("request", app);
+  if (opts.worker !== false) worker.start();
+  log.info({ port, baseUrl: effective.baseUrl }, "listening");
+
+  let stopping: Promise<void> | null = null;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    deps,
+    worker,
+    server,
+    stop: (deadlineMs = 10_000) =>
+      (stopping ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await worker.stop(deadlineMs);
+        server.closeAllConnections();
+        await closed;
+        await deps.sequelize.close();
+      })()),
+  };
+}

@@ -1,0 +1,31 @@
+import { ConfigError, loadConfig } from "./config";
+import { createLogger } from "./logger";
+import { startRuntime } from "./runtime";
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  const runtime = await startRuntime(config, log);
+
+  const shutdown = (signal: string) => {
+    log.info({ signal }, "shutting down");
+    runtime.stop(10_000).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, "unclean shutdown");
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+  process.once("SIGINT", () => shutdown("SIGINT"));
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+  } else {
+    process.stderr.write(`Could not start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  }
+  process.exit(1);
+});
