@@ -5,7 +5,9 @@
   var root = document.getElementById("settings");
   var token = document.querySelector('meta[name="token"]').getAttribute("content");
   var api = "/api/repositories/" + encodeURIComponent(root.getAttribute("data-repo-uuid")) + "/link";
-  var $ = function (id) { return document.getElementById(id); };
+  var $ = function (id) {
+    return document.getElementById(id);
+  };
   var MODES = { pipeline: "one per pipeline", jobs: "one per job", both: "one per pipeline and one per job" };
 
   function resize() {
@@ -15,18 +17,34 @@
   function request(method, body) {
     return fetch(api, {
       method: method,
-      headers: Object.assign({ Authorization: "JWT " + token, Accept: "application/json" }, body ? { "Content-Type": "application/json" } : {}),
+      headers: Object.assign(
+        { Authorization: "JWT " + token, Accept: "application/json" },
+        body ? { "Content-Type": "application/json" } : {},
+      ),
       body: body ? JSON.stringify(body) : undefined,
       credentials: "omit",
-    }).then(function (res) {
-      if (res.status === 204) return { status: 204, body: null };
-      return res.json().then(
-        function (json) { return { status: res.status, body: json }; },
-        function () { return { status: res.status, body: { error: { code: "bad_response", message: "Unexpected answer (" + res.status + ")" } } }; }
-      );
-    }, function () {
-      return { status: 0, body: { error: { code: "network", message: "Could not reach the app. Check your connection and try again." } } };
-    });
+    }).then(
+      function (res) {
+        if (res.status === 204) return { status: 204, body: null };
+        return res.json().then(
+          function (json) {
+            return { status: res.status, body: json };
+          },
+          function () {
+            return {
+              status: res.status,
+              body: { error: { code: "bad_response", message: "Unexpected answer (" + res.status + ")" } },
+            };
+          },
+        );
+      },
+      function () {
+        return {
+          status: 0,
+          body: { error: { code: "network", message: "Could not reach the app. Check your connection and try again." } },
+        };
+      },
+    );
   }
 
   function flash(kind, text) {
@@ -38,8 +56,12 @@
   }
 
   function clearFieldErrors() {
-    document.querySelectorAll(".field-error").forEach(function (p) { p.textContent = ""; });
-    document.querySelectorAll("[aria-invalid]").forEach(function (i) { i.removeAttribute("aria-invalid"); });
+    document.querySelectorAll(".field-error").forEach(function (p) {
+      p.textContent = "";
+    });
+    document.querySelectorAll("[aria-invalid]").forEach(function (i) {
+      i.removeAttribute("aria-invalid");
+    });
   }
 
   function showFieldErrors(fields) {
@@ -61,11 +83,19 @@
     $("gitlab-url").textContent = link.gitlabUrl;
     $("status-mode").textContent = MODES[link.statusMode] || link.statusMode;
     $("token-hint").textContent = link.tokenHint;
-    $("webhook-state").textContent = link.webhookRegistered ? "registered by the app" : "not registered: add it in GitLab (see below)";
+    $("webhook-state").textContent = link.webhookRegistered
+      ? "registered by the app"
+      : "not registered: add it in GitLab (see below)";
     var m = link.mirror;
-    $("mirror-state").textContent = !m ? "no update requested yet"
-      : m.triggerError ? "last trigger failed: " + m.triggerError
-      : (m.updateStatus || "unknown") + (m.lastError ? " — " + m.lastError : "") + (m.lastSuccessfulUpdateAt ? " (last successful update " + new Date(m.lastSuccessfulUpdateAt).toLocaleString() + ")" : "");
+    $("mirror-state").textContent = !m
+      ? "no update requested yet"
+      : m.triggerError
+        ? "last trigger failed: " + m.triggerError
+        : (m.updateStatus || "unknown") +
+          (m.lastError ? " — " + m.lastError : "") +
+          (m.lastSuccessfulUpdateAt
+            ? " (last successful update " + new Date(m.lastSuccessfulUpdateAt).toLocaleString() + ")"
+            : "");
     var manual = webhook && !webhook.registered;
     $("manual-hook").hidden = !manual;
     if (manual) {
@@ -93,9 +123,16 @@
 
   function load() {
     request("GET").then(function (r) {
-      if (r.status === 200) { current = r.body.link; showLink(current); }
-      else if (r.status === 404) { current = null; showForm(null); }
-      else { $("loading").hidden = true; flash("error", r.body.error.message); }
+      if (r.status === 200) {
+        current = r.body.link;
+        showLink(current);
+      } else if (r.status === 404) {
+        current = null;
+        showForm(null);
+      } else {
+        $("loading").hidden = true;
+        flash("error", r.body.error.message);
+      }
     });
   }
 
@@ -119,25 +156,42 @@
         $("token").value = "";
         current = r.body.link;
         showLink(current, r.body.webhook);
-        flash("success", "Linked to " + current.projectPath + ". Pushes now update the GitLab mirror, and pipelines report back here.");
+        flash(
+          "success",
+          "Linked to " + current.projectPath + ". Pushes now update the GitLab mirror, and pipelines report back here.",
+        );
         return;
       }
       var err = r.body.error || {};
       showFieldErrors(err.fields);
       if (err.code === "gitlab_unauthorized") showFieldErrors({ token: err.message });
-      if (err.code === "gitlab_project_not_found" || err.code === "gitlab_insufficient_role") showFieldErrors({ project: err.message });
+      if (err.code === "gitlab_project_not_found" || err.code === "gitlab_insufficient_role")
+        showFieldErrors({ project: err.message });
       if (err.code === "gitlab_unreachable") showFieldErrors({ gitlabUrl: err.message });
       flash("error", err.message || "Linking failed");
     });
   });
 
-  $("edit").addEventListener("click", function () { flash("info", ""); showForm(current); });
-  $("cancel").addEventListener("click", function () { if (current) showLink(current); });
+  $("edit").addEventListener("click", function () {
+    flash("info", "");
+    showForm(current);
+  });
+  $("cancel").addEventListener("click", function () {
+    if (current) showLink(current);
+  });
   $("unlink").addEventListener("click", function () {
-    if (!window.confirm("Unlink " + (current ? current.projectPath : "the project") + "? Statuses already posted stay on Bitbucket.")) return;
+    if (
+      !window.confirm(
+        "Unlink " + (current ? current.projectPath : "the project") + "? Statuses already posted stay on Bitbucket.",
+      )
+    )
+      return;
     request("DELETE").then(function (r) {
-      if (r.status === 204) { current = null; showForm(null); flash("success", "Unlinked. The app's GitLab webhook was removed."); }
-      else flash("error", (r.body.error && r.body.error.message) || "Unlinking failed");
+      if (r.status === 204) {
+        current = null;
+        showForm(null);
+        flash("success", "Unlinked. The app's GitLab webhook was removed.");
+      } else flash("error", (r.body.error && r.body.error.message) || "Unlinking failed");
     });
   });
 

@@ -29,15 +29,26 @@ export interface Config {
 const list = z
   .string()
   .optional()
-  .transform((s) => (s ?? "").split(",").map((x) => x.trim()).filter(Boolean));
+  .transform((s) =>
+    (s ?? "")
+      .split(",")
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
 
 const schema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   AC_LOCAL_BASE_URL: z.string().url().optional(),
-  AC_APP_KEY: z.string().regex(/^[a-zA-Z0-9._-]{1,64}$/).default("gitlab-ci-for-bitbucket"),
+  AC_APP_KEY: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]{1,64}$/)
+    .default("gitlab-ci-for-bitbucket"),
   AC_HOST_WHITELIST: z.string().optional(),
-  DATABASE_URL: z.string().regex(/^(sqlite:|postgres:\/\/|postgresql:\/\/)/, "must start with sqlite: or postgres://").optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^(sqlite:|postgres:\/\/|postgresql:\/\/)/, "must start with sqlite: or postgres://")
+    .optional(),
   DATA_DIR: z.string().default("data"),
   ENCRYPTION_KEY: z.string().optional(),
   ENCRYPTION_KEYS_PREVIOUS: list,
@@ -70,7 +81,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     appKey: e.AC_APP_KEY,
     databaseUrl: e.DATABASE_URL ?? `sqlite:${path.join(e.DATA_DIR, "app.sqlite")}`,
     encryptionKeys: [currentKey(e.ENCRYPTION_KEY, production, e.DATA_DIR), ...e.ENCRYPTION_KEYS_PREVIOUS.map(decodeKey)],
-    hostWhitelist: whitelist.split(",").map((h) => h.trim()).filter(Boolean),
+    hostWhitelist: whitelist
+      .split(",")
+      .map((h) => h.trim())
+      .filter(Boolean),
     gitlabAllowedHosts: e.GITLAB_ALLOWED_HOSTS.map((h) => h.toLowerCase()),
     allowPrivateHosts: !production,
     logLevel: e.LOG_LEVEL,
@@ -81,7 +95,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAttempts: e.OUTBOX_MAX_ATTEMPTS,
     },
     httpTimeoutMs: e.HTTP_TIMEOUT_MS,
-    frameAncestors: (e.FRAME_ANCESTORS ?? (production ? "https://bitbucket.org" : "'self' http://localhost:* http://127.0.0.1:* https://bitbucket.org"))
+    frameAncestors: (
+      e.FRAME_ANCESTORS ??
+      (production ? "https://bitbucket.org" : "'self' http://localhost:* http://127.0.0.1:* https://bitbucket.org")
+    )
       .split(/[\s,]+/)
       .filter(Boolean),
   };

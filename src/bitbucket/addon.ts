@@ -28,8 +28,11 @@ export function createAddon(app: express.Express, deps: Deps): { addon: Addon; r
   };
   let configured!: () => void;
   const ready = new Promise<void>((resolve) => (configured = resolve));
-  const addon = ace(app, { config: { [mode]: overrides } } as unknown as ace.Options, aceLogger(deps.log) as unknown as Console, () =>
-    configured(),
+  const addon = ace(
+    app,
+    { config: { [mode]: overrides } } as unknown as ace.Options,
+    aceLogger(deps.log) as unknown as Console,
+    () => configured(),
   );
   return { addon, ready };
 }

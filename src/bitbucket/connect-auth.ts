@@ -13,6 +13,8 @@ export function connectAuth(addon: Addon): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const token = bearerJwt(req);
     if (!token || !hasExpiry(token)) return next(unauthorized("Missing or invalid Bitbucket token"));
+    // ACE reads req.body.jwt unconditionally; a GET has no body parser, so give it an empty one.
+    req.body ??= {};
     ace(req, res, (err?: unknown) => {
       if (err) {
         req.log?.debug({ reason: (err as { message?: string }).message }, "Bitbucket token refused");

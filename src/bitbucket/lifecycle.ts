@@ -37,41 +37,47 @@ export function lifecycleRouter(deps: Deps, addon: Addon) {
   router.post(
     "/installed",
     handle(async (req: Request, res: Response) => {
-    const body = validate(installed, req.body, "The install payload is not valid");
-    if (body.key !== deps.config.appKey) throw badRequest(`This is the ${deps.config.appKey} app, not ${body.key}`);
-    const baseUrl = new URL(body.baseUrl);
-    const baseApiUrl = new URL(body.baseApiUrl);
-    if (!hosts.baseUrl(baseUrl) || !hosts.baseApiUrl(baseApiUrl) || (production && (baseUrl.protocol !== "https:" || baseApiUrl.protocol !== "https:"))) {
-      throw new AppError("host_not_allowed", 403, "This Bitbucket host may not install the app");
-    }
-    if (await deps.tenants.tenants.find(body.clientKey)) {
-      await verifyConnectRequest(addon, req, res);
-      if (req.context?.clientKey !== body.clientKey) throw new AppError("unauthorized", 401, "Re-install must be signed by the same installation");
-    }
-    await deps.tenants.tenants.save({
-      clientKey: body.clientKey,
-      appKey: body.key,
-      sharedSecret: body.sharedSecret,
-      baseUrl: baseUrl.origin,
-      baseApiUrl: baseApiUrl.origin,
-      workspaceUuid: body.principal.uuid,
-      workspaceName: body.principal.display_name ?? null,
-    });
-    deps.tenants.forget(body.clientKey);
-    deps.log.info({ clientKey: body.clientKey, workspace: body.principal.uuid }, "installed");
-    res.status(204).end();
+      const body = validate(installed, req.body, "The install payload is not valid");
+      if (body.key !== deps.config.appKey) throw badRequest(`This is the ${deps.config.appKey} app, not ${body.key}`);
+      const baseUrl = new URL(body.baseUrl);
+      const baseApiUrl = new URL(body.baseApiUrl);
+      if (
+        !hosts.baseUrl(baseUrl) ||
+        !hosts.baseApiUrl(baseApiUrl) ||
+        (production && (baseUrl.protocol !== "https:" || baseApiUrl.protocol !== "https:"))
+      ) {
+        throw new AppError("host_not_allowed", 403, "This Bitbucket host may not install the app");
+      }
+      if (await deps.tenants.tenants.find(body.clientKey)) {
+        await verifyConnectRequest(addon, req, res);
+        if (req.context?.clientKey !== body.clientKey)
+          throw new AppError("unauthorized", 401, "Re-install must be signed by the same installation");
+      }
+      await deps.tenants.tenants.save({
+        clientKey: body.clientKey,
+        appKey: body.key,
+        sharedSecret: body.sharedSecret,
+        baseUrl: baseUrl.origin,
+        baseApiUrl: baseApiUrl.origin,
+        workspaceUuid: body.principal.uuid,
+        workspaceName: body.principal.display_name ?? null,
+      });
+      deps.tenants.forget(body.clientKey);
+      deps.log.info({ clientKey: body.clientKey, workspace: body.principal.uuid }, "installed");
+      res.status(204).end();
     }),
   );
 
   router.post(
     "/uninstalled",
     handle(async (req: Request, res: Response) => {
-    const body = validate(uninstalled, req.body, "The uninstall payload is not valid");
-    await verifyConnectRequest(addon, req, res);
-    if (req.context?.clientKey !== body.clientKey) throw new AppError("unauthorized", 401, "Uninstall must be signed by the same installation");
-    await eraseTenant(deps, body.clientKey);
-    deps.log.info({ clientKey: body.clientKey }, "uninstalled; tenant data erased");
-    res.status(204).end();
+      const body = validate(uninstalled, req.body, "The uninstall payload is not valid");
+      await verifyConnectRequest(addon, req, res);
+      if (req.context?.clientKey !== body.clientKey)
+        throw new AppError("unauthorized", 401, "Uninstall must be signed by the same installation");
+      await eraseTenant(deps, body.clientKey);
+      deps.log.info({ clientKey: body.clientKey }, "uninstalled; tenant data erased");
+      res.status(204).end();
     }),
   );
 

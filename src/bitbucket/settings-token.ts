@@ -19,7 +19,15 @@ export interface SettingsGrant {
 export function issueSettingsToken(key: Buffer, grant: SettingsGrant, now = Date.now()): string {
   const iat = Math.floor(now / 1000);
   return encodeSymmetric(
-    { aud: AUDIENCE, iat, exp: iat + SETTINGS_TOKEN_SECONDS, tenant: grant.clientKey, repo: grant.repoUuid, path: grant.repoPath, sub: grant.user },
+    {
+      aud: AUDIENCE,
+      iat,
+      exp: iat + SETTINGS_TOKEN_SECONDS,
+      tenant: grant.clientKey,
+      repo: grant.repoUuid,
+      path: grant.repoPath,
+      sub: grant.user,
+    },
     key.toString("base64"),
     SymmetricAlgorithm.HS256,
   );

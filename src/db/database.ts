@@ -32,5 +32,4 @@ export async function openDatabase(url: string, log: Logger): Promise<Sequelize>
   return sequelize;
 }
 
-export const dialectOf = (sequelize: Sequelize): Dialect =>
-  sequelize.getDialect() === "postgres" ? "postgres" : "sqlite";
+export const dialectOf = (sequelize: Sequelize): Dialect => (sequelize.getDialect() === "postgres" ? "postgres" : "sqlite");

@@ -14,8 +14,10 @@ export class Deliveries {
 
   /** Records the delivery; returns false if it was already there. */
   async record(source: string, deliveryId: string, clientKey: string): Promise<boolean> {
+    // The leading comment is load-bearing: Sequelize's SQLite dialect runs statements that start with
+    // "insert into" without fetching rows, which would drop what RETURNING says.
     const rows = await this.sequelize.query(
-      `INSERT INTO deliveries (source, delivery_id, client_key, received_at) VALUES (?, ?, ?, ?)
+      `/* record delivery */ INSERT INTO deliveries (source, delivery_id, client_key, received_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (source, delivery_id) DO NOTHING RETURNING delivery_id`,
       { replacements: [source, deliveryId, clientKey, Date.now()], type: QueryTypes.SELECT },
     );

@@ -41,7 +41,10 @@ type Row = Omit<Link, "mirrorState"> & { mirrorState: string | null };
 export class Links {
   private readonly model: ModelStatic<Model<Row, Row>>;
 
-  constructor(sequelize: Sequelize, private readonly box: SecretBox) {
+  constructor(
+    sequelize: Sequelize,
+    private readonly box: SecretBox,
+  ) {
     this.model = sequelize.define<Model<Row, Row>>(
       "link",
       {
@@ -78,7 +81,8 @@ export class Links {
   /** Links the repository, replacing any earlier link of it (its id, and so its webhook URL, stays). */
   async save(link: NewLink & { id?: string }): Promise<Link> {
     const now = new Date();
-    const existing = (await this.model.findOne({ where: { clientKey: link.clientKey, repoUuid: link.repoUuid } }))?.get({ plain: true }) ?? null;
+    const existing =
+      (await this.model.findOne({ where: { clientKey: link.clientKey, repoUuid: link.repoUuid } }))?.get({ plain: true }) ?? null;
     const row: Row = {
       ...link,
       id: existing?.id ?? link.id ?? randomUUID(),

@@ -19,7 +19,10 @@ type Row = Omit<Tenant, "installedAt"> & { installedAt: Date; updatedAt: Date };
 export class Tenants {
   private readonly model: ModelStatic<Model<Row, Row>>;
 
-  constructor(sequelize: Sequelize, private readonly box: SecretBox) {
+  constructor(
+    sequelize: Sequelize,
+    private readonly box: SecretBox,
+  ) {
     this.model = sequelize.define<Model<Row, Row>>(
       "tenant",
       {

@@ -1,8 +1,17 @@
 import { Gitlab, GitbeakerRequestError } from "@gitbeaker/rest";
 import { DeliveryFailure, isRetryableStatus, parseRetryAfter } from "../outbox/failure";
 
-export interface GitLabUser { id: number; username: string; name: string }
-export interface GitLabProject { id: number; path_with_namespace: string; web_url: string; default_branch?: string | null }
+export interface GitLabUser {
+  id: number;
+  username: string;
+  name: string;
+}
+export interface GitLabProject {
+  id: number;
+  path_with_namespace: string;
+  web_url: string;
+  default_branch?: string | null;
+}
 export interface GitLabPipeline {
   id: number;
   project_id: number;
@@ -30,7 +39,10 @@ export interface GitLabMirror {
   last_successful_update_at?: string | null;
   last_update_at?: string | null;
 }
-export interface GitLabHook { id: number; url: string }
+export interface GitLabHook {
+  id: number;
+  url: string;
+}
 
 /**
  * The only door to GitLab. Wraps gitbeaker (its responses keep GitLab's snake_case), adds a timeout to
@@ -55,7 +67,9 @@ export class GitLabApi {
   /** The user's effective access level on the project (inherited from groups included), or 0. */
   async accessLevel(projectId: number, userId: number): Promise<number> {
     try {
-      const member = (await this.api.ProjectMembers.show(projectId, userId, { includeInherited: true })) as { access_level?: number };
+      const member = (await this.api.ProjectMembers.show(projectId, userId, { includeInherited: true })) as {
+        access_level?: number;
+      };
       return member.access_level ?? 0;
     } catch (e) {
       if (statusOf(e) === 404) return 0;

@@ -14,7 +14,8 @@ type Parser = (link: Link, body: unknown) => StatusTrigger | null;
 // follows every job change carries the same news.
 const EVENTS: Record<string, Parser> = {
   "Pipeline Hook": (_link, body) => fromPipelineHook(validate(pipelineHook, body, "Not a GitLab pipeline event")),
-  "Job Hook": (link, body) => (link.statusMode === "pipeline" ? null : fromJobHook(validate(jobHook, body, "Not a GitLab job event"))),
+  "Job Hook": (link, body) =>
+    link.statusMode === "pipeline" ? null : fromJobHook(validate(jobHook, body, "Not a GitLab job event")),
 };
 
 const LINK_ID = /^[0-9a-f-]{36}$/;

@@ -6,7 +6,15 @@ const sha = z.string().regex(/^[0-9a-f]{40}$/i);
 export const pipelineHook = z
   .object({
     object_kind: z.literal("pipeline"),
-    object_attributes: z.object({ id: z.number().int(), ref: z.string().min(1).max(255), sha, status: z.string().max(40), tag: z.boolean().optional() }).passthrough(),
+    object_attributes: z
+      .object({
+        id: z.number().int(),
+        ref: z.string().min(1).max(255),
+        sha,
+        status: z.string().max(40),
+        tag: z.boolean().optional(),
+      })
+      .passthrough(),
     project: z.object({ id: z.number().int() }).passthrough(),
   })
   .passthrough();

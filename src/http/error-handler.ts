@@ -38,6 +38,7 @@ function toAppError(err: unknown): AppError | null {
   if (typeof type === "string" && PARSER_ERRORS[type]) return PARSER_ERRORS[type]!;
   // ACE reports authentication failures as plain {code, message} objects.
   const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === "number" && code >= 400 && code < 500) return new AppError("unauthorized", 401, "Missing or invalid Bitbucket token");
+  if (typeof code === "number" && code >= 400 && code < 500)
+    return new AppError("unauthorized", 401, "Missing or invalid Bitbucket token");
   return null;
 }

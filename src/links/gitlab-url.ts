@@ -35,14 +35,18 @@ export const isPrivateAddress = (address: string) => blocked.check(address, isIP
  * in the URL, and (in production) hosts that resolve to a private address unless GITLAB_ALLOWED_HOSTS
  * names them.
  */
-export async function checkGitLabUrl(raw: string, opts: { allowPrivate: boolean; allowedHosts: string[]; requireHttps: boolean }): Promise<string> {
+export async function checkGitLabUrl(
+  raw: string,
+  opts: { allowPrivate: boolean; allowedHosts: string[]; requireHttps: boolean },
+): Promise<string> {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
     throw invalid("Enter the GitLab address, e.g. https://gitlab.com");
   }
-  if (url.protocol !== "https:" && !(url.protocol === "http:" && !opts.requireHttps)) throw invalid("The GitLab address must start with https://");
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && !opts.requireHttps))
+    throw invalid("The GitLab address must start with https://");
   if (url.username || url.password) throw invalid("Leave credentials out of the GitLab address; use the token field");
   const base = `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
   if (opts.allowPrivate || opts.allowedHosts.includes(url.hostname.toLowerCase())) return base;

@@ -36,7 +36,11 @@ export async function linkRepository(deps: Deps, req: LinkRequest): Promise<Link
   const project = await checked(() => api.project(req.project), "project");
   const access = await checked(() => api.accessLevel(project.id, user.id), "project");
   if (access < REPORTER) {
-    throw new AppError("gitlab_insufficient_role", 422, `${user.username} needs at least the Reporter role on ${project.path_with_namespace} to read its pipelines`);
+    throw new AppError(
+      "gitlab_insufficient_role",
+      422,
+      `${user.username} needs at least the Reporter role on ${project.path_with_namespace} to read its pipelines`,
+    );
   }
 
   const previous = await deps.links.forRepository(req.clientKey, req.repoUuid);
@@ -61,12 +65,13 @@ export async function linkRepository(deps: Deps, req: LinkRequest): Promise<Link
     statusMode: req.statusMode,
     createdBy: req.user || null,
   });
-  deps.log.info({ clientKey: req.clientKey, repoUuid: req.repoUuid, projectId: project.id, webhookRegistered: !!hook }, "repository linked");
+  deps.log.info(
+    { clientKey: req.clientKey, repoUuid: req.repoUuid, projectId: project.id, webhookRegistered: !!hook },
+    "repository linked",
+  );
   return {
     link,
-    webhook: hook
-      ? { url, registered: true }
-      : { url, registered: false, secret, reason: hookReason(user, project, access) },
+    webhook: hook ? { url, registered: true } : { url, registered: false, secret, reason: hookReason(user, project, access) },
   };
 }
 
@@ -117,7 +122,8 @@ async function checked<T>(call: () => Promise<T>, subject: "token" | "project"):
 function toLinkError(e: unknown, subject: "token" | "project"): AppError {
   const status = statusOf(e);
   if (status === undefined) return new AppError("gitlab_unreachable", 422, `Could not reach GitLab: ${gitlabMessage(e)}`);
-  if (status === 401) return new AppError("gitlab_unauthorized", 422, "GitLab did not accept the token (expired, revoked or mistyped?)");
+  if (status === 401)
+    return new AppError("gitlab_unauthorized", 422, "GitLab did not accept the token (expired, revoked or mistyped?)");
   if (status === 403 && subject === "token") {
     return new AppError("gitlab_unauthorized", 422, "The token lacks the api scope (or read_api at least)");
   }

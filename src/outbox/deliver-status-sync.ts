@@ -46,11 +46,17 @@ export const deliverStatusSync =
     }
   };
 
-async function readGitLab(api: GitLabApi, link: Link, p: StatusSyncPayload): Promise<{ pipeline: GitLabPipeline; jobs: GitLabJob[] }> {
+async function readGitLab(
+  api: GitLabApi,
+  link: Link,
+  p: StatusSyncPayload,
+): Promise<{ pipeline: GitLabPipeline; jobs: GitLabJob[] }> {
   try {
-    const pipeline = (await api.newestPipeline(link.projectId, p.sha, p.ref)) ?? (await api.pipeline(link.projectId, p.pipelineId));
+    const pipeline =
+      (await api.newestPipeline(link.projectId, p.sha, p.ref)) ?? (await api.pipeline(link.projectId, p.pipelineId));
     // Jobs are read only when needed: per-job statuses, or to say at which stage a pipeline failed.
-    const jobs = link.statusMode !== "pipeline" || pipeline.status === "failed" ? await api.jobs(link.projectId, pipeline.id) : [];
+    const jobs =
+      link.statusMode !== "pipeline" || pipeline.status === "failed" ? await api.jobs(link.projectId, pipeline.id) : [];
     return { pipeline, jobs };
   } catch (e) {
     throw gitlabFailure(e, "Reading the pipeline");

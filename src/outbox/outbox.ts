@@ -33,7 +33,10 @@ export interface NewWork<P> {
 export class Outbox {
   private readonly postgres: boolean;
 
-  constructor(private readonly sequelize: Sequelize, private readonly leaseMs: number) {
+  constructor(
+    private readonly sequelize: Sequelize,
+    private readonly leaseMs: number,
+  ) {
     this.postgres = dialectOf(sequelize) === "postgres";
   }
 
@@ -98,9 +101,12 @@ export class Outbox {
 
   /** Gives up on a row for good; it stays, with its reason, for people to see. */
   async bury(id: number, error: string): Promise<void> {
-    await this.sequelize.query("UPDATE outbox SET state = 'dead', lease_until = NULL, last_error = ?, updated_at = ? WHERE id = ?", {
-      replacements: [error, Date.now(), id],
-    });
+    await this.sequelize.query(
+      "UPDATE outbox SET state = 'dead', lease_until = NULL, last_error = ?, updated_at = ? WHERE id = ?",
+      {
+        replacements: [error, Date.now(), id],
+      },
+    );
   }
 
   /**

@@ -96,7 +96,13 @@ export class OutboxWorker {
   }
 
   private async deliver(item: OutboxItem): Promise<void> {
-    const log = this.log.child({ outboxId: item.id, kind: item.kind, clientKey: item.clientKey, linkId: item.linkId, attempt: item.attempts });
+    const log = this.log.child({
+      outboxId: item.id,
+      kind: item.kind,
+      clientKey: item.clientKey,
+      linkId: item.linkId,
+      attempt: item.attempts,
+    });
     try {
       await this.deliverers[item.kind](item, log);
       await this.outbox.complete(item.id);

@@ -17,7 +17,12 @@ export async function up({ context: qi }: { context: QueryInterface }): Promise<
 
   await qi.createTable("links", {
     id: { type: DataTypes.STRING(36), primaryKey: true },
-    client_key: { type: DataTypes.STRING(255), allowNull: false, references: { model: "tenants", key: "client_key" }, onDelete: "CASCADE" },
+    client_key: {
+      type: DataTypes.STRING(255),
+      allowNull: false,
+      references: { model: "tenants", key: "client_key" },
+      onDelete: "CASCADE",
+    },
     repo_uuid: { type: DataTypes.STRING(64), allowNull: false },
     repo_full_name: { type: DataTypes.STRING(255) },
     gitlab_url: { type: DataTypes.STRING(255), allowNull: false },

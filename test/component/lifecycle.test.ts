@@ -1,0 +1,150 @@
+import assert from "node:assert/strict";
+import { Stack } from "../support/stack";
+
+describe("install and uninstall", () => {
+  let stack: Stack;
+  beforeEach(async () => (stack = await Stack.start()));
+  afterEach(async () => stack.stop());
+
+  it("serves a descriptor with the repo:push webhook, the repository admin page and both lifecycle hooks", async () => {
+    const d = (await (await fetch(`${stack.app.url}/atlassian-connect.json`)).json()) as any;
+    assert.equal(d.key, "gitlab-ci-for-bitbucket");
+    assert.equal(d.baseUrl, stack.app.url);
+    assert.deepEqual(d.authentication, { type: "jwt" });
+    assert.deepEqual(d.contexts, ["account"]);
+    assert.ok(d.scopes.includes("repository"));
+    assert.deepEqual(d.lifecycle, { installed: "/installed", uninstalled: "/uninstalled" });
+    assert.ok(d.modules.webhooks.some((w: any) => w.event === "repo:push"));
+    assert.equal(d.modules.adminPages.length, 1);
+    assert.equal(d.modules.adminPages[0].location, "org.bitbucket.repository.admin");
+    assert.match(d.modules.adminPages[0].url, /\{repository\.uuid\}/);
+  });
+
+  it("stores a first, unsigned install and seals its shared secret", async () => {
+    const tenant = await stack.install();
+    const rows = (await stack.app.deps.sequelize.query("SELECT * FROM tenants", { type: "SELECT" })) as any[];
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0].client_key, tenant.clientKey);
+    assert.ok(!JSON.stringify(rows).includes(tenant.sharedSecret), "the shared secret is stored in the clear");
+    assert.equal((await stack.app.deps.tenants.get(tenant.clientKey))?.sharedSecret, tenant.sharedSecret);
+  });
+
+  it("accepts a re-install signed with the previous secret and then trusts only the new secret", async () => {
+    const first = await stack.install();
+    const oldSecret = first.sharedSecret;
+    const again = await stack.bitbucket.install(stack.app.url, { workspaceSlug: "acme-corp" });
+    assert.equal(again.status, 204);
+    assert.notEqual(again.tenant.sharedSecret, oldSecret);
+    const repo = stack.bitbucket.addRepository(again.tenant, "widgets");
+    const withOld = await fetch(stack.bitbucket.pageUrl(again.tenant, repo, { secret: oldSecret }));
+    assert.equal(withOld.status, 401);
+    const withNew = await fetch(stack.bitbucket.pageUrl(again.tenant, repo));
+    assert.equal(withNew.status, 200);
+  });
+
+  it("refuses an unsigned re-install that would replace a known tenant's secret", async () => {
+    const tenant = await stack.install();
+    const res = await fetch(`${stack.app.url}/installed`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(installBody(tenant.clientKey, "an-attacker-chosen-secret-of-some-length", stack.bitbucket.baseUrl)),
+    });
+    assert.equal(res.status, 401);
+    assert.equal((await stack.app.deps.tenants.tenants.find(tenant.clientKey))?.sharedSecret, tenant.sharedSecret);
+  });
+
+  it("refuses a re-install signed with a wrong secret", async () => {
+    const tenant = await stack.install();
+    const res = await stack.bitbucket.signedFetch(
+      tenant,
+      "POST",
+      "/installed",
+      installBody(tenant.clientKey, "x".repeat(64), stack.bitbucket.baseUrl),
+      {
+        secret: "not-the-secret-we-hold-for-this-tenant",
+      },
+    );
+    assert.equal(res.status, 401);
+    assert.equal((await stack.app.deps.tenants.tenants.find(tenant.clientKey))?.sharedSecret, tenant.sharedSecret);
+  });
+
+  it("answers a malformed install with 400 naming the missing fields, and stores nothing", async () => {
+    const res = await fetch(`${stack.app.url}/installed`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ clientKey: "x", baseUrl: "not a url" }),
+    });
+    assert.equal(res.status, 400);
+    const body = (await res.json()) as any;
+    assert.equal(body.error.code, "invalid_request");
+    assert.ok(body.error.fields.sharedSecret);
+    assert.ok(body.error.fields.baseApiUrl);
+    assert.equal(await stack.app.deps.tenants.tenants.count(), 0);
+  });
+
+  it("erases everything of the tenant on a signed uninstall", async () => {
+    const { tenant, repo, project } = await stack.linkedRepository();
+    assert.equal(stack.gitlab.hooks(project).length, 1);
+    await stack.bitbucket.push(tenant, repo, { branch: "main" });
+    const res = await stack.bitbucket.uninstall(tenant);
+    assert.equal(res.status, 204);
+    for (const table of ["tenants", "links", "outbox", "deliveries", "posted_statuses"]) {
+      const rows = (await stack.app.deps.sequelize.query(`SELECT COUNT(*) AS n FROM ${table}`, { type: "SELECT" })) as any[];
+      assert.equal(Number(rows[0].n), 0, `${table} still has rows`);
+    }
+    assert.equal(stack.gitlab.hooks(project).length, 0, "the GitLab webhook we registered is still there");
+  });
+
+  it("refuses an unsigned uninstall and keeps the tenant", async () => {
+    const tenant = await stack.install();
+    const res = await fetch(`${stack.app.url}/uninstalled`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ key: "gitlab-ci-for-bitbucket", clientKey: tenant.clientKey, productType: "bitbucket" }),
+    });
+    assert.equal(res.status, 401);
+    assert.ok(await stack.app.deps.tenants.tenants.find(tenant.clientKey));
+  });
+});
+
+describe("install allowlist in the production configuration", () => {
+  let stack: Stack;
+  beforeEach(async () => (stack = await Stack.start({ env: { AC_HOST_WHITELIST: "bitbucket.org" } })));
+  afterEach(async () => stack.stop());
+
+  it("refuses an install whose host is not bitbucket.org", async () => {
+    const res = await stack.bitbucket.install(stack.app.url);
+    assert.equal(res.status, 403);
+    assert.equal(await stack.app.deps.tenants.tenants.count(), 0);
+  });
+
+  it("refuses an install that names bitbucket.org but a foreign API host", async () => {
+    const res = await stack.bitbucket.install(stack.app.url, {
+      baseUrl: "https://bitbucket.org",
+      baseApiUrl: "https://evil.example.com",
+    });
+    assert.equal(res.status, 403);
+    assert.equal(await stack.app.deps.tenants.tenants.count(), 0);
+  });
+
+  it("accepts bitbucket.org with api.bitbucket.org", async () => {
+    const res = await stack.bitbucket.install(stack.app.url, {
+      baseUrl: "https://bitbucket.org",
+      baseApiUrl: "https://api.bitbucket.org",
+    });
+    assert.equal(res.status, 204);
+  });
+});
+
+function installBody(clientKey: string, sharedSecret: string, host: string) {
+  return {
+    key: "gitlab-ci-for-bitbucket",
+    clientKey,
+    sharedSecret,
+    baseUrl: host,
+    baseApiUrl: host,
+    productType: "bitbucket",
+    eventType: "installed",
+    principal: { uuid: "{acf54878-51be-473e-bf0b-0fbb12e011ad}", type: "team" },
+  };
+}

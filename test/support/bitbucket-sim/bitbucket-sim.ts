@@ -1,0 +1,262 @@
+import { randomUUID } from "node:crypto";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import express from "express";
+import { checkDescriptor, expandContext, lifecycleUrl, pageModule, webhookUrl } from "./descriptor";
+import { bracedUuid, randomSecret, randomSha, sameUuid } from "./ids";
+import { ACTOR, installedPayload, pushPayload, uninstalledPayload } from "./payloads";
+import { appUrl, HEADER_TOKEN_TTL, PAGE_TOKEN_TTL, signAsBitbucket } from "./sign-token";
+import { SimState } from "./state";
+import { statusApi } from "./status-api";
+import type { ApiCall, Fault, RecordedStatus, SignOpts, SimRepo, SimTenant } from "./types";
+
+export interface InstallOptions {
+  workspaceSlug?: string;
+  workspaceUuid?: string;
+  sharedSecret?: string;
+  /** what the installed payload claims as Bitbucket's hosts (to simulate a forged host) */
+  baseUrl?: string;
+  baseApiUrl?: string;
+}
+
+export interface PushChange {
+  branch?: string;
+  tag?: string;
+  sha?: string;
+  kind?: "updated" | "created" | "deleted";
+}
+
+type Reply = { status: number; body: string };
+
+/**
+ * Bitbucket Cloud for tests: installs an app from its descriptor, sends signed lifecycle calls, webhooks and
+ * page loads, and serves the commit status API. One origin plays both bitbucket.org and api.bitbucket.org.
+ */
+export class BitbucketSim {
+  readonly baseUrl: string;
+  readonly apiBaseUrl: string;
+  readonly apiCalls: ApiCall[];
+  private readonly hookUuids = new Map<string, string>();
+
+  private constructor(
+    private readonly server: Server,
+    private readonly state: SimState,
+  ) {
+    this.baseUrl = state.baseUrl;
+    this.apiBaseUrl = state.apiBaseUrl;
+    this.apiCalls = state.apiCalls;
+  }
+
+  static async start(): Promise<BitbucketSim> {
+    const app = express();
+    app.disable("x-powered-by");
+    const server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, "127.0.0.1", () => resolve(s));
+    });
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const state = new SimState(origin, origin);
+    app.use("/2.0", statusApi(state));
+    app.use((_req, res) => res.status(404).json({ type: "error", error: { message: "Resource not found" } }));
+    return new BitbucketSim(server, state);
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve, reject) => this.server.close((err) => (err ? reject(err) : resolve())));
+  }
+
+  async install(appBaseUrl: string, opts: InstallOptions = {}): Promise<Reply & { tenant: SimTenant }> {
+    const descriptorUrl = `${appBaseUrl.replace(/\/+$/, "")}/atlassian-connect.json`;
+    const fetched = await fetch(descriptorUrl);
+    if (!fetched.ok) throw new Error(`GET ${descriptorUrl} answered ${fetched.status}`);
+    const descriptor = await fetched.json();
+    checkDescriptor(descriptor, descriptorUrl);
+
+    const workspace = this.state.workspaceFor(opts);
+    const clientKey = `ari:cloud:bitbucket::app/${workspace.uuid}/${descriptor.key}`;
+    const sharedSecret = opts.sharedSecret ?? randomSecret();
+    const candidate: SimTenant = {
+      clientKey,
+      sharedSecret,
+      appKey: descriptor.key,
+      workspace,
+      appBaseUrl: String(descriptor.baseUrl).replace(/\/+$/, ""),
+      descriptor,
+      installed: false,
+    };
+    const body = installedPayload(
+      { hosts: this.hosts(), workspace },
+      {
+        appKey: descriptor.key,
+        clientKey,
+        sharedSecret,
+        baseUrl: opts.baseUrl ?? this.baseUrl,
+        baseApiUrl: opts.baseApiUrl ?? this.apiBaseUrl,
+      },
+    );
+    const known = this.state.installations.get(clientKey);
+    // The first install is unsigned; every later one (re-install, or install after an uninstall) is signed
+    // with the secret of the preceding successful install, so the app can tell the same tenant from an impostor.
+    const url = lifecycleUrl(descriptor, "installed")!;
+    const token = known?.acceptedSecret ? this.sign(candidate, "POST", url, { secret: known.acceptedSecret }) : undefined;
+    const reply = await this.post(url, body, token);
+
+    if (reply.status >= 200 && reply.status < 300) {
+      const tenant = Object.assign(known?.tenant ?? candidate, candidate, { installed: true });
+      this.state.installations.set(clientKey, { tenant, acceptedSecret: sharedSecret, installed: true });
+      return { ...reply, tenant };
+    }
+    if (known) return { ...reply, tenant: known.tenant };
+    this.state.installations.set(clientKey, { tenant: candidate, installed: false });
+    return { ...reply, tenant: candidate };
+  }
+
+  /** Answers `{status: 0}` when the descriptor declares no uninstalled hook. */
+  async uninstall(tenant: SimTenant): Promise<Reply> {
+    const installation = this.installationOf(tenant);
+    const url = lifecycleUrl(installation.tenant.descriptor, "uninstalled");
+    const fields = { appKey: tenant.appKey, clientKey: tenant.clientKey, baseUrl: this.baseUrl, baseApiUrl: this.apiBaseUrl };
+    const reply = url
+      ? await this.post(
+          url,
+          uninstalledPayload({ hosts: this.hosts(), workspace: tenant.workspace }, fields),
+          this.sign(tenant, "POST", url),
+        )
+      : { status: 0, body: "" };
+    // Removal is the admin's decision: Bitbucket does not wait for the app to agree.
+    installation.installed = false;
+    installation.tenant.installed = false;
+    return reply;
+  }
+
+  addRepository(tenant: SimTenant, slug: string): SimRepo {
+    const taken = [...this.state.repos.values()].some((r) => r.workspace.uuid === tenant.workspace.uuid && r.slug === slug);
+    if (taken) throw new Error(`${tenant.workspace.slug}/${slug} already exists`);
+    const repo: SimRepo = {
+      uuid: bracedUuid(),
+      slug,
+      fullName: `${tenant.workspace.slug}/${slug}`,
+      workspace: { ...tenant.workspace },
+      branches: new Map(),
+    };
+    this.state.repos.set(repo.uuid, repo);
+    return repo;
+  }
+
+  async push(tenant: SimTenant, repo: SimRepo, change: PushChange = {}): Promise<Reply & { sha: string; payload: any }> {
+    this.installationOf(tenant);
+    if (repo.workspace.uuid !== tenant.workspace.uuid) throw new Error(`${repo.fullName} is not in ${tenant.workspace.slug}`);
+    const refType = change.tag !== undefined ? "tag" : "branch";
+    const name = change.tag ?? change.branch ?? "main";
+    const head = refType === "branch" ? repo.branches.get(name) : undefined;
+    const kind = change.kind ?? (head ? "updated" : "created");
+    const sha = change.sha ?? (kind === "deleted" && head ? head : randomSha());
+    const payload = pushPayload(
+      { hosts: this.hosts(), workspace: tenant.workspace, repo },
+      { refType, kind, name, sha, previous: head },
+    );
+    if (refType === "branch") {
+      if (kind === "deleted") repo.branches.delete(name);
+      else repo.branches.set(name, sha);
+    }
+    const reply = await this.sendWebhook(tenant, "repo:push", payload);
+    return { ...reply, sha, payload };
+  }
+
+  /** Sends `body` as is (Connect webhook bodies are `{event, data}`) to the module subscribed to `event`. */
+  async sendWebhook(tenant: SimTenant, event: string, body: unknown, opts: SignOpts = {}): Promise<Reply> {
+    const url = webhookUrl(tenant.descriptor, event);
+    if (!url) throw new Error(`the descriptor of ${tenant.appKey} subscribes to no ${event} webhook`);
+    const hookKey = `${tenant.clientKey} ${event}`;
+    if (!this.hookUuids.has(hookKey)) this.hookUuids.set(hookKey, randomUUID());
+    // Headers of a captured Connect webhook delivery.
+    return this.post(url, body, this.sign(tenant, "POST", url, opts), {
+      "user-agent": "Bitbucket-Webhooks/2.0",
+      "x-event-key": event,
+      "x-event-time": new Date().toUTCString(),
+      "x-hook-uuid": this.hookUuids.get(hookKey)!,
+      "x-request-uuid": randomUUID(),
+      "x-attempt-number": "1",
+    });
+  }
+
+  /** An iframe load of a page module: its url with context substituted, plus `jwt=` (3-minute token). */
+  pageUrl(tenant: SimTenant, repo: SimRepo, opts: SignOpts & { moduleKey?: string } = {}): string {
+    const page = pageModule(tenant.descriptor, opts.moduleKey);
+    const path = expandContext(page.url, {
+      "repository.uuid": repo.uuid,
+      "repository.full_name": repo.fullName,
+      "repository.name": repo.slug,
+      "workspace.uuid": repo.workspace.uuid,
+      "workspace.slug": repo.workspace.slug,
+      "user.uuid": ACTOR.uuid,
+    });
+    const url = appUrl(tenant.appBaseUrl, path);
+    const signOpts: SignOpts & { moduleKey?: string } = { secret: this.secretOf(tenant), ...opts };
+    delete signOpts.moduleKey;
+    const token = signAsBitbucket(tenant, "GET", url, signOpts, { expiresInSeconds: PAGE_TOKEN_TTL, sub: ACTOR.accountId });
+    return `${url}${url.includes("?") ? "&" : "?"}jwt=${token}`;
+  }
+
+  /** A request to the app signed as Bitbucket signs webhooks; `pathAndQuery` is relative to the app baseUrl. */
+  signedFetch(tenant: SimTenant, method: string, pathAndQuery: string, body?: unknown, opts: SignOpts = {}): Promise<Response> {
+    const url = appUrl(tenant.appBaseUrl, pathAndQuery);
+    const headers: Record<string, string> = { authorization: `JWT ${this.sign(tenant, method, url, opts)}` };
+    if (body !== undefined) headers["content-type"] = "application/json";
+    return fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  }
+
+  sign(tenant: SimTenant, method: string, pathAndQuery: string, opts: SignOpts = {}): string {
+    return signAsBitbucket(
+      tenant,
+      method,
+      pathAndQuery,
+      { secret: this.secretOf(tenant), ...opts },
+      { expiresInSeconds: HEADER_TOKEN_TTL },
+    );
+  }
+
+  statuses(filter: { repoUuid?: string; sha?: string } = {}): RecordedStatus[] {
+    return [...this.state.statuses.values()]
+      .filter(
+        (s) => (!filter.repoUuid || sameUuid(s.repoUuid, filter.repoUuid)) && (!filter.sha || s.sha === filter.sha.toLowerCase()),
+      )
+      .map((s) => ({ ...s }));
+  }
+
+  /** Queues `fault` for the next `count` REST calls, served first in, first out. */
+  injectFaults(fault: Fault, count = 1): void {
+    for (let i = 0; i < count; i++) this.state.faults.push(fault);
+  }
+
+  clearFaults(): void {
+    this.state.faults.length = 0;
+  }
+
+  private async post(
+    url: string,
+    body: unknown,
+    token: string | undefined,
+    headers: Record<string, string> = {},
+  ): Promise<Reply> {
+    const all: Record<string, string> = { "content-type": "application/json", ...headers };
+    if (token) all.authorization = `JWT ${token}`;
+    const res = await fetch(url, { method: "POST", headers: all, body: JSON.stringify(body) });
+    return { status: res.status, body: await res.text() };
+  }
+
+  private hosts() {
+    return { web: this.baseUrl, api: this.apiBaseUrl };
+  }
+
+  private installationOf(tenant: SimTenant) {
+    const installation = this.state.installations.get(tenant.clientKey);
+    if (!installation?.installed) throw new Error(`${tenant.clientKey} is not installed`);
+    return installation;
+  }
+
+  /** Bitbucket signs with the secret it holds, whatever a test did to its copy of the tenant. */
+  private secretOf(tenant: SimTenant): string {
+    return this.state.installations.get(tenant.clientKey)?.acceptedSecret ?? tenant.sharedSecret;
+  }
+}

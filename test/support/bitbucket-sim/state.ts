@@ -1,0 +1,48 @@
+import { bracedUuid, sameUuid } from "./ids";
+import type { ApiCall, Fault, RecordedStatus, SimRepo, SimTenant } from "./types";
+
+/** Bitbucket's own record of an installation; the SimTenant handed to tests mirrors it. */
+export interface Installation {
+  tenant: SimTenant;
+  /** Secret from the last install the app answered 2xx to: signs later lifecycle calls and verifies API calls. */
+  acceptedSecret?: string;
+  installed: boolean;
+}
+
+export interface StoredStatus extends RecordedStatus {
+  uuid: string;
+}
+
+type Workspace = { uuid: string; slug: string };
+
+/** Everything the simulated Bitbucket knows, shared by the lifecycle side and the REST API. */
+export class SimState {
+  readonly installations = new Map<string, Installation>();
+  readonly workspaces = new Map<string, Workspace>();
+  readonly repos = new Map<string, SimRepo>();
+  readonly statuses = new Map<string, StoredStatus>();
+  readonly apiCalls: ApiCall[] = [];
+  readonly faults: Fault[] = [];
+
+  constructor(
+    readonly baseUrl: string,
+    readonly apiBaseUrl: string,
+  ) {}
+
+  /** The workspace named by uuid (braces optional) or else by slug, created on first mention. */
+  workspaceFor(opts: { workspaceUuid?: string; workspaceSlug?: string }): Workspace {
+    const uuid = opts.workspaceUuid && (opts.workspaceUuid.startsWith("{") ? opts.workspaceUuid : `{${opts.workspaceUuid}}`);
+    const all = [...this.workspaces.values()];
+    const known = uuid ? all.find((w) => sameUuid(w.uuid, uuid)) : all.find((w) => w.slug === opts.workspaceSlug);
+    if (known) return { ...known };
+    const slug = opts.workspaceSlug ?? `workspace-${all.length + 1}`;
+    if (all.some((w) => w.slug === slug)) throw new Error(`workspace slug ${slug} belongs to another workspace`);
+    const workspace = { uuid: uuid ?? bracedUuid(), slug };
+    this.workspaces.set(workspace.uuid, workspace);
+    return { ...workspace };
+  }
+}
+
+export function statusId(repoUuid: string, sha: string, key: string): string {
+  return JSON.stringify([repoUuid, sha, key]);
+}

@@ -1,0 +1,54 @@
+import { decodeSymmetric, SymmetricAlgorithm } from "atlassian-jwt";
+import type { Request } from "express";
+import { nowSeconds } from "./ids";
+import { queryStringHash } from "./sign-token";
+import type { Installation, SimState } from "./state";
+
+export type Verification = { ok: true; installation: Installation } | { ok: false; message: string };
+
+/**
+ * Authenticates a Connect app calling the REST API: `Authorization: JWT <token>` (scheme case-sensitive;
+ * a `?jwt=` query token is ignored by Bitbucket, so it fails as "no credentials"), HS256 only,
+ * `sub` = clientKey of an installed tenant whose current secret signed it, `iss` = the app key,
+ * `iat` and a future `exp` present, and `qsh` over METHOD & path-and-query relative to the API base URL.
+ */
+export function verifyAppToken(req: Request, state: SimState): Verification {
+  const fail = (message: string): Verification => ({ ok: false, message });
+  const header = req.get("authorization");
+  if (!header) {
+    return fail(
+      req.query.jwt !== undefined
+        ? "JWT must be sent in the Authorization header; the jwt query parameter is not accepted"
+        : "Authentication required",
+    );
+  }
+  const match = /^JWT (\S+)$/.exec(header);
+  if (!match) return fail("Unsupported authorization scheme; expected 'JWT <token>'");
+  const token = match[1];
+
+  let claims: Record<string, unknown>;
+  try {
+    claims = decodeSymmetric(token, "", SymmetricAlgorithm.HS256, true);
+  } catch (e) {
+    return fail(`Invalid JWT: ${(e as Error).message}`);
+  }
+  const installation = typeof claims.sub === "string" ? state.installations.get(claims.sub) : undefined;
+  if (!installation?.installed || !installation.acceptedSecret) {
+    return fail(`JWT sub ${JSON.stringify(claims.sub)} is not the clientKey of an installed app`);
+  }
+  try {
+    decodeSymmetric(token, installation.acceptedSecret, SymmetricAlgorithm.HS256, false);
+  } catch {
+    return fail("JWT signature verification failed");
+  }
+  if (claims.iss !== installation.tenant.appKey) {
+    return fail(`JWT iss ${JSON.stringify(claims.iss)} is not the app key of this installation`);
+  }
+  if (typeof claims.exp !== "number") return fail("JWT has no exp claim");
+  if (claims.exp <= nowSeconds()) return fail("JWT has expired");
+  if (typeof claims.iat !== "number") return fail("JWT has no iat claim");
+  if (typeof claims.qsh !== "string") return fail("JWT has no qsh claim");
+  const expected = queryStringHash(req.method, state.apiBaseUrl + req.originalUrl, state.apiBaseUrl);
+  if (claims.qsh !== expected) return fail("JWT qsh does not match the request");
+  return { ok: true, installation };
+}

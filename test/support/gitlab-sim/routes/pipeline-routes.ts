@@ -1,0 +1,95 @@
+import { Router, type Request } from "express";
+import { invalidParams, notFound, paginate, userProject } from "../api-helpers";
+import * as entities from "../ci-entities";
+import type { SimState } from "../sim-state";
+import type { SimJob, SimPipeline, SimProject } from "../types";
+
+const REPORTER = 20;
+const ORDERS = ["id", "status", "ref", "updated_at", "user_id"] as const;
+const FINISHED = ["success", "failed", "canceled", "skipped"];
+
+export function pipelineRoutes(state: SimState): Router {
+  const router = Router();
+
+  router.get("/projects/:id/pipelines", (req, res) => {
+    const project = userProject(state, req, res, REPORTER);
+    res.json(paginate(state, req, res, listPipelines(state, project, req)).map((p) => entities.pipelineBasic(state, p)));
+  });
+
+  router.get("/projects/:id/pipelines/:pipeline_id", (req, res) => {
+    const project = userProject(state, req, res, REPORTER);
+    res.json(entities.pipeline(state, findPipeline(state, project, req.params.pipeline_id)));
+  });
+
+  // Newest first; a retried job is hidden unless include_retried=true.
+  router.get("/projects/:id/pipelines/:pipeline_id/jobs", (req, res) => {
+    const project = userProject(state, req, res, REPORTER);
+    const pipeline = findPipeline(state, project, req.params.pipeline_id);
+    const withRetried = req.query.include_retried === "true";
+    const jobs = scoped(
+      pipeline.jobs.filter((j) => withRetried || !j.retried),
+      req,
+    ).sort((a, b) => b.id - a.id);
+    res.json(paginate(state, req, res, jobs).map((j) => entities.job(state, j)));
+  });
+
+  router.get("/projects/:id/jobs", (req, res) => {
+    const project = userProject(state, req, res, REPORTER);
+    const jobs = [...state.jobs.values()].filter((j) => state.pipelineOf(j).projectId === project.id);
+    res.json(
+      paginate(
+        state,
+        req,
+        res,
+        scoped(jobs, req).sort((a, b) => b.id - a.id),
+      ).map((j) => entities.job(state, j)),
+    );
+  });
+
+  router.get("/projects/:id/jobs/:job_id", (req, res) => {
+    const project = userProject(state, req, res, REPORTER);
+    const job = state.jobs.get(Number(req.params.job_id));
+    if (!job || state.pipelineOf(job).projectId !== project.id) throw notFound();
+    res.json(entities.job(state, job));
+  });
+
+  return router;
+}
+
+function findPipeline(state: SimState, project: SimProject, id: string | undefined): SimPipeline {
+  const pipeline = state.pipelines.get(Number(id));
+  if (!pipeline || pipeline.projectId !== project.id) throw notFound();
+  return pipeline;
+}
+
+function listPipelines(state: SimState, project: SimProject, req: Request): SimPipeline[] {
+  const q = req.query;
+  const orderBy = (q.order_by ?? "id") as (typeof ORDERS)[number];
+  if (!ORDERS.includes(orderBy)) throw invalidParams("order_by does not have a valid value");
+  const sort = q.sort ?? "desc";
+  if (sort !== "asc" && sort !== "desc") throw invalidParams("sort does not have a valid value");
+  let list = [...state.pipelines.values()].filter((p) => p.projectId === project.id);
+  if (typeof q.sha === "string") list = list.filter((p) => p.sha === q.sha);
+  if (typeof q.ref === "string") list = list.filter((p) => p.ref === q.ref);
+  if (typeof q.status === "string") list = list.filter((p) => p.status === q.status);
+  if (typeof q.source === "string") list = list.filter((p) => p.source === q.source);
+  if (typeof q.username === "string") list = list.filter((p) => p.user.username === q.username);
+  if (q.scope === "running" || q.scope === "pending") list = list.filter((p) => p.status === q.scope);
+  if (q.scope === "finished") list = list.filter((p) => FINISHED.includes(p.status));
+  if (q.scope === "tags") list = list.filter((p) => p.tag);
+  // "branches": the latest pipeline of each branch.
+  if (q.scope === "branches") {
+    list = list.filter((p) => !p.tag && !list.some((o) => !o.tag && o.ref === p.ref && o.id > p.id));
+  }
+  const key = (p: SimPipeline): string | number =>
+    orderBy === "user_id" ? p.user.id : orderBy === "updated_at" ? Date.parse(p.updatedAt) : orderBy === "id" ? p.id : p[orderBy];
+  const direction = sort === "asc" ? 1 : -1;
+  return list.sort((a, b) => (key(a) < key(b) ? -direction : key(a) > key(b) ? direction : b.id - a.id));
+}
+
+/** `scope` (one status or `scope[]=` several) filters jobs by status. */
+function scoped(jobs: SimJob[], req: Request): SimJob[] {
+  const scope = req.query.scope;
+  const wanted = Array.isArray(scope) ? scope.map(String) : typeof scope === "string" ? [scope] : null;
+  return wanted ? jobs.filter((j) => wanted.includes(j.status)) : jobs;
+}

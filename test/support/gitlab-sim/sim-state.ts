@@ -1,0 +1,106 @@
+import type { AccessLevel, SimHook, SimJob, SimPipeline, SimProject, SimToken, SimUser } from "./types";
+
+interface Membership {
+  level: AccessLevel;
+  createdAt: string;
+}
+
+/** Mirror settings GitLab keeps beside the project row (import_state and import_data). */
+export interface MirrorSettings {
+  onlyProtectedBranches: boolean | null;
+  overwritesDivergedBranches: boolean;
+  branchRegex: string | null;
+  /** Consecutive failed updates; more than 14 and GitLab pauses ("hard fails") the mirror. */
+  retryCount: number;
+}
+
+// GitLab ids are global per table. Distinct ranges make a test fail loudly when it confuses a
+// pipeline id with a job id (the Job Hook's `commit.id` is a pipeline id).
+const FIRST_ID = { user: 1, project: 100, hook: 1, pipeline: 1000, job: 5000, namespace: 10 };
+
+/** Everything the simulated GitLab knows. Routes, payload builders and the facade share it. */
+export class SimState {
+  baseUrl = "";
+  readonly startedAt: string;
+  readonly users = new Map<number, SimUser>();
+  readonly tokens = new Map<string, SimToken>();
+  readonly projects = new Map<number, SimProject>();
+  readonly hooks = new Map<number, SimHook>();
+  readonly pipelines = new Map<number, SimPipeline>();
+  readonly jobs = new Map<number, SimJob>();
+  readonly mirrorSettings = new Map<number, MirrorSettings>();
+  private readonly members = new Map<number, Map<number, Membership>>();
+  private readonly namespaces = new Map<string, number>();
+  private readonly iids = new Map<number, number>();
+  private readonly seq = { ...FIRST_ID };
+
+  constructor(readonly now: () => number) {
+    this.startedAt = new Date(now()).toISOString();
+  }
+
+  nextId(kind: keyof typeof FIRST_ID): number {
+    return this.seq[kind]++;
+  }
+
+  nextIid(projectId: number): number {
+    const iid = (this.iids.get(projectId) ?? 0) + 1;
+    this.iids.set(projectId, iid);
+    return iid;
+  }
+
+  namespaceId(fullPath: string): number {
+    let id = this.namespaces.get(fullPath);
+    if (id === undefined) {
+      id = this.nextId("namespace");
+      this.namespaces.set(fullPath, id);
+    }
+    return id;
+  }
+
+  /** `:id` in GitLab routes: a numeric id or the URL-decoded full path (matched case-insensitively). */
+  findProject(ref: string): SimProject | undefined {
+    if (/^\d+$/.test(ref)) return this.projects.get(Number(ref));
+    const wanted = ref.toLowerCase();
+    return [...this.projects.values()].find((p) => p.pathWithNamespace.toLowerCase() === wanted);
+  }
+
+  addMember(project: SimProject, user: SimUser, level: AccessLevel): void {
+    const byUser = this.members.get(project.id) ?? new Map<number, Membership>();
+    byUser.set(user.id, { level, createdAt: new Date(this.now()).toISOString() });
+    this.members.set(project.id, byUser);
+  }
+
+  membership(project: SimProject, user: SimUser): Membership | undefined {
+    return this.members.get(project.id)?.get(user.id);
+  }
+
+  /** 0 when the user is not a member. */
+  accessLevel(project: SimProject, user: SimUser): number {
+    return this.membership(project, user)?.level ?? 0;
+  }
+
+  projectHooks(project: SimProject): SimHook[] {
+    return [...this.hooks.values()].filter((h) => h.projectId === project.id);
+  }
+
+  projectOf(pipeline: SimPipeline): SimProject {
+    const project = this.projects.get(pipeline.projectId);
+    if (!project) throw new Error(`pipeline ${pipeline.id} belongs to no known project`);
+    return project;
+  }
+
+  pipelineOf(job: SimJob): SimPipeline {
+    const pipeline = this.pipelines.get(job.pipelineId);
+    if (!pipeline) throw new Error(`job ${job.id} belongs to no known pipeline`);
+    return pipeline;
+  }
+
+  mirror(project: SimProject): MirrorSettings {
+    let settings = this.mirrorSettings.get(project.id);
+    if (!settings) {
+      settings = { onlyProtectedBranches: null, overwritesDivergedBranches: false, branchRegex: null, retryCount: 0 };
+      this.mirrorSettings.set(project.id, settings);
+    }
+    return settings;
+  }
+}

@@ -1,0 +1,136 @@
+// The simulator's data, kept close to GitLab's own records. Tests may read and mutate these objects
+// directly (e.g. `project.mirrorPaused = true`); the REST API and the hook payloads are built from
+// them on every call.
+
+export type GitLabStatus =
+  | "created"
+  | "waiting_for_resource"
+  | "preparing"
+  | "waiting_for_callback"
+  | "pending"
+  | "running"
+  | "success"
+  | "failed"
+  | "canceling"
+  | "canceled"
+  | "skipped"
+  | "manual"
+  | "scheduled";
+
+export type AccessLevel = 10 | 20 | 30 | 40 | 50;
+
+export interface SimUser {
+  id: number;
+  username: string;
+  name: string;
+}
+
+export interface SimToken {
+  token: string;
+  user: SimUser;
+  scopes: string[];
+  expired: boolean;
+  revoked: boolean;
+}
+
+export interface MirrorState {
+  updateStatus: string; // none | scheduled | started | finished | failed
+  lastError: string | null;
+  lastUpdateAt: string | null;
+  lastUpdateStartedAt: string | null;
+  lastSuccessfulUpdateAt: string | null;
+}
+
+export interface SimProject {
+  id: number;
+  pathWithNamespace: string;
+  webUrl: string;
+  defaultBranch: string;
+  /** The `mirror` column. GitLab only honours it on Premium: see `premium`. */
+  mirror: boolean;
+  /** GitLab's "hard failed" mirror: triggers answer 403 until it is reset. */
+  mirrorPaused: boolean;
+  mirrorTriggerBuilds: boolean;
+  premium: boolean;
+  /** The full import URL, credentials included (what GitLab's `project.import_url` returns internally). */
+  importUrl?: string;
+  mirrorState: MirrorState;
+}
+
+export interface SimHook {
+  id: number;
+  projectId: number;
+  url: string;
+  token?: string;
+  pipelineEvents: boolean;
+  jobEvents: boolean;
+  pushEvents: boolean;
+  enableSslVerification: boolean;
+  /** Epoch ms; set by GitLab's back-off once a hook has failed 4 times in a row. */
+  disabledUntil?: number;
+  /** GitLab's `recent_failures`: consecutive failed deliveries, capped at 40. */
+  failures: number;
+  createdAt: string;
+  /** The event flags we do not model (issues_events, tag_push_events, ...), as GitLab stored them. */
+  otherEvents: Record<string, boolean>;
+}
+
+export interface SimJob {
+  id: number;
+  name: string;
+  stage: string;
+  status: GitLabStatus;
+  allowFailure: boolean;
+  when: string;
+  startedAt?: string;
+  finishedAt?: string;
+  pipelineId: number;
+  createdAt: string;
+  queuedAt?: string;
+  failureReason?: string;
+  /** A retried job stays in the pipeline but is hidden from job lists and payloads by default. */
+  retried: boolean;
+}
+
+export interface SimPipeline {
+  id: number;
+  iid: number;
+  projectId: number;
+  sha: string;
+  beforeSha: string;
+  ref: string;
+  tag: boolean;
+  status: GitLabStatus;
+  source: string;
+  name: string | null;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  updatedAt: string;
+  /** Seconds, as GitLab stores it when the pipeline finishes or blocks; null before that. */
+  duration: number | null;
+  jobs: SimJob[];
+  user: SimUser;
+}
+
+export type Fault = { status: number; retryAfter?: number; body?: unknown } | { delayMs: number } | { drop: true };
+
+export type HookKind = "Pipeline Hook" | "Job Hook";
+
+export interface Delivery {
+  hookId: number;
+  kind: string;
+  status: number;
+  at: number;
+  idempotencyKey: string;
+  eventUuid: string;
+}
+
+export interface ApiCall {
+  method: string;
+  path: string;
+  status: number;
+  at: number;
+}
+
+export type MirrorOutcome = "started" | "deferred" | "ignored_running";

@@ -1,0 +1,134 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Writable } from "node:stream";
+import { loadConfig } from "../../src/config";
+import { createLogger } from "../../src/logger";
+import { startRuntime, type Runtime } from "../../src/runtime";
+import { BitbucketSim, type SimRepo, type SimTenant } from "./bitbucket-sim";
+import { GitLabSim } from "./gitlab-sim";
+import { freshDatabaseUrl } from "./test-database";
+
+export interface StackOptions {
+  env?: Record<string, string>;
+  pullMirrorIntervalSeconds?: number;
+  worker?: boolean;
+}
+
+/**
+ * The app, in-process and listening on a real port, between a Bitbucket simulator and a GitLab
+ * simulator: what every component test drives. Logs are captured (for tests that grep them for secrets).
+ */
+export class Stack {
+  readonly logs: string[] = [];
+  private constructor(
+    readonly app: Runtime,
+    readonly bitbucket: BitbucketSim,
+    readonly gitlab: GitLabSim,
+    private readonly cleanup: () => Promise<void>,
+  ) {}
+
+  static async start(opts: StackOptions = {}): Promise<Stack> {
+    const bitbucket = await BitbucketSim.start();
+    const gitlab = await GitLabSim.start({ pullMirrorIntervalSeconds: opts.pullMirrorIntervalSeconds ?? 0 });
+    const dir = mkdtempSync(path.join(tmpdir(), "gl4bb-"));
+    const db = await freshDatabaseUrl(path.join(dir, "app.sqlite"));
+    const logs: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        logs.push(String(chunk));
+        done();
+      },
+    });
+    const config = loadConfig({
+      NODE_ENV: "test",
+      PORT: "0",
+      DATABASE_URL: db.url,
+      DATA_DIR: dir,
+      ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+      LOG_LEVEL: "debug",
+      OUTBOX_POLL_MS: "100",
+      HTTP_TIMEOUT_MS: "2000",
+      ...opts.env,
+    });
+    const app = await startRuntime(config, createLogger(config.logLevel, sink), { worker: opts.worker });
+    const stack = new Stack(app, bitbucket, gitlab, async () => {
+      await db.drop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    (stack as { logs: string[] }).logs = logs;
+    return stack;
+  }
+
+  async stop(): Promise<void> {
+    await this.app.stop(2_000);
+    await Promise.all([this.bitbucket.close(), this.gitlab.close()]);
+    await this.cleanup();
+  }
+
+  async install(workspaceSlug = "acme-corp"): Promise<SimTenant> {
+    const { status, body, tenant } = await this.bitbucket.install(this.app.url, { workspaceSlug });
+    if (status !== 204) throw new Error(`install failed: ${status} ${body}`);
+    return tenant;
+  }
+
+  /** Opens the repository settings page as Bitbucket frames it and returns the API token it embeds. */
+  async settingsToken(tenant: SimTenant, repo: SimRepo): Promise<string> {
+    const res = await fetch(this.bitbucket.pageUrl(tenant, repo));
+    const html = await res.text();
+    const token = /<meta name="token" content="([^"]+)"/.exec(html)?.[1];
+    if (res.status !== 200 || !token) throw new Error(`settings page failed: ${res.status} ${html.slice(0, 200)}`);
+    return token;
+  }
+
+  /** Calls the settings JSON API. */
+  async api(token: string, method: string, repoUuid: string, body?: unknown): Promise<{ status: number; body: any }> {
+    const res = await fetch(`${this.app.url}/api/repositories/${encodeURIComponent(repoUuid)}/link`, {
+      method,
+      headers: { Authorization: `JWT ${token}`, ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  }
+
+  /**
+   * The common start of a test: a workspace installed, a repository in it, a GitLab project with a
+   * Maintainer's token, and the two linked through the settings API.
+   */
+  async linkedRepository(opts: { statusMode?: "pipeline" | "jobs" | "both"; projectPath?: string; repoSlug?: string } = {}) {
+    const tenant = await this.install();
+    const repo = this.bitbucket.addRepository(tenant, opts.repoSlug ?? "widgets");
+    const user = this.gitlab.addUser("ada", "Ada Lovelace");
+    const gitlabToken = this.gitlab.addToken(user);
+    const project = this.gitlab.addProject(opts.projectPath ?? "acme/widgets", { mirror: true });
+    this.gitlab.addMember(project, user, 40);
+    const settingsToken = await this.settingsToken(tenant, repo);
+    const linked = await this.api(settingsToken, "PUT", repo.uuid, {
+      gitlabUrl: this.gitlab.url,
+      project: project.pathWithNamespace,
+      token: gitlabToken,
+      statusMode: opts.statusMode ?? "pipeline",
+    });
+    if (linked.status !== 200) throw new Error(`link failed: ${linked.status} ${JSON.stringify(linked.body)}`);
+    return { tenant, repo, user, gitlabToken, project, settingsToken, link: linked.body.link, webhook: linked.body.webhook };
+  }
+}
+
+/** Polls until `check` returns a truthy value (or throws its last error after the timeout). */
+export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 5_000, everyMs = 20): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+      last = new Error("condition still false");
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw last;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
