@@ -69,7 +69,7 @@ export function jobStatus(p: PipelineFacts, job: JobFacts): BuildStatus | null {
 const refname = (p: PipelineFacts) => (p.tag ? {} : { refname: p.ref });
 
 function describe(status: string, duration: number | null, failedStage: string | null, allowFailure: boolean): string {
-  const took = duration != null && duration > 0 ? ` in ${humanDuration(duration)}` : "";
+  const took = duration != null && duration >= 1 ? ` in ${humanDuration(duration)}` : "";
   switch (status) {
     case "success":
       return `passed${took}`;

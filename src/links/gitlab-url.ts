@@ -4,7 +4,7 @@ import { AppError } from "../errors";
 
 // Addresses a GitLab URL must not reach in production: loopback, link-local (cloud metadata lives at
 // 169.254.169.254), private and other non-public ranges. An admin typing such a URL would make us probe
-// the inside of our own network.
+// the inside of our own network. BlockList checks IPv4-mapped IPv6 addresses against the IPv4 rules.
 const blocked = new BlockList();
 for (const [net, prefix] of [
   ["0.0.0.0", 8],
@@ -24,7 +24,6 @@ for (const [net, prefix] of [
   ["::1", 128],
   ["fc00::", 7],
   ["fe80::", 10],
-  ["::ffff:0:0", 96],
 ] as const)
   blocked.addSubnet(net, prefix, "ipv6");
 
