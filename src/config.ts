@@ -21,6 +21,12 @@ export interface Config {
   allowPrivateHosts: boolean;
   logLevel: string;
   outbox: { concurrency: number; pollMs: number; leaseMs: number; maxAttempts: number };
+  /** Bitbucket calls per hour and installation (Bitbucket answers 429 past about 1,000), and the burst allowed. */
+  bitbucketBudget: { perHour: number; burst: number };
+  /** Pushes within this window fold into one mirror trigger. */
+  mirrorDebounceMs: number;
+  /** A status left INPROGRESS longer than `afterMs` is checked against GitLab; the check runs every `everyMs`. */
+  reconcile: { afterMs: number; everyMs: number };
   httpTimeoutMs: number;
   /** Which Bitbucket origins may frame the settings page. */
   frameAncestors: string[];
@@ -59,6 +65,15 @@ const schema = z.object({
   OUTBOX_LEASE_MS: z.coerce.number().int().min(1000).default(60_000),
   OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(12),
   HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  BITBUCKET_CALLS_PER_HOUR: z.coerce.number().min(1).default(900),
+  BITBUCKET_BURST: z.coerce.number().int().min(1).default(60),
+  MIRROR_DEBOUNCE_MS: z.coerce.number().int().min(0).default(2_000),
+  RECONCILE_AFTER_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .default(30 * 60_000),
+  RECONCILE_EVERY_MS: z.coerce.number().int().min(100).default(60_000),
   FRAME_ANCESTORS: z.string().optional(),
 });
 
@@ -95,6 +110,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAttempts: e.OUTBOX_MAX_ATTEMPTS,
     },
     httpTimeoutMs: e.HTTP_TIMEOUT_MS,
+    bitbucketBudget: { perHour: e.BITBUCKET_CALLS_PER_HOUR, burst: e.BITBUCKET_BURST },
+    mirrorDebounceMs: e.MIRROR_DEBOUNCE_MS,
+    reconcile: { afterMs: e.RECONCILE_AFTER_MS, everyMs: e.RECONCILE_EVERY_MS },
     frameAncestors: (
       e.FRAME_ANCESTORS ??
       (production ? "https://bitbucket.org" : "'self' http://localhost:* http://127.0.0.1:* https://bitbucket.org")

@@ -3,6 +3,7 @@ import type { Config } from "./config";
 import { openDatabase } from "./db/database";
 import { Deliveries } from "./db/deliveries";
 import { Links } from "./db/links";
+import { LinkCache } from "./links/link-cache";
 import { migrate } from "./db/migrator";
 import { PostedStatuses } from "./db/posted-statuses";
 import { Tenants } from "./db/tenants";
@@ -10,6 +11,7 @@ import type { Deps } from "./deps";
 import { gitlabClients } from "./gitlab/gitlab-clients";
 import type { Logger } from "./logger";
 import { Outbox } from "./outbox/outbox";
+import { TenantBudget } from "./outbox/tenant-budget";
 import { SecretBox } from "./security/secret-box";
 
 /** Opens the database, applies migrations, and builds the stores every part shares. */
@@ -17,16 +19,19 @@ export async function createDeps(config: Config, log: Logger): Promise<Deps> {
   const sequelize = await openDatabase(config.databaseUrl, log);
   await migrate(sequelize, log);
   const box = new SecretBox(config.encryptionKeys);
+  const links = new Links(sequelize, box);
   return {
     config,
     log,
     sequelize,
     box,
     tenants: new TenantCache(new Tenants(sequelize, box)),
-    links: new Links(sequelize, box),
+    links,
+    linkCache: new LinkCache(links),
     outbox: new Outbox(sequelize, config.outbox.leaseMs),
     deliveries: new Deliveries(sequelize),
     posted: new PostedStatuses(sequelize),
+    budget: new TenantBudget(sequelize, config.bitbucketBudget),
     gitlab: gitlabClients(config.httpTimeoutMs),
     kick: () => undefined,
   };

@@ -3,10 +3,12 @@ import type { TenantCache } from "./bitbucket/tenant-cache";
 import type { Config } from "./config";
 import type { Deliveries } from "./db/deliveries";
 import type { Links } from "./db/links";
+import type { LinkCache } from "./links/link-cache";
 import type { PostedStatuses } from "./db/posted-statuses";
 import type { GitLabApi } from "./gitlab/gitlab-api";
 import type { Logger } from "./logger";
 import type { Outbox } from "./outbox/outbox";
+import type { TenantBudget } from "./outbox/tenant-budget";
 import type { SecretBox } from "./security/secret-box";
 
 /** What the parts of the app are built from; made once in `createDeps` and handed to routers and workers. */
@@ -17,9 +19,11 @@ export interface Deps {
   box: SecretBox;
   tenants: TenantCache;
   links: Links;
+  linkCache: LinkCache;
   outbox: Outbox;
   deliveries: Deliveries;
   posted: PostedStatuses;
+  budget: TenantBudget;
   /** A GitLab client for a host and token (cached). */
   gitlab: (host: string, token: string) => GitLabApi;
   /** Wakes this instance's outbox worker after intake wrote work, so delivery starts at once. */

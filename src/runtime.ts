@@ -7,12 +7,14 @@ import type { Deps } from "./deps";
 import type { Logger } from "./logger";
 import { deliverMirrorTrigger } from "./outbox/deliver-mirror-trigger";
 import { deliverStatusSync } from "./outbox/deliver-status-sync";
+import { Reconciler } from "./outbox/reconciler";
 import { OutboxWorker } from "./outbox/worker";
 
 export interface Runtime {
   url: string;
   deps: Deps;
   worker: OutboxWorker;
+  reconciler: Reconciler;
   server: http.Server;
   /** Stops intake, lets deliveries in flight finish within the deadline, closes the database. */
   stop(deadlineMs?: number): Promise<void>;
@@ -39,7 +41,11 @@ export async function startRuntime(config: Config, log: Logger, opts: { worker?:
   deps.kick = () => worker.kick();
   const app = await createApp(deps);
   server.on("request", app);
-  if (opts.worker !== false) worker.start();
+  const reconciler = new Reconciler(deps);
+  if (opts.worker !== false) {
+    worker.start();
+    reconciler.start();
+  }
   log.info({ port, baseUrl: effective.baseUrl }, "listening");
 
   let stopping: Promise<void> | null = null;
@@ -47,11 +53,13 @@ export async function startRuntime(config: Config, log: Logger, opts: { worker?:
     url: `http://127.0.0.1:${port}`,
     deps,
     worker,
+    reconciler,
     server,
     stop: (deadlineMs = 10_000) =>
       (stopping ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
+        reconciler.stop();
         await worker.stop(deadlineMs);
         server.closeAllConnections();
         await closed;

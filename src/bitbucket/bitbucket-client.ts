@@ -48,6 +48,8 @@ export class BitbucketClient {
         `Bitbucket ${response.status}: ${bitbucketMessage(text)}`,
         isRetryableStatus(response.status),
         parseRetryAfter(response.headers.get("retry-after")),
+        false,
+        response.status,
       );
     }
     return text ? JSON.parse(text) : null;

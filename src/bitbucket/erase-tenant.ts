@@ -19,8 +19,10 @@ export async function eraseTenant(deps: Deps, clientKey: string): Promise<void> 
   ]);
   await deps.outbox.removeTenant(clientKey);
   await deps.deliveries.removeTenant(clientKey);
+  await deps.budget.removeTenant(clientKey);
   for (const link of links) await deps.posted.removeLink(link.id);
   await deps.links.removeTenant(clientKey);
+  for (const link of links) deps.linkCache.forget(link.id);
   await deps.tenants.tenants.remove(clientKey);
   deps.tenants.forget(clientKey);
 }

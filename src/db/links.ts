@@ -29,12 +29,19 @@ export interface Link {
   webhookId: number | null;
   statusMode: StatusMode;
   mirrorState: MirrorState | null;
+  /** Epoch ms of the last authenticated GitLab hook delivery (written at most once a minute). */
+  webhookLastReceivedAt: number | null;
+  /** Epoch ms when reconciliation found a pipeline result no hook had told us about. */
+  webhookMissedAt: number | null;
   createdBy: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
 
-export type NewLink = Omit<Link, "id" | "tokenHint" | "mirrorState" | "createdAt" | "updatedAt">;
+export type NewLink = Omit<
+  Link,
+  "id" | "tokenHint" | "mirrorState" | "webhookLastReceivedAt" | "webhookMissedAt" | "createdAt" | "updatedAt"
+>;
 
 type Row = Omit<Link, "mirrorState"> & { mirrorState: string | null };
 
@@ -62,6 +69,8 @@ export class Links {
         webhookId: DataTypes.INTEGER,
         statusMode: DataTypes.STRING,
         mirrorState: DataTypes.TEXT,
+        webhookLastReceivedAt: DataTypes.BIGINT,
+        webhookMissedAt: DataTypes.BIGINT,
         createdBy: DataTypes.STRING,
         createdAt: DataTypes.DATE,
         updatedAt: DataTypes.DATE,
@@ -90,6 +99,8 @@ export class Links {
       tokenHint: link.token.slice(-4),
       webhookSecret: this.box.seal(link.webhookSecret),
       mirrorState: existing?.mirrorState ?? null,
+      webhookLastReceivedAt: existing?.webhookLastReceivedAt ?? null,
+      webhookMissedAt: null,
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
     };
@@ -114,6 +125,14 @@ export class Links {
     return rows.map((r) => this.open(r.get({ plain: true }))!);
   }
 
+  async noteWebhook(id: string, at: number): Promise<void> {
+    await this.model.update({ webhookLastReceivedAt: at }, { where: { id } });
+  }
+
+  async noteMissedWebhook(id: string, at: number): Promise<void> {
+    await this.model.update({ webhookMissedAt: at }, { where: { id } });
+  }
+
   async countForTenant(clientKey: string): Promise<number> {
     return this.model.count({ where: { clientKey } });
   }
@@ -127,6 +146,8 @@ export class Links {
       token: this.box.open(row.token),
       webhookSecret: this.box.open(row.webhookSecret),
       mirrorState: row.mirrorState ? (JSON.parse(row.mirrorState) as MirrorState) : null,
+      webhookLastReceivedAt: row.webhookLastReceivedAt == null ? null : Number(row.webhookLastReceivedAt),
+      webhookMissedAt: row.webhookMissedAt == null ? null : Number(row.webhookMissedAt),
     };
   }
 }

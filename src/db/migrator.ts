@@ -2,9 +2,13 @@ import { SequelizeStorage, Umzug } from "umzug";
 import type { Sequelize } from "sequelize";
 import type { Logger } from "../logger";
 import * as initial from "./migrations/0001-initial";
+import * as healthBudgetsAudit from "./migrations/0002-health-budgets-audit";
 
 // Listed, not globbed: the same list works from TypeScript sources and from the compiled dist/.
-const MIGRATIONS = [{ name: "0001-initial", ...initial }];
+const MIGRATIONS = [
+  { name: "0001-initial", ...initial },
+  { name: "0002-health-budgets-audit", ...healthBudgetsAudit },
+];
 
 export function migrator(sequelize: Sequelize, log?: Logger) {
   return new Umzug({

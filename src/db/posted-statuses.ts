@@ -33,6 +33,26 @@ export class PostedStatuses {
     );
   }
 
+  /**
+   * Statuses we left INPROGRESS before `olderThan` and have not re-checked since: candidates for a
+   * check against GitLab, in case the hook that would have finished them was lost.
+   */
+  async staleInProgress(olderThan: number, limit: number): Promise<(PostedStatus & { clientKey: string })[]> {
+    const rows = await this.sequelize.query<Record<string, unknown>>(
+      `SELECT p.*, l.client_key FROM posted_statuses p JOIN links l ON l.id = p.link_id
+       WHERE p.state = 'INPROGRESS' AND p.posted_at < ? AND COALESCE(p.checked_at, 0) < ?
+       ORDER BY p.posted_at LIMIT ?`,
+      { replacements: [olderThan, olderThan, limit], type: QueryTypes.SELECT },
+    );
+    return rows.map((r) => ({ ...toPosted(r), clientKey: String(r.client_key) }));
+  }
+
+  async markChecked(p: Pick<PostedStatus, "linkId" | "sha" | "statusKey">, at: number): Promise<void> {
+    await this.sequelize.query("UPDATE posted_statuses SET checked_at = ? WHERE link_id = ? AND sha = ? AND status_key = ?", {
+      replacements: [at, p.linkId, p.sha, p.statusKey],
+    });
+  }
+
   async removeLink(linkId: string): Promise<void> {
     await this.sequelize.query("DELETE FROM posted_statuses WHERE link_id = ?", { replacements: [linkId] });
   }

@@ -32,9 +32,8 @@ export function gitlabWebhookRouter(deps: Deps) {
     express.json({ limit: "5mb" }),
     handle(async (req: Request, res: Response) => {
       const linkId = req.params.linkId ?? "";
-      const link = LINK_ID.test(linkId) ? await deps.links.byId(linkId) : null;
-      if (!link) throw notFound("unknown_webhook", "No link has this webhook; remove the hook from GitLab");
-      if (!sameSecret(req.header("x-gitlab-token"), link.webhookSecret)) throw unauthorized("Wrong or missing X-Gitlab-Token");
+      const link = await authenticate(deps, linkId, req.header("x-gitlab-token"));
+      await deps.linkCache.noteWebhook(link.id);
 
       const parse = EVENTS[req.header("x-gitlab-event") ?? ""];
       const trigger = parse ? parse(link, req.body) : null;
@@ -51,6 +50,15 @@ export function gitlabWebhookRouter(deps: Deps) {
     }),
   );
   return router;
+}
+
+async function authenticate(deps: Deps, linkId: string, token: string | undefined): Promise<Link> {
+  if (!LINK_ID.test(linkId)) throw notFound("unknown_webhook", "No link has this webhook; remove the hook from GitLab");
+  let link = await deps.linkCache.get(linkId);
+  if (link && !sameSecret(token, link.webhookSecret)) link = await deps.linkCache.get(linkId, true);
+  if (!link) throw notFound("unknown_webhook", "No link has this webhook; remove the hook from GitLab");
+  if (!sameSecret(token, link.webhookSecret)) throw unauthorized("Wrong or missing X-Gitlab-Token");
+  return link;
 }
 
 // Hash both sides first so the comparison takes the same time whatever the lengths.

@@ -12,9 +12,14 @@ export function linkView(link: Link) {
     tokenHint: link.tokenHint,
     webhookRegistered: link.webhookId != null,
     mirror: link.mirrorState,
+    webhookLastReceivedAt: iso(link.webhookLastReceivedAt),
+    /** Set when reconciliation found a result GitLab's webhook never told us: the hook may be broken. */
+    webhookMissedAt: iso(link.webhookMissedAt),
     createdAt: link.createdAt.toISOString(),
     updatedAt: link.updatedAt.toISOString(),
   };
 }
 
 export const webhookUrl = (baseUrl: string, linkId: string) => `${baseUrl}/webhooks/gitlab/${linkId}`;
+
+const iso = (ms: number | null) => (ms == null ? null : new Date(ms).toISOString());

@@ -5,6 +5,7 @@ import type { Link } from "../db/links";
 import type { Deps } from "../deps";
 import { gitlabFailure, type GitLabApi, type GitLabJob, type GitLabPipeline } from "../gitlab/gitlab-api";
 import type { StatusSyncPayload } from "./enqueue";
+import { deferral, DeliveryFailure } from "./failure";
 import type { Deliverer } from "./worker";
 
 /**
@@ -15,7 +16,7 @@ import type { Deliverer } from "./worker";
  */
 export const deliverStatusSync =
   (deps: Deps): Deliverer =>
-  async (item) => {
+  async (item, log) => {
     const p = item.payload as unknown as StatusSyncPayload;
     const link = await deps.links.byId(p.linkId);
     if (!link) return;
@@ -32,7 +33,12 @@ export const deliverStatusSync =
       const fingerprint = createHash("sha256").update(JSON.stringify(status)).digest("hex");
       const previous = posted.get(status.key);
       if (previous && (previous.fingerprint === fingerprint || previous.pipelineId > pipeline.id)) continue;
-      await bitbucket.postBuildStatus(link.repoUuid, p.sha, status);
+      await postWithinBudget(deps, link.clientKey, () => bitbucket.postBuildStatus(link.repoUuid, p.sha, status));
+      if (p.reconcile && previous?.state === "INPROGRESS" && status.state !== "INPROGRESS") {
+        // GitLab finished this pipeline and no hook told us: the link's webhook may be broken.
+        log.warn({ linkId: link.id, sha: p.sha, key: status.key }, "reconciliation corrected a status no webhook had updated");
+        await deps.links.noteMissedWebhook(link.id, Date.now());
+      }
       await deps.posted.record({
         linkId: link.id,
         sha: p.sha,
@@ -45,6 +51,22 @@ export const deliverStatusSync =
       });
     }
   };
+
+/**
+ * Spends one call of the installation's Bitbucket budget, or waits for it without using an attempt.
+ * A 429 pauses the whole installation (for Retry-After, or a minute) so its other work waits too.
+ */
+async function postWithinBudget(deps: Deps, clientKey: string, post: () => Promise<void>): Promise<void> {
+  const wait = await deps.budget.take(clientKey);
+  if (wait > 0) throw deferral("waiting for this installation's Bitbucket rate budget", wait);
+  try {
+    await post();
+  } catch (e) {
+    if (e instanceof DeliveryFailure && e.status === 429)
+      await deps.budget.pause(clientKey, Date.now() + (e.retryAfterMs ?? 60_000));
+    throw e;
+  }
+}
 
 async function readGitLab(
   api: GitLabApi,

@@ -11,9 +11,14 @@ export interface StatusSyncPayload {
   sha: string;
   ref: string;
   pipelineId: number;
+  /** Set when reconciliation, not a hook, asked for this sync. */
+  reconcile?: boolean;
 }
 
-/** One waiting mirror trigger per link: a burst of pushes folds into it. */
+/**
+ * One waiting mirror trigger per link, held back a moment so a burst of pushes folds into it; a push
+ * that arrives while a trigger is in flight makes exactly one follow-up.
+ */
 export async function enqueueMirrorTrigger(deps: Deps, link: Link, refs: string[]): Promise<void> {
   await deps.outbox.enqueue<MirrorTriggerPayload>({
     clientKey: link.clientKey,
@@ -21,6 +26,7 @@ export async function enqueueMirrorTrigger(deps: Deps, link: Link, refs: string[
     kind: "mirror-trigger",
     dedupeKey: `mirror:${link.id}`,
     payload: { linkId: link.id, refs },
+    delayMs: deps.config.mirrorDebounceMs,
   });
   deps.kick();
 }
@@ -29,13 +35,20 @@ export async function enqueueMirrorTrigger(deps: Deps, link: Link, refs: string[
  * One waiting status sync per commit and ref: the deliverer re-reads GitLab, so however many events
  * arrived while it waited, one read and one post carry the newest state.
  */
-export async function enqueueStatusSync(deps: Deps, link: Link, sha: string, ref: string, pipelineId: number): Promise<void> {
+export async function enqueueStatusSync(
+  deps: Deps,
+  link: Pick<Link, "id" | "clientKey">,
+  sha: string,
+  ref: string,
+  pipelineId: number,
+  reconcile = false,
+): Promise<void> {
   await deps.outbox.enqueue<StatusSyncPayload>({
     clientKey: link.clientKey,
     linkId: link.id,
     kind: "status-sync",
     dedupeKey: `status:${link.id}:${sha}:${ref}`,
-    payload: { linkId: link.id, sha, ref, pipelineId },
+    payload: { linkId: link.id, sha, ref, pipelineId, ...(reconcile ? { reconcile } : {}) },
   });
   deps.kick();
 }

@@ -7,11 +7,18 @@ export class DeliveryFailure extends Error {
     message: string,
     readonly retryable: boolean,
     readonly retryAfterMs?: number,
+    /** Not a failure at all: the work waits for a rate budget and the attempt does not count. */
+    readonly deferred = false,
+    /** The peer's HTTP status, when it answered. */
+    readonly status?: number,
   ) {
     super(message);
     this.name = "DeliveryFailure";
   }
 }
+
+/** The work must wait (rate budget, a pause after 429) without using up one of its attempts. */
+export const deferral = (reason: string, waitMs: number) => new DeliveryFailure(reason, true, waitMs, true);
 
 export const isRetryableStatus = (status: number) => status === 408 || status === 425 || status === 429 || status >= 500;
 

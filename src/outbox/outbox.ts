@@ -81,20 +81,21 @@ export class Outbox {
    * Puts a failed row back to run at `runAt`. If newer work for the same key arrived meanwhile, that row
    * carries on instead, inheriting the backoff so a failing peer is not hit again at once.
    */
-  async retry(item: OutboxItem, runAt: number, error: string): Promise<void> {
+  async retry(item: OutboxItem, runAt: number, error: string, countAttempt = true): Promise<void> {
     const now = Date.now();
+    const attempts = countAttempt ? item.attempts : item.attempts - 1;
     const back = await this.sequelize.query(
-      `UPDATE outbox SET state = 'pending', run_at = ?, lease_until = NULL, last_error = ?, updated_at = ?
+      `UPDATE outbox SET state = 'pending', run_at = ?, attempts = ?, lease_until = NULL, last_error = ?, updated_at = ?
        WHERE id = ? AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.dedupe_key = ? AND p.state = 'pending')
        RETURNING id`,
-      { replacements: [runAt, error, now, item.id, item.dedupeKey], type: QueryTypes.SELECT },
+      { replacements: [runAt, attempts, error, now, item.id, item.dedupeKey], type: QueryTypes.SELECT },
     );
     if (back.length > 0) return;
     await this.sequelize.query(
       `UPDATE outbox SET run_at = CASE WHEN run_at < ? THEN ? ELSE run_at END,
          attempts = CASE WHEN attempts < ? THEN ? ELSE attempts END, last_error = ?, updated_at = ?
        WHERE dedupe_key = ? AND state = 'pending'`,
-      { replacements: [runAt, runAt, item.attempts, item.attempts, error, now, item.dedupeKey] },
+      { replacements: [runAt, runAt, attempts, attempts, error, now, item.dedupeKey] },
     );
     await this.complete(item.id);
   }
@@ -126,6 +127,19 @@ export class Outbox {
       { replacements: [now, now, now], type: QueryTypes.SELECT },
     );
     return back.length;
+  }
+
+  /**
+   * Milliseconds until the next waiting row comes due, or null if none is scheduled for later. Rows
+   * already due are not counted: if they were not claimed, their key is in flight, and its completion
+   * wakes the worker anyway.
+   */
+  async nextDueIn(now = Date.now()): Promise<number | null> {
+    const [row] = await this.sequelize.query<{ at: number | string | null }>(
+      "SELECT MIN(run_at) AS at FROM outbox WHERE state = 'pending' AND run_at > ?",
+      { replacements: [now], type: QueryTypes.SELECT },
+    );
+    return row?.at == null ? null : Math.max(0, Number(row.at) - now);
   }
 
   async depth(): Promise<{ pending: number; running: number; dead: number }> {

@@ -23,6 +23,7 @@ export class OutboxWorker {
   private timer: NodeJS.Timeout | null = null;
   private pumping = false;
   private again = false;
+  private leasesCheckedAt = 0;
 
   constructor(
     private readonly outbox: Outbox,
@@ -67,7 +68,10 @@ export class OutboxWorker {
     try {
       do {
         this.again = false;
-        await this.outbox.recoverExpiredLeases();
+        if (Date.now() - this.leasesCheckedAt >= this.opts.pollMs) {
+          this.leasesCheckedAt = Date.now();
+          await this.outbox.recoverExpiredLeases();
+        }
         while (this.running) {
           const free = this.opts.concurrency - this.inFlight.size;
           if (free <= 0) break;
@@ -78,12 +82,21 @@ export class OutboxWorker {
       } while (this.again && this.running);
     } catch (err) {
       this.log.error({ err }, "outbox poll failed");
-    } finally {
-      this.pumping = false;
-      if (this.running) {
-        this.timer = setTimeout(() => this.kick(), this.opts.pollMs);
-        this.timer.unref();
-      }
+    }
+    // Sleep until the next row comes due (a retry, a debounced trigger), but never longer than a poll:
+    // other instances may have written work.
+    let wait = this.opts.pollMs;
+    try {
+      const due = await this.outbox.nextDueIn();
+      if (due != null) wait = Math.min(wait, Math.max(due, 5));
+    } catch (err) {
+      this.log.error({ err }, "outbox poll failed");
+    }
+    this.pumping = false;
+    if (this.running) {
+      if (this.again) return this.kick();
+      this.timer = setTimeout(() => this.kick(), wait);
+      this.timer.unref();
     }
   }
 
@@ -109,7 +122,9 @@ export class OutboxWorker {
     } catch (e) {
       const failure = asDeliveryFailure(e);
       try {
-        if (!failure.retryable || item.attempts >= this.opts.maxAttempts) {
+        if (failure.deferred) {
+          await this.outbox.retry(item, Date.now() + (failure.retryAfterMs ?? this.opts.pollMs), failure.message, false);
+        } else if (!failure.retryable || item.attempts >= this.opts.maxAttempts) {
           log.warn({ reason: failure.message }, "delivery given up");
           await this.outbox.bury(item.id, failure.message);
         } else {

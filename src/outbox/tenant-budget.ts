@@ -1,0 +1,69 @@
+import { QueryTypes, type Sequelize } from "sequelize";
+
+export interface BudgetOptions {
+  /** Calls allowed per hour and installation; Bitbucket allows about 1,000 before answering 429. */
+  perHour: number;
+  /** How many calls may go at once after a quiet spell. */
+  burst: number;
+}
+
+/**
+ * A token bucket per Bitbucket installation, kept in the database so every instance draws from the same
+ * one, plus a pause set when Bitbucket answers 429 anyway. Only that installation waits; others go on.
+ */
+export class TenantBudget {
+  private readonly ratePerMs: number;
+
+  constructor(
+    private readonly sequelize: Sequelize,
+    private readonly opts: BudgetOptions,
+  ) {
+    this.ratePerMs = opts.perHour / 3_600_000;
+  }
+
+  /**
+   * Takes one call from the installation's budget. Returns 0 when it may call now, otherwise how many
+   * milliseconds to wait (the budget is then left untouched).
+   */
+  async take(clientKey: string, now = Date.now()): Promise<number> {
+    const { burst } = this.opts;
+    const min = this.sequelize.getDialect() === "postgres" ? "LEAST" : "MIN";
+    const refilled = `${min}(${burst}, tenant_budgets.tokens + (${now} - tenant_budgets.refilled_at) * ${this.ratePerMs})`;
+    // Refill by elapsed time (capped at the burst) and spend one, in a single statement, so concurrent
+    // workers of several instances cannot both spend the last token. The leading comment keeps Sequelize's
+    // SQLite dialect from discarding RETURNING rows of an INSERT.
+    const taken = await this.sequelize.query(
+      `/* take budget */ INSERT INTO tenant_budgets (client_key, tokens, refilled_at, paused_until) VALUES (?, ?, ?, 0)
+       ON CONFLICT (client_key) DO UPDATE SET tokens = ${refilled} - 1, refilled_at = ${now}
+       WHERE tenant_budgets.paused_until <= ${now} AND ${refilled} >= 1
+       RETURNING tokens`,
+      { replacements: [clientKey, burst - 1, now], type: QueryTypes.SELECT },
+    );
+    if (taken.length > 0) return 0;
+    const [row] = await this.sequelize.query<{
+      tokens: number | string;
+      refilled_at: number | string;
+      paused_until: number | string;
+    }>("SELECT tokens, refilled_at, paused_until FROM tenant_budgets WHERE client_key = ?", {
+      replacements: [clientKey],
+      type: QueryTypes.SELECT,
+    });
+    if (!row) return 0;
+    const pausedFor = Number(row.paused_until) - now;
+    const tokens = Math.min(burst, Number(row.tokens) + (now - Number(row.refilled_at)) * this.ratePerMs);
+    const refillFor = tokens >= 1 ? 0 : Math.ceil((1 - tokens) / this.ratePerMs);
+    return Math.max(pausedFor, refillFor, 1);
+  }
+
+  /** Bitbucket said 429: hold every call of this installation until `until`. */
+  async pause(clientKey: string, until: number): Promise<void> {
+    await this.sequelize.query(
+      `UPDATE tenant_budgets SET paused_until = CASE WHEN paused_until < ? THEN ? ELSE paused_until END WHERE client_key = ?`,
+      { replacements: [until, until, clientKey] },
+    );
+  }
+
+  async removeTenant(clientKey: string): Promise<void> {
+    await this.sequelize.query("DELETE FROM tenant_budgets WHERE client_key = ?", { replacements: [clientKey] });
+  }
+}
