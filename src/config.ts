@@ -22,7 +22,7 @@ export interface Config {
   logLevel: string;
   outbox: { concurrency: number; pollMs: number; leaseMs: number; maxAttempts: number };
   /** Bitbucket calls per hour and installation (Bitbucket answers 429 past about 1,000), and the burst allowed. */
-  bitbucketBudget: { perHour: number; burst: number };
+  bitbucketBudget: { perHour: number; burst: number; pauseAfter429Ms: number };
   /** Pushes within this window fold into one mirror trigger. */
   mirrorDebounceMs: number;
   /** A status left INPROGRESS longer than `afterMs` is checked against GitLab; the check runs every `everyMs`. */
@@ -67,6 +67,8 @@ const schema = z.object({
   HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   BITBUCKET_CALLS_PER_HOUR: z.coerce.number().min(1).default(900),
   BITBUCKET_BURST: z.coerce.number().int().min(1).default(60),
+  // Bitbucket's limit is per rolling hour and a 429 need not say when to come back.
+  BITBUCKET_429_PAUSE_MS: z.coerce.number().int().min(0).default(60_000),
   MIRROR_DEBOUNCE_MS: z.coerce.number().int().min(0).default(2_000),
   RECONCILE_AFTER_MS: z.coerce
     .number()
@@ -110,7 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAttempts: e.OUTBOX_MAX_ATTEMPTS,
     },
     httpTimeoutMs: e.HTTP_TIMEOUT_MS,
-    bitbucketBudget: { perHour: e.BITBUCKET_CALLS_PER_HOUR, burst: e.BITBUCKET_BURST },
+    bitbucketBudget: { perHour: e.BITBUCKET_CALLS_PER_HOUR, burst: e.BITBUCKET_BURST, pauseAfter429Ms: e.BITBUCKET_429_PAUSE_MS },
     mirrorDebounceMs: e.MIRROR_DEBOUNCE_MS,
     reconcile: { afterMs: e.RECONCILE_AFTER_MS, everyMs: e.RECONCILE_EVERY_MS },
     frameAncestors: (

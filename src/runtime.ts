@@ -25,7 +25,12 @@ export interface Runtime {
  * once listening, and Bitbucket must be told the real one in the descriptor.
  */
 export async function startRuntime(config: Config, log: Logger, opts: { worker?: boolean } = {}): Promise<Runtime> {
-  const server = http.createServer();
+  // Until the app is built (migrations run first), requests are answered 503 rather than left hanging.
+  let handler: http.RequestListener = (_req, res) => {
+    res.writeHead(503, { "Content-Type": "application/json", "Retry-After": "1" });
+    res.end(JSON.stringify({ error: { code: "starting", message: "The app is starting" } }));
+  };
+  const server = http.createServer((req, res) => handler(req, res));
   server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout
   await new Promise<void>((resolve, reject) => server.once("error", reject).listen(config.port, resolve));
   const port = (server.address() as AddressInfo).port;
@@ -40,7 +45,7 @@ export async function startRuntime(config: Config, log: Logger, opts: { worker?:
   );
   deps.kick = () => worker.kick();
   const app = await createApp(deps);
-  server.on("request", app);
+  handler = app;
   const reconciler = new Reconciler(deps);
   if (opts.worker !== false) {
     worker.start();

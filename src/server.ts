@@ -5,6 +5,8 @@ import { startRuntime } from "./runtime";
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
+  // A stray rejection is a bug to log, not a reason to drop every request in flight.
+  process.on("unhandledRejection", (err) => log.error({ err }, "unhandled rejection"));
   const runtime = await startRuntime(config, log);
 
   const shutdown = (signal: string) => {

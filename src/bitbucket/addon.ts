@@ -28,11 +28,15 @@ export function createAddon(app: express.Express, deps: Deps): { addon: Addon; r
   };
   let configured!: () => void;
   const ready = new Promise<void>((resolve) => (configured = resolve));
+  // ACE adds a process-wide unhandledRejection listener per instance (it prints with console); the server
+  // installs one of its own that logs through the redacting logger, so ACE's is taken off again.
+  const before = new Set(process.listeners("unhandledRejection"));
   const addon = ace(
     app,
     { config: { [mode]: overrides } } as unknown as ace.Options,
     aceLogger(deps.log) as unknown as Console,
     () => configured(),
   );
+  for (const l of process.listeners("unhandledRejection")) if (!before.has(l)) process.off("unhandledRejection", l);
   return { addon, ready };
 }

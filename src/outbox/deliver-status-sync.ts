@@ -54,7 +54,8 @@ export const deliverStatusSync =
 
 /**
  * Spends one call of the installation's Bitbucket budget, or waits for it without using an attempt.
- * A 429 pauses the whole installation (for Retry-After, or a minute) so its other work waits too.
+ * A 429 pauses the whole installation (for Retry-After, or BITBUCKET_429_PAUSE_MS) so its other work
+ * waits too.
  */
 async function postWithinBudget(deps: Deps, clientKey: string, post: () => Promise<void>): Promise<void> {
   const wait = await deps.budget.take(clientKey);
@@ -62,8 +63,9 @@ async function postWithinBudget(deps: Deps, clientKey: string, post: () => Promi
   try {
     await post();
   } catch (e) {
-    if (e instanceof DeliveryFailure && e.status === 429)
-      await deps.budget.pause(clientKey, Date.now() + (e.retryAfterMs ?? 60_000));
+    if (e instanceof DeliveryFailure && e.status === 429) {
+      await deps.budget.pause(clientKey, Date.now() + (e.retryAfterMs ?? deps.config.bitbucketBudget.pauseAfter429Ms));
+    }
     throw e;
   }
 }

@@ -50,6 +50,9 @@ export class Stack {
       LOG_LEVEL: "debug",
       OUTBOX_POLL_MS: "100",
       HTTP_TIMEOUT_MS: "2000",
+      // Tests that are not about the rate budget or debouncing should not wait for them.
+      BITBUCKET_CALLS_PER_HOUR: "100000000",
+      MIRROR_DEBOUNCE_MS: "50",
       ...opts.env,
     });
     const app = await startRuntime(config, createLogger(config.logLevel, sink), { worker: opts.worker });

@@ -1,0 +1,91 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { AppProcess, freePort } from "../support/app-process";
+import { BitbucketSim } from "../support/bitbucket-sim";
+import { GitLabSim } from "../support/gitlab-sim";
+import { eventually } from "../support/stack";
+import { freshDatabaseUrl } from "../support/test-database";
+
+describe("a crash between intake and delivery", function () {
+  this.timeout(120_000);
+  let bitbucket: BitbucketSim;
+  let gitlab: GitLabSim;
+  let app: AppProcess | undefined;
+  let dir: string;
+  let db: { url: string; drop: () => Promise<void> };
+
+  beforeEach(async () => {
+    bitbucket = await BitbucketSim.start();
+    gitlab = await GitLabSim.start({ pullMirrorIntervalSeconds: 0 });
+    dir = mkdtempSync(path.join(tmpdir(), "gl4bb-crash-"));
+    db = await freshDatabaseUrl(path.join(dir, "app.sqlite"));
+  });
+  afterEach(async () => {
+    await app?.kill();
+    await Promise.all([bitbucket.close(), gitlab.close()]);
+    await db.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("(SIGKILL) loses nothing: after a restart every accepted push and pipeline event is delivered", async () => {
+    const port = await freePort();
+    const env = {
+      DATABASE_URL: db.url,
+      DATA_DIR: dir,
+      ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+      OUTBOX_LEASE_MS: "1500",
+      OUTBOX_POLL_MS: "200",
+      MIRROR_DEBOUNCE_MS: "0",
+      BITBUCKET_CALLS_PER_HOUR: "100000000",
+      HTTP_TIMEOUT_MS: "10000",
+    };
+    app = await AppProcess.start(env, port);
+
+    // Install, and link a repository to a GitLab project, as an admin would.
+    const { tenant, status } = await bitbucket.install(app.url);
+    assert.equal(status, 204);
+    const repo = bitbucket.addRepository(tenant, "widgets");
+    const user = gitlab.addUser("ada");
+    const token = gitlab.addToken(user);
+    const project = gitlab.addProject("acme/widgets", { mirror: true });
+    gitlab.addMember(project, user, 40);
+    const page = await (await fetch(bitbucket.pageUrl(tenant, repo))).text();
+    const settingsToken = /<meta name="token" content="([^"]+)"/.exec(page)![1]!;
+    const linked = await fetch(`${app.url}/api/repositories/${encodeURIComponent(repo.uuid)}/link`, {
+      method: "PUT",
+      headers: { Authorization: `JWT ${settingsToken}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ gitlabUrl: gitlab.url, project: "acme/widgets", token }),
+    });
+    assert.equal(linked.status, 200);
+
+    // Both peers hang, so accepted work is stuck in flight (or waiting) when the process dies.
+    bitbucket.injectFaults({ delayMs: 30_000 }, 100);
+    gitlab.injectFaults({ delayMs: 30_000 }, 100, /mirror\/pull/);
+    const shas: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const sha = randomBytes(20).toString("hex");
+      const p = gitlab.createPipeline(project, { sha, ref: `branch-${i}` });
+      gitlab.setPipelineStatus(p, i % 3 === 0 ? "failed" : "success");
+      const [res] = await gitlab.deliver(project, "Pipeline Hook", gitlab.pipelineHookPayload(p));
+      assert.equal(res!.status, 200);
+      shas.push(sha);
+    }
+    const push = await bitbucket.push(tenant, repo, { branch: "main" });
+    assert.equal(push.status, 204);
+    await new Promise((r) => setTimeout(r, 500));
+    await app.kill();
+    assert.equal(bitbucket.statuses().length, 0, "something was delivered before the crash; the test proves nothing");
+
+    bitbucket.clearFaults();
+    gitlab.clearFaults();
+    app = await AppProcess.start(env, port);
+    await eventually(() => shas.every((sha) => bitbucket.statuses({ sha }).length === 1), 20_000, 100);
+    for (const [i, sha] of shas.entries()) {
+      assert.equal(bitbucket.statuses({ sha })[0]!.state, i % 3 === 0 ? "FAILED" : "SUCCESSFUL");
+    }
+    await eventually(() => gitlab.mirrorTriggers(project).some((t) => t.outcome === "started"), 10_000, 100);
+  });
+});
