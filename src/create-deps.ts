@@ -9,6 +9,7 @@ import { PostedStatuses } from "./db/posted-statuses";
 import { Tenants } from "./db/tenants";
 import type { Deps } from "./deps";
 import { gitlabClients } from "./gitlab/gitlab-clients";
+import { guardedDispatcher } from "./gitlab/guarded-dispatcher";
 import type { Logger } from "./logger";
 import { Outbox } from "./outbox/outbox";
 import { TenantBudget } from "./outbox/tenant-budget";
@@ -32,7 +33,11 @@ export async function createDeps(config: Config, log: Logger): Promise<Deps> {
     deliveries: new Deliveries(sequelize),
     posted: new PostedStatuses(sequelize),
     budget: new TenantBudget(sequelize, config.bitbucketBudget),
-    gitlab: gitlabClients(config.httpTimeoutMs),
+    // Outside production the simulators live on loopback; in production every GitLab connection is checked.
+    gitlab: gitlabClients(
+      config.httpTimeoutMs,
+      config.allowPrivateHosts ? undefined : guardedDispatcher(config.gitlabAllowedHosts, config.httpTimeoutMs),
+    ),
     kick: () => undefined,
   };
 }
