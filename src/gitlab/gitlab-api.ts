@@ -1,4 +1,6 @@
 import { Gitlab, GitbeakerRequestError } from "@gitbeaker/rest";
+import type { Agent } from "node:http";
+import type { Dispatcher } from "undici";
 import { DeliveryFailure, isRetryableStatus, parseRetryAfter } from "../outbox/failure";
 
 export interface GitLabUser {
@@ -52,8 +54,10 @@ export interface GitLabHook {
 export class GitLabApi {
   private readonly api: InstanceType<typeof Gitlab>;
 
-  constructor(host: string, token: string, timeoutMs: number) {
-    this.api = new Gitlab({ host, token, queryTimeout: timeoutMs });
+  constructor(host: string, token: string, timeoutMs: number, dispatcher?: Dispatcher) {
+    // gitbeaker types `agent` as an http.Agent but hands it to fetch as its undici dispatcher.
+    const agent = dispatcher as unknown as Agent | undefined;
+    this.api = new Gitlab({ host, token, queryTimeout: timeoutMs, ...(agent ? { agent } : {}) });
   }
 
   currentUser(): Promise<GitLabUser> {
@@ -123,6 +127,44 @@ export class GitLabApi {
   jobs(projectId: number, pipelineId: number): Promise<GitLabJob[]> {
     return this.api.Jobs.all(projectId, { pipelineId, perPage: 100, maxPages: 10 }) as unknown as Promise<GitLabJob[]>;
   }
+
+  /** The token itself (GitLab 15.5+): its name, scopes and expiry. Older GitLabs answer 404. */
+  async tokenInfo(): Promise<GitLabTokenInfo> {
+    return (await this.api.requester.get("personal_access_tokens/self")).body as unknown as GitLabTokenInfo;
+  }
+
+  /** The projects the token's user is a member of whose name or path matches, most recently active first. */
+  async searchProjects(search: string, limit = 20): Promise<GitLabProjectDetails[]> {
+    const searchParams: Record<string, string> = {
+      membership: "true",
+      min_access_level: "10",
+      order_by: "last_activity_at",
+      per_page: String(limit),
+      ...(search && { search, search_namespaces: "true" }),
+    };
+    return (await this.api.requester.get("projects", { searchParams })).body as unknown as GitLabProjectDetails[];
+  }
+
+  /** GET /projects/:id with the fields only Maintainers see (mirror, import_url) when GitLab shows them. */
+  projectDetails(idOrPath: number | string): Promise<GitLabProjectDetails> {
+    return this.api.Projects.show(idOrPath) as unknown as Promise<GitLabProjectDetails>;
+  }
+
+  hook(projectId: number, hookId: number): Promise<GitLabHookDetails> {
+    return this.api.ProjectHooks.show(projectId, hookId) as unknown as Promise<GitLabHookDetails>;
+  }
+
+  /** The newest pipeline on a branch, if any. */
+  async latestPipeline(projectId: number, ref: string): Promise<GitLabPipeline | null> {
+    const list = (await this.api.Pipelines.all(projectId, {
+      ref,
+      orderBy: "id",
+      sort: "desc",
+      perPage: 1,
+      maxPages: 1,
+    })) as unknown as GitLabPipeline[];
+    return list[0] ?? null;
+  }
 }
 
 /** The HTTP status of a failed gitbeaker call, if GitLab answered at all. */
@@ -150,4 +192,28 @@ export function gitlabFailure(e: unknown, what: string): DeliveryFailure {
   if (status === undefined) return new DeliveryFailure(message, true);
   const response = (e as { cause?: { response?: Response } }).cause?.response;
   return new DeliveryFailure(message, isRetryableStatus(status), parseRetryAfter(response?.headers.get("retry-after")));
+}
+
+export interface GitLabTokenInfo {
+  name?: string;
+  scopes?: string[];
+  expires_at?: string | null;
+  active?: boolean;
+}
+/** A project as GET /projects and /projects/:id show it; `mirror` and `import_url` only to Maintainers, and `mirror` only on Premium. */
+export interface GitLabProjectDetails extends GitLabProject {
+  name_with_namespace?: string;
+  mirror?: boolean;
+  mirror_trigger_builds?: boolean;
+  import_url?: string | null;
+  permissions?: {
+    project_access?: { access_level: number } | null;
+    group_access?: { access_level: number } | null;
+  };
+}
+export interface GitLabHookDetails extends GitLabHook {
+  alert_status?: string;
+  disabled_until?: string | null;
+  pipeline_events?: boolean;
+  job_events?: boolean;
 }

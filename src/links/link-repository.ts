@@ -3,6 +3,7 @@ import type { Link, StatusMode } from "../db/links";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import { gitlabMessage, statusOf, type GitLabApi, type GitLabProject, type GitLabUser } from "../gitlab/gitlab-api";
+import { checked, toLinkError } from "./gitlab-errors";
 import { webhookUrl } from "./link-view";
 
 export interface LinkRequest {
@@ -109,26 +110,3 @@ const hookReason = (user: GitLabUser, project: GitLabProject, access: number) =>
   access < MAINTAINER
     ? `${user.username} is not a Maintainer of ${project.path_with_namespace}, so the webhook could not be added for you`
     : `GitLab refused to add the webhook for ${user.username}`;
-
-async function checked<T>(call: () => Promise<T>, subject: "token" | "project"): Promise<T> {
-  try {
-    return await call();
-  } catch (e) {
-    throw toLinkError(e, subject);
-  }
-}
-
-/** What GitLab's answer means for the admin, in the codes the settings API documents. */
-function toLinkError(e: unknown, subject: "token" | "project"): AppError {
-  const status = statusOf(e);
-  if (status === undefined) return new AppError("gitlab_unreachable", 422, `Could not reach GitLab: ${gitlabMessage(e)}`);
-  if (status === 401)
-    return new AppError("gitlab_unauthorized", 422, "GitLab did not accept the token (expired, revoked or mistyped?)");
-  if (status === 403 && subject === "token") {
-    return new AppError("gitlab_unauthorized", 422, "The token lacks the api scope (or read_api at least)");
-  }
-  if (status === 404 || (status === 403 && subject === "project")) {
-    return new AppError("gitlab_project_not_found", 422, "GitLab has no such project, or the token cannot see it");
-  }
-  return new AppError("gitlab_unreachable", 422, `GitLab answered ${status}: ${gitlabMessage(e)}`);
-}

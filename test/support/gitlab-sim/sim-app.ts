@@ -7,6 +7,7 @@ import { hookRoutes } from "./routes/hook-routes";
 import { mirrorRoutes } from "./routes/mirror-routes";
 import { pipelineRoutes } from "./routes/pipeline-routes";
 import { projectRoutes } from "./routes/project-routes";
+import { tokenRoutes } from "./routes/token-routes";
 import type { SimState } from "./sim-state";
 import type { ApiCall } from "./types";
 
@@ -33,6 +34,7 @@ export function createSimApp({ state, mirrors, faults, apiCalls }: SimAppDeps): 
   const api = express.Router();
   api.use(authenticate(state));
   api.use(projectRoutes(state), hookRoutes(state), mirrorRoutes(state, mirrors), pipelineRoutes(state));
+  api.use(tokenRoutes(state));
   app.use("/api/v4", api);
 
   // Grape's answer for a route it does not know.

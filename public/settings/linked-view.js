@@ -1,0 +1,56 @@
+// The linked state: which project, how statuses are posted, the one-time manual webhook, unlinking.
+import { call, errorOf } from "./api.js";
+import { $, busy, flash, resize } from "./dom.js";
+import { renderStored } from "./health.js";
+
+const MODES = { pipeline: "one per pipeline", jobs: "one per job", both: "one per pipeline and one per job" };
+
+export function showLinked(link, webhook) {
+  $("link-form").hidden = true;
+  $("unlink-confirm").hidden = true;
+  $("linked-actions").hidden = false;
+  $("linked").hidden = false;
+  renderFacts(link);
+  const manual = webhook && !webhook.registered;
+  $("manual-hook").hidden = !manual;
+  if (manual) {
+    $("manual-hook-reason").textContent = webhook.reason || "The app could not add the webhook itself.";
+    $("manual-hook-url").textContent = webhook.url;
+    $("manual-hook-secret").textContent = webhook.secret || "";
+  }
+  resize();
+}
+
+export function renderFacts(link) {
+  const a = $("project-link");
+  a.textContent = link.projectPath;
+  a.href = link.projectWebUrl;
+  $("gitlab-url").textContent = link.gitlabUrl;
+  $("status-mode").textContent = MODES[link.statusMode] || link.statusMode;
+  $("token-hint").textContent = link.tokenHint;
+  renderStored(link);
+}
+
+/** Unlinking asks first, in the page: Connect iframes may not show the browser's confirm dialog. */
+export function wireUnlink(current, onUnlinked) {
+  $("unlink").addEventListener("click", () => {
+    flash("info", "");
+    $("unlink-question").textContent = `Unlink ${current().projectPath}?`;
+    $("unlink-confirm").hidden = false;
+    $("linked-actions").hidden = true;
+    $("unlink-no").focus();
+    resize();
+  });
+  $("unlink-no").addEventListener("click", () => {
+    $("unlink-confirm").hidden = true;
+    $("linked-actions").hidden = false;
+    resize();
+  });
+  $("unlink-yes").addEventListener("click", async () => {
+    const path = current().projectPath;
+    const r = await busy($("unlink-yes"), "Unlinking…", () => call("DELETE", "/link"));
+    if (r.status !== 204) return flash("error", errorOf(r).message, "Unlinking failed");
+    onUnlinked();
+    flash("success", `Unlinked ${path}. The app removed its GitLab webhook and posts no more statuses here.`, "Unlinked");
+  });
+}

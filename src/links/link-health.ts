@@ -1,0 +1,99 @@
+import type { Link } from "../db/links";
+import type { Deps } from "../deps";
+import { gitlabMessage, statusOf, type GitLabApi } from "../gitlab/gitlab-api";
+import { enqueueStatusSync } from "../outbox/enqueue";
+import { failedDeliveries } from "./failed-deliveries";
+
+/**
+ * What GitLab says right now about a link: the pull mirror, our webhook, and the newest pipeline of the
+ * default branch with the statuses we posted for its commit. Each part fails on its own, so one refusal
+ * (say, a Developer's token cannot read the mirror) still leaves the rest to show.
+ */
+export async function linkHealth(deps: Deps, link: Link) {
+  return (await readHealth(deps, link)).health;
+}
+
+async function readHealth(deps: Deps, link: Link) {
+  const api = deps.gitlab(link.gitlabUrl, link.token);
+  const [mirror, webhook, pipeline, failed] = await Promise.all([
+    mirrorHealth(api, link),
+    webhookHealth(api, link),
+    latest(api, link),
+    failedDeliveries(deps, link),
+  ]);
+  const posted = pipeline.found ? await deps.posted.forCommit(link.id, pipeline.found.sha) : new Map();
+  const bitbucket = [...posted.values()]
+    .filter((s) => s.ref === pipeline.found?.ref)
+    .map((s) => ({ key: s.statusKey, state: s.state, pipelineId: s.pipelineId, postedAt: new Date(s.postedAt).toISOString() }));
+  const health = { checkedAt: new Date().toISOString(), mirror, webhook, pipeline: pipeline.view, bitbucket, failed };
+  return { health, found: pipeline.found };
+}
+
+/**
+ * "Re-check now": reads the health, keeps the mirror state GitLab reported on the link, and queues a
+ * status sync for the newest pipeline of the default branch so Bitbucket shows GitLab's current answer.
+ */
+export async function recheckLink(deps: Deps, link: Link) {
+  const { found, health } = await readHealth(deps, link);
+  if (health.mirror.state === "ok") {
+    await deps.links.setMirrorState(link.id, {
+      ...link.mirrorState,
+      checkedAt: health.checkedAt,
+      updateStatus: health.mirror.updateStatus,
+      lastError: health.mirror.lastError,
+      lastSuccessfulUpdateAt: health.mirror.lastSuccessfulUpdateAt,
+    });
+  }
+  if (found) await enqueueStatusSync(deps, link, found.sha, found.ref, found.id);
+  return { ...health, statusQueued: !!found };
+}
+
+async function mirrorHealth(api: GitLabApi, link: Link) {
+  try {
+    const m = await api.mirror(link.projectId);
+    return {
+      state: "ok" as const,
+      updateStatus: m.update_status ?? null,
+      lastError: m.last_error ?? null,
+      lastSuccessfulUpdateAt: m.last_successful_update_at ?? null,
+      lastUpdateAt: m.last_update_at ?? null,
+    };
+  } catch (e) {
+    const status = statusOf(e);
+    const message =
+      status === 400
+        ? "The project is not a pull mirror (or the GitLab plan has no pull mirroring)"
+        : status === 403 || status === 404
+          ? "The token cannot read the mirror (needs Maintainer)"
+          : `GitLab ${status ?? "unreachable"}: ${gitlabMessage(e)}`;
+    return { state: "unknown" as const, message };
+  }
+}
+
+async function webhookHealth(api: GitLabApi, link: Link) {
+  if (link.webhookId == null) return { state: "manual" as const, message: "Added by hand in GitLab; the app cannot check it" };
+  try {
+    const hook = await api.hook(link.projectId, link.webhookId);
+    const alert = hook.alert_status ?? "executable";
+    if (alert === "executable") return { state: "ok" as const, message: "Registered and active" };
+    const until = hook.disabled_until ? ` until ${hook.disabled_until}` : "";
+    return { state: "failing" as const, message: `GitLab disabled it after failed deliveries (${alert}${until})` };
+  } catch (e) {
+    if (statusOf(e) === 404)
+      return { state: "missing" as const, message: "GitLab no longer has the webhook: link again to add it" };
+    return { state: "unknown" as const, message: `Could not read the webhook: ${gitlabMessage(e)}` };
+  }
+}
+
+async function latest(api: GitLabApi, link: Link) {
+  try {
+    const project = await api.project(link.projectId);
+    const ref = project.default_branch ?? null;
+    const found = ref ? await api.latestPipeline(link.projectId, ref) : null;
+    if (!found) return { found: null, view: { state: "none" as const, ref } };
+    const { id, status, sha, web_url: webUrl, updated_at: updatedAt = null } = found;
+    return { found, view: { state: "found" as const, id, status, ref: found.ref, sha, webUrl, updatedAt } };
+  } catch (e) {
+    return { found: null, view: { state: "unknown" as const, message: `Could not read pipelines: ${gitlabMessage(e)}` } };
+  }
+}

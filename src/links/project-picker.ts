@@ -1,0 +1,56 @@
+import type { Deps } from "../deps";
+import type { GitLabProjectDetails } from "../gitlab/gitlab-api";
+import { checked } from "./gitlab-errors";
+import { openGitLab, tokenInfo, type GitLabCredentials } from "./gitlab-session";
+import { projectReadiness, roleName } from "./project-readiness";
+
+/** A project as the picker lists it. */
+export function projectChoice(p: GitLabProjectDetails, accessLevel = listedAccess(p)) {
+  return {
+    id: p.id,
+    path: p.path_with_namespace,
+    name: p.name_with_namespace ?? p.path_with_namespace,
+    webUrl: p.web_url,
+    accessLevel,
+    role: roleName(accessLevel),
+  };
+}
+
+// The list shows the direct and the group role; the higher one wins, as in GitLab.
+const listedAccess = (p: GitLabProjectDetails) =>
+  Math.max(p.permissions?.project_access?.access_level ?? 0, p.permissions?.group_access?.access_level ?? 0);
+
+/** The projects the token's user belongs to that match `search` (name, path or group path). */
+export async function findProjects(deps: Deps, creds: GitLabCredentials, search: string) {
+  const { api } = await openGitLab(deps, creds);
+  const projects = await checked(() => api.searchProjects(search), "token");
+  return { projects: projects.map((p) => projectChoice(p)) };
+}
+
+/** One project in full: the user's effective role, its mirror, and what linking it will and will not do. */
+export async function inspectProject(deps: Deps, creds: GitLabCredentials, project: number | string) {
+  const { api } = await openGitLab(deps, creds);
+  const user = await checked(() => api.currentUser(), "token");
+  const details = await checked(() => api.projectDetails(project), "project");
+  const [accessLevel, token] = await Promise.all([
+    checked(() => api.accessLevel(details.id, user.id), "project"),
+    tokenInfo(api),
+  ]);
+  const readiness = projectReadiness({
+    username: user.username,
+    path: details.path_with_namespace,
+    accessLevel,
+    mirror: details.mirror,
+    mirrorTriggerBuilds: details.mirror_trigger_builds,
+    importUrl: details.import_url,
+    scopes: token?.scopes ?? null,
+  });
+  return {
+    project: {
+      ...projectChoice(details, accessLevel),
+      defaultBranch: details.default_branch ?? null,
+      mirror: details.mirror ?? null,
+    },
+    ...readiness,
+  };
+}

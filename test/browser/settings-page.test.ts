@@ -1,0 +1,245 @@
+import assert from "node:assert/strict";
+import type { Browser, BrowserContext, FrameLocator, Page } from "playwright-core";
+import { eventually, Stack } from "../support/stack";
+import { openFramed, routeBitbucket } from "./support/bitbucket-frame";
+import { chromiumPath, launchChromium } from "./support/chromium";
+import { HostServer } from "./support/host-server";
+import { frameFitsContent, seeText, shot } from "./support/page-checks";
+import { runPipelinesOnMirrorUpdate } from "./support/simulated-ci";
+
+describe("the repository settings page in a real browser", function () {
+  this.timeout(60_000);
+  let browser: Browser;
+  let host: HostServer;
+  let stack: Stack;
+  let context: BrowserContext;
+
+  before(async function () {
+    const executable = chromiumPath();
+    if (!executable) {
+      if (process.env.CI) throw new Error("chromium is not installed (apt-get install -y chromium)");
+      console.warn("    (skipped: no chromium; apt-get install -y chromium)");
+      return this.skip();
+    }
+    browser = await launchChromium(executable);
+    host = await HostServer.start();
+  });
+  after(async () => {
+    await browser?.close();
+    await host?.close();
+  });
+
+  beforeEach(async () => {
+    stack = await Stack.start();
+    context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+  });
+  afterEach(async () => {
+    await context?.close();
+    await stack?.stop();
+  });
+
+  /** A workspace with the app, a repository, and Ada's GitLab projects (Maintainer of acme/widgets). */
+  async function world() {
+    const tenant = await stack.install();
+    const repo = stack.bitbucket.addRepository(tenant, "widgets");
+    const ada = stack.gitlab.addUser("ada", "Ada Lovelace");
+    const token = stack.gitlab.addToken(ada);
+    const widgets = stack.gitlab.addProject("acme/widgets", { mirror: true });
+    stack.gitlab.addMember(widgets, ada, 40);
+    return { tenant, repo, ada, token, widgets, pageUrl: stack.bitbucket.pageUrl(tenant, repo) };
+  }
+
+  async function framed(pageUrl: string, repoFullName: string, allJs = true): Promise<{ page: Page; frame: FrameLocator }> {
+    await routeBitbucket(context, stack.bitbucket.baseUrl, { allJs });
+    return openFramed(context, host, pageUrl, repoFullName);
+  }
+
+  async function checkToken(frame: FrameLocator, token: string) {
+    await frame.locator("#gitlabUrl").fill(stack.gitlab.url);
+    await frame.locator("#token").fill(token);
+    await frame.locator("#check-token").click();
+  }
+
+  it("in Bitbucket's frame, an admin checks the token, finds the project by searching and links it", async () => {
+    const w = await world();
+    const { page, frame } = await framed(w.pageUrl, w.repo.fullName);
+    await seeText(frame.locator("#link-form h2"), "Connect GitLab");
+    assert.equal(await frame.locator("#gitlabUrl").inputValue(), "https://gitlab.com");
+    assert.equal(await frame.locator("#save").isDisabled(), true);
+    assert.equal(await frame.locator("#project-search").isDisabled(), true);
+    const formHeight = await frameFitsContent(page);
+    await shot(page, "01-framed-not-linked");
+
+    await checkToken(frame, w.token);
+    await seeText(frame.locator("#token-owner"), `Token of Ada Lovelace (@ada) on ${stack.gitlab.url} · scopes: api`);
+    assert.equal(await frame.locator("#project-search").isDisabled(), false);
+    await shot(page, "02-token-checked");
+
+    stack.gitlab.addMember(stack.gitlab.addProject("acme/gadgets"), w.ada, 30);
+    await frame.locator("#project-search").fill("widg");
+    await seeText(frame.locator("#project-search-state"), "1 project @ada is a member of matching “widg”");
+    await seeText(frame.locator("#project-results li"), /acme\/widgets\s*Maintainer/i);
+    await shot(page, "03-project-search");
+
+    await frame.locator("#project-results button", { hasText: "acme/widgets" }).click();
+    await seeText(frame.locator("#project-findings"), "ada is Maintainer of acme/widgets: the app can add its webhook");
+    await seeText(frame.locator("#project-plan"), "The app adds a webhook to acme/widgets for pipeline and job events.");
+    assert.equal(await frame.locator("#save").isEnabled(), true);
+    await shot(page, "04-project-checked");
+
+    await frame.locator("label.choice", { hasText: "Both" }).click();
+    await frame.locator("#save").click();
+    await seeText(frame.locator("#flash"), "Linked to acme/widgets");
+    await seeText(frame.locator("#project-link"), "acme/widgets");
+    await seeText(frame.locator("#status-mode"), "one per pipeline and one per job");
+    await seeText(frame.locator("#token-hint"), w.token.slice(-4));
+    await seeText(frame.locator("#health-webhook"), /active/i);
+    await seeText(frame.locator("#health-pipeline"), "No pipeline on main yet.");
+    assert.equal(await frame.locator("#link-form").isHidden(), true);
+    assert.equal(await frame.locator("#manual-hook").isHidden(), true);
+    assert.equal(stack.gitlab.hooks(w.widgets).length, 1);
+    // all.js's AP.resize() fits the frame to the page each time the page changes.
+    assert.notEqual(await frameFitsContent(page), formHeight);
+    await shot(page, "05-linked");
+  });
+
+  it("names the wrong field with GitLab's answer, and says what a Developer's or a non-Premium project lacks", async () => {
+    const w = await world();
+    const { page, frame } = await framed(w.pageUrl, w.repo.fullName);
+    await frame.locator("#gitlabUrl").fill("ftp://gitlab.example.com");
+    await frame.locator("#token").fill(w.token);
+    await frame.locator("#check-token").click();
+    await seeText(frame.locator('.field-error[data-for="gitlabUrl"]'), "The GitLab address must start with https://");
+    assert.equal(await frame.locator("#gitlabUrl").getAttribute("aria-invalid"), "true");
+
+    await checkToken(frame, "glpat-revoked-or-mistyped-0000");
+    await seeText(
+      frame.locator('.field-error[data-for="token"]'),
+      "GitLab did not accept the token (expired, revoked or mistyped?)",
+    );
+    await seeText(
+      frame.locator("#flash"),
+      /Could not check the token GitLab did not accept the token .* Create a token in GitLab/,
+    );
+    assert.equal(await frame.locator("#token").getAttribute("aria-invalid"), "true");
+    assert.equal(await frame.locator('.field-error[data-for="gitlabUrl"]').isHidden(), true);
+    assert.equal(await frame.locator("#project-search").isDisabled(), true);
+    await shot(page, "06-validation-error-token");
+
+    const shared = stack.gitlab.addProject("acme/shared-ci", { mirror: true });
+    stack.gitlab.addMember(shared, w.ada, 30);
+    const free = stack.gitlab.addProject("acme/free-tier", { mirror: true, premium: false });
+    stack.gitlab.addMember(free, w.ada, 40);
+    await checkToken(frame, w.token);
+    await seeText(frame.locator("#project-search-state"), "3 projects @ada is a member of.");
+
+    await frame.locator("#project-results button", { hasText: "acme/free-tier" }).click();
+    await seeText(frame.locator("#project-findings"), "pull mirroring needs GitLab Premium or Ultimate");
+    await shot(page, "07-not-premium");
+
+    await frame.locator("#project-results button", { hasText: "acme/shared-ci" }).click();
+    await seeText(frame.locator("#project-findings"), "ada is Developer of acme/shared-ci: needs Maintainer to add the webhook");
+    await seeText(frame.locator("#project-plan"), "You get a webhook URL and secret, once");
+    await shot(page, "08-developer-needs-maintainer");
+
+    await frame.locator("#save").click();
+    await seeText(frame.locator("#flash"), "Add the webhook below in GitLab");
+    await seeText(frame.locator("#manual-hook-reason"), "ada is not a Maintainer of acme/shared-ci");
+    await seeText(frame.locator("#manual-hook-url"), `${stack.app.url}/webhooks/gitlab/`);
+    assert.ok(((await frame.locator("#manual-hook-secret").innerText()) ?? "").length >= 32);
+    await seeText(frame.locator("#health-webhook"), /added by hand/i);
+    await seeText(frame.locator("#health-mirror"), "cannot read the mirror (needs Maintainer)");
+    await shot(page, "09-manual-webhook");
+  });
+
+  it("after a push and a pipeline, re-check shows the mirror update and the status on Bitbucket; then unlinks", async () => {
+    const { tenant, repo, project, settingsToken } = await stack.linkedRepository();
+    assert.ok(settingsToken);
+    runPipelinesOnMirrorUpdate(stack.gitlab, repo, { stepMs: 20 });
+    const { page, frame } = await framed(stack.bitbucket.pageUrl(tenant, repo), repo.fullName);
+    await seeText(frame.locator("#health-mirror"), "GitLab has not updated the mirror yet");
+    await seeText(frame.locator("#health-pipeline"), "No pipeline on main yet.");
+    await shot(page, "10-linked-before-push");
+
+    const push = await stack.bitbucket.push(tenant, repo, { branch: "main" });
+    await eventually(() => stack.bitbucket.statuses({ sha: push.sha }).some((s) => s.state === "SUCCESSFUL"), 10_000);
+    await frame.locator("#recheck").click();
+    await seeText(frame.locator("#flash"), /Pipeline #\d+ is success on GitLab; its status is being posted to Bitbucket again/);
+    await seeText(frame.locator("#health-mirror"), /finished\s+Last successful update just now/i);
+    await seeText(frame.locator("#health-pipeline"), new RegExp(`success #\\d+ at ${push.sha.slice(0, 8)}`, "i"));
+    await seeText(frame.locator("#health-bitbucket"), new RegExp(`successful gitlab:${project.id}:main`, "i"));
+    await seeText(frame.locator("#health-checked"), "Checked with GitLab just now.");
+    await shot(page, "11-after-push-and-pipeline");
+
+    await frame.locator("#unlink").click();
+    await seeText(frame.locator("#unlink-confirm"), "Unlink acme/widgets?");
+    assert.equal(stack.gitlab.hooks(project).length, 1, "nothing happens before the admin confirms");
+    await shot(page, "12-unlink-confirm");
+    await frame.locator("#unlink-yes").click();
+    await seeText(frame.locator("#flash"), "Unlinked acme/widgets. The app removed its GitLab webhook");
+    await seeText(frame.locator("#link-form h2"), "Connect GitLab");
+    assert.equal(await frame.locator("#linked").isHidden(), true);
+    assert.equal(stack.gitlab.hooks(project).length, 0);
+    await shot(page, "13-unlinked");
+  });
+
+  it("opened directly, without all.js, in a narrow 360×640 viewport, it works and nothing overflows sideways", async () => {
+    await context.close();
+    context = await browser.newContext({ viewport: { width: 360, height: 640 } });
+    await routeBitbucket(context, stack.bitbucket.baseUrl, { allJs: false });
+    const { tenant, repo, gitlabToken } = await stack.linkedRepository({ statusMode: "both" });
+    const page = await context.newPage();
+    await page.goto(stack.bitbucket.pageUrl(tenant, repo));
+    await seeText(page.locator("#project-link"), "acme/widgets");
+    await seeText(page.locator("#health-webhook"), /active/i);
+    assert.equal(await page.evaluate(() => "AP" in window), false, "all.js did not load");
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360), "no horizontal scroll");
+    await shot(page, "14-narrow-linked-no-alljs");
+
+    await page.locator("#edit").click();
+    await seeText(page.locator("#edit-token-hint"), "Enter the token again to change the link");
+    assert.equal(await page.locator("#gitlabUrl").inputValue(), stack.gitlab.url);
+    assert.equal(await page.locator('input[name=statusMode][value="both"]').isChecked(), true);
+    await page.locator("#token").fill(gitlabToken);
+    await page.locator("#check-token").click();
+    // Changing a link picks its project again by itself once the token is checked.
+    await seeText(page.locator("#project-findings"), "ada is Maintainer of acme/widgets");
+    assert.equal(await page.locator("#save").isEnabled(), true);
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360), "no horizontal scroll");
+    await shot(page, "15-narrow-change-form");
+    await page.locator("#cancel").click();
+    await seeText(page.locator("#project-link"), "acme/widgets");
+  });
+
+  it("a page load Bitbucket did not sign (or whose token expired) shows what to do, not a blank frame", async () => {
+    const w = await world();
+    const url = new URL(w.pageUrl);
+    url.searchParams.set("jwt", url.searchParams.get("jwt")!.slice(0, -4) + "AAAA");
+    const { page, frame } = await framed(url.toString(), w.repo.fullName, false);
+    await seeText(frame.locator("[role=alert]"), "Reload the page from the repository's settings in Bitbucket.");
+    await shot(page, "17-refused-page-load");
+  });
+
+  it("a status post Bitbucket refused shows under failed deliveries, and re-send posts it", async () => {
+    const { tenant, repo, project } = await stack.linkedRepository();
+    const sha = "c".repeat(40);
+    stack.bitbucket.injectFaults({ status: 400, body: { type: "error", error: { message: "key: too long" } } }, 1);
+    const pipeline = stack.gitlab.createPipeline(project, { sha, ref: "main" });
+    stack.gitlab.setPipelineStatus(pipeline, "success");
+    await stack.gitlab.deliver(project, "Pipeline Hook", stack.gitlab.pipelineHookPayload(pipeline));
+    await eventually(async () => (await stack.app.deps.outbox.dead()).length > 0);
+
+    const { page, frame } = await framed(stack.bitbucket.pageUrl(tenant, repo), repo.fullName);
+    const failed = frame.locator("#health-failed li");
+    await seeText(failed, `Build status for main @ cccccccc (pipeline #${pipeline.id}): Bitbucket 400`);
+    await seeText(failed, "key: too long");
+    await shot(page, "18-failed-delivery");
+
+    await failed.locator("button", { hasText: "Re-send" }).click();
+    await seeText(frame.locator("#flash"), "is queued again; the app reads GitLab again and posts the current result");
+    await eventually(() => stack.bitbucket.statuses({ sha }).some((s) => s.state === "SUCCESSFUL"));
+    await seeText(frame.locator("#health-bitbucket"), /successful gitlab:\d+:main/i);
+    assert.equal(await frame.locator("#health-failed").isHidden(), true);
+    await shot(page, "19-failed-delivery-resent");
+  });
+});
