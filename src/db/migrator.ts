@@ -3,11 +3,13 @@ import type { Sequelize } from "sequelize";
 import type { Logger } from "../logger";
 import * as initial from "./migrations/0001-initial";
 import * as healthBudgetsAudit from "./migrations/0002-health-budgets-audit";
+import * as linkEvents from "./migrations/0003-link-events";
 
 // Listed, not globbed: the same list works from TypeScript sources and from the compiled dist/.
 const MIGRATIONS = [
   { name: "0001-initial", ...initial },
   { name: "0002-health-budgets-audit", ...healthBudgetsAudit },
+  { name: "0003-link-events", ...linkEvents },
 ];
 
 export function migrator(sequelize: Sequelize, log?: Logger) {

@@ -21,14 +21,16 @@ export function guardedDispatcher(allowedHosts: string[], timeoutMs: number): Ag
   });
 }
 
-const refused = (what: string) => Object.assign(new Error(`Refusing to connect to ${what}: a private network address`), { code: "EPRIVATE" });
+const refused = (what: string) =>
+  Object.assign(new Error(`Refusing to connect to ${what}: a private network address`), { code: "EPRIVATE" });
 
 const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
   dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
     if (err) return callback(err, "", 0);
     const bad = addresses.find((a) => isPrivateAddress(a.address));
     if (bad) return callback(refused(`${hostname} (${bad.address})`), "", 0);
-    if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
+    if ((options as { all?: boolean }).all)
+      return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
     callback(null, addresses[0]!.address, addresses[0]!.family);
   });
 };
