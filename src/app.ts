@@ -3,6 +3,7 @@ import express from "express";
 import { engine } from "express-handlebars";
 import { createAddon } from "./bitbucket/addon";
 import { lifecycleRouter } from "./bitbucket/lifecycle";
+import { historyApiRouter } from "./bitbucket/history-api";
 import { settingsApiRouter } from "./bitbucket/settings-api";
 import { settingsPageRouter } from "./bitbucket/settings-page";
 import { bitbucketWebhookRouter } from "./bitbucket/webhook-intake";
@@ -41,6 +42,7 @@ export async function createApp(deps: Deps): Promise<express.Express> {
   app.use(gitlabWebhookRouter(deps));
   app.use(settingsPageRouter(deps, addon));
   app.use(settingsApiRouter(deps));
+  app.use(historyApiRouter(deps));
 
   // ACE mounts the descriptor route now; its own webhook route for the same URL sits behind ours.
   await ready;

@@ -1,7 +1,9 @@
 import { TenantCache } from "./bitbucket/tenant-cache";
 import type { Config } from "./config";
 import { openDatabase } from "./db/database";
+import { AuditLog } from "./db/audit-log";
 import { Deliveries } from "./db/deliveries";
+import { LinkEvents } from "./db/link-events";
 import { Links } from "./db/links";
 import { LinkCache } from "./links/link-cache";
 import { migrate } from "./db/migrator";
@@ -33,6 +35,8 @@ export async function createDeps(config: Config, log: Logger): Promise<Deps> {
     deliveries: new Deliveries(sequelize),
     posted: new PostedStatuses(sequelize),
     budget: new TenantBudget(sequelize, config.bitbucketBudget),
+    events: new LinkEvents(sequelize),
+    audit: new AuditLog(sequelize),
     // Outside production the simulators live on loopback; in production every GitLab connection is checked.
     gitlab: gitlabClients(
       config.httpTimeoutMs,

@@ -1,7 +1,9 @@
 import type { Sequelize } from "sequelize";
 import type { TenantCache } from "./bitbucket/tenant-cache";
 import type { Config } from "./config";
+import type { AuditLog } from "./db/audit-log";
 import type { Deliveries } from "./db/deliveries";
+import type { LinkEvents } from "./db/link-events";
 import type { Links } from "./db/links";
 import type { LinkCache } from "./links/link-cache";
 import type { PostedStatuses } from "./db/posted-statuses";
@@ -24,6 +26,8 @@ export interface Deps {
   deliveries: Deliveries;
   posted: PostedStatuses;
   budget: TenantBudget;
+  events: LinkEvents;
+  audit: AuditLog;
   /** A GitLab client for a host and token (cached). */
   gitlab: (host: string, token: string) => GitLabApi;
   /** Wakes this instance's outbox worker after intake wrote work, so delivery starts at once. */

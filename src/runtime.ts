@@ -57,6 +57,10 @@ export async function startRuntime(config: Config, log: Logger, opts: { worker?:
     { "mirror-trigger": deliverMirrorTrigger(deps), "status-sync": deliverStatusSync(deps) },
     effective.outbox,
     log.child({ component: "outbox" }),
+    async (item, outcome, summary, durationMs) => {
+      if (item.linkId)
+        await deps.events.record(item.linkId, item.clientKey, { at: Date.now(), kind: item.kind, outcome, summary, durationMs });
+    },
   );
   deps.kick = () => worker.kick();
   const app = await createApp(deps);

@@ -20,6 +20,8 @@ export async function eraseTenant(deps: Deps, clientKey: string): Promise<void> 
   await deps.outbox.removeTenant(clientKey);
   await deps.deliveries.removeTenant(clientKey);
   await deps.budget.removeTenant(clientKey);
+  await deps.events.removeTenant(clientKey);
+  await deps.audit.removeTenant(clientKey);
   for (const link of links) await deps.posted.removeLink(link.id);
   await deps.links.removeTenant(clientKey);
   for (const link of links) deps.linkCache.forget(link.id);

@@ -29,6 +29,7 @@ export const deliverStatusSync =
 
     const bitbucket = new BitbucketClient(tenant, deps.config.appKey, deps.config.httpTimeoutMs);
     const posted = await deps.posted.forCommit(link.id, p.sha);
+    const sent: string[] = [];
     for (const status of statuses) {
       const fingerprint = createHash("sha256").update(JSON.stringify(status)).digest("hex");
       const previous = posted.get(status.key);
@@ -49,7 +50,10 @@ export const deliverStatusSync =
         ref: p.ref,
         postedAt: Date.now(),
       });
+      sent.push(`${status.state} ${status.key}`);
     }
+    const what = `${p.reconcile ? "re-check: " : ""}pipeline #${pipeline.id} ${pipeline.status} on ${p.ref} @ ${p.sha.slice(0, 12)}`;
+    return sent.length > 0 ? `${what}: posted ${sent.join(", ")}` : `${what}: Bitbucket already shows this`;
   };
 
 /**

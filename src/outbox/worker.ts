@@ -3,8 +3,19 @@ import { backoffMs } from "./backoff";
 import { asDeliveryFailure } from "./failure";
 import type { Outbox, OutboxItem, OutboxKind } from "./outbox";
 
-/** Delivers one row. Returns normally when done; throws (ideally a DeliveryFailure) when not. */
-export type Deliverer = (item: OutboxItem, log: Logger) => Promise<void>;
+/**
+ * Delivers one row. Returns normally when done (optionally with a line saying what it did, for the
+ * link's event log); throws (ideally a DeliveryFailure) when not.
+ */
+export type Deliverer = (item: OutboxItem, log: Logger) => Promise<string | void>;
+
+/** Where the worker reports each attempt (the link event log); failures to report are only logged. */
+export type AttemptReporter = (
+  item: OutboxItem,
+  outcome: "done" | "retry" | "failed" | "deferred",
+  summary: string,
+  durationMs: number,
+) => Promise<void>;
 
 export interface WorkerOptions {
   concurrency: number;
@@ -30,6 +41,7 @@ export class OutboxWorker {
     private readonly deliverers: Record<OutboxKind, Deliverer>,
     private readonly opts: WorkerOptions,
     private readonly log: Logger,
+    private readonly report: AttemptReporter = async () => undefined,
   ) {}
 
   start(): void {
@@ -116,18 +128,26 @@ export class OutboxWorker {
       linkId: item.linkId,
       attempt: item.attempts,
     });
+    const started = Date.now();
+    let outcome: Parameters<AttemptReporter>[1];
+    let summary: string;
     try {
-      await this.deliverers[item.kind](item, log);
+      summary = (await this.deliverers[item.kind](item, log)) || `${item.kind} delivered`;
       await this.outbox.complete(item.id);
+      outcome = "done";
     } catch (e) {
       const failure = asDeliveryFailure(e);
+      summary = failure.message;
       try {
         if (failure.deferred) {
+          outcome = "deferred";
           await this.outbox.retry(item, Date.now() + (failure.retryAfterMs ?? this.opts.pollMs), failure.message, false);
         } else if (!failure.retryable || item.attempts >= this.opts.maxAttempts) {
+          outcome = "failed";
           log.warn({ reason: failure.message }, "delivery given up");
           await this.outbox.bury(item.id, failure.message);
         } else {
+          outcome = "retry";
           const delay = backoffMs(item.attempts, failure.retryAfterMs);
           log.info({ reason: failure.message, retryInMs: Math.round(delay) }, "delivery will be retried");
           await this.outbox.retry(item, Date.now() + delay, failure.message);
@@ -135,7 +155,13 @@ export class OutboxWorker {
       } catch (err) {
         // The lease will run out and the row will be retried; nothing is lost.
         log.error({ err }, "could not record the delivery outcome");
+        return;
       }
     }
+    // Waiting for a rate budget is not news for the event log.
+    if (outcome === "deferred") return;
+    await this.report(item, outcome, summary, Date.now() - started).catch((err: unknown) =>
+      log.warn({ err }, "could not record the event"),
+    );
   }
 }

@@ -1,0 +1,57 @@
+import { QueryTypes, type Sequelize } from "sequelize";
+
+export interface LinkEvent {
+  at: number;
+  kind: string;
+  outcome: "done" | "retry" | "failed" | "deferred";
+  summary: string;
+  durationMs: number;
+}
+
+const KEEP = 50;
+
+/** What happened on each link, newest first, kept to the last 50 per link for the settings page. */
+export class LinkEvents {
+  private writes = 0;
+
+  constructor(private readonly sequelize: Sequelize) {}
+
+  async record(linkId: string, clientKey: string, e: LinkEvent): Promise<void> {
+    await this.sequelize.query(
+      "INSERT INTO link_events (link_id, client_key, at, kind, outcome, summary, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      { replacements: [linkId, clientKey, e.at, e.kind, e.outcome, e.summary.slice(0, 512), Math.round(e.durationMs)] },
+    );
+    // Trimming on every write would double the writes; every twentieth per instance keeps it bounded.
+    if (++this.writes % 20 === 0) await this.trim(linkId);
+  }
+
+  async forLink(linkId: string, limit = KEEP): Promise<LinkEvent[]> {
+    const rows = await this.sequelize.query<Record<string, unknown>>(
+      "SELECT at, kind, outcome, summary, duration_ms FROM link_events WHERE link_id = ? ORDER BY id DESC LIMIT ?",
+      { replacements: [linkId, limit], type: QueryTypes.SELECT },
+    );
+    return rows.map((r) => ({
+      at: Number(r.at),
+      kind: String(r.kind),
+      outcome: String(r.outcome) as LinkEvent["outcome"],
+      summary: String(r.summary),
+      durationMs: Number(r.duration_ms),
+    }));
+  }
+
+  async trim(linkId: string): Promise<void> {
+    await this.sequelize.query(
+      `DELETE FROM link_events WHERE link_id = ? AND id < (
+         SELECT id FROM link_events WHERE link_id = ? ORDER BY id DESC LIMIT 1 OFFSET ${KEEP - 1})`,
+      { replacements: [linkId, linkId] },
+    );
+  }
+
+  async removeLink(linkId: string): Promise<void> {
+    await this.sequelize.query("DELETE FROM link_events WHERE link_id = ?", { replacements: [linkId] });
+  }
+
+  async removeTenant(clientKey: string): Promise<void> {
+    await this.sequelize.query("DELETE FROM link_events WHERE client_key = ?", { replacements: [clientKey] });
+  }
+}
