@@ -10,7 +10,7 @@ import { bitbucketWebhookRouter } from "./bitbucket/webhook-intake";
 import type { Deps } from "./deps";
 import { gitlabWebhookRouter } from "./gitlab/webhook-intake";
 import { errorHandler, notFoundHandler } from "./http/error-handler";
-import { handle } from "./http/handle";
+import { opsRouter } from "./http/ops-routes";
 import { requestLog } from "./http/request-log";
 import { projectRoot } from "./paths";
 
@@ -25,14 +25,8 @@ export async function createApp(deps: Deps): Promise<express.Express> {
 
   const { addon, ready } = createAddon(app, deps);
 
-  // Public: health and static assets.
-  app.get(
-    "/healthz",
-    handle(async (_req, res) => {
-      await deps.sequelize.query("SELECT 1");
-      res.json({ ok: true });
-    }),
-  );
+  // Public: operations endpoints and static assets.
+  app.use(opsRouter(deps));
   app.use("/public", express.static(path.join(projectRoot, "public"), { maxAge: "1h", index: false }));
 
   // Signed by Bitbucket (each router verifies its own way) or by GitLab (per-link secret). Each route

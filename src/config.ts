@@ -28,6 +28,8 @@ export interface Config {
   /** A status left INPROGRESS longer than `afterMs` is checked against GitLab; the check runs every `everyMs`. */
   reconcile: { afterMs: number; everyMs: number };
   httpTimeoutMs: number;
+  /** Bearer token that may read /metrics; unset, /metrics is off. */
+  metricsToken: string | null;
   /** Which Bitbucket origins may frame the settings page. */
   frameAncestors: string[];
 }
@@ -77,6 +79,7 @@ const schema = z.object({
     .default(30 * 60_000),
   RECONCILE_EVERY_MS: z.coerce.number().int().min(100).default(60_000),
   FRAME_ANCESTORS: z.string().optional(),
+  METRICS_TOKEN: z.string().min(16, "use at least 16 characters").optional(),
 });
 
 export class ConfigError extends Error {}
@@ -112,6 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAttempts: e.OUTBOX_MAX_ATTEMPTS,
     },
     httpTimeoutMs: e.HTTP_TIMEOUT_MS,
+    metricsToken: e.METRICS_TOKEN ?? null,
     bitbucketBudget: { perHour: e.BITBUCKET_CALLS_PER_HOUR, burst: e.BITBUCKET_BURST, pauseAfter429Ms: e.BITBUCKET_429_PAUSE_MS },
     mirrorDebounceMs: e.MIRROR_DEBOUNCE_MS,
     reconcile: { afterMs: e.RECONCILE_AFTER_MS, everyMs: e.RECONCILE_EVERY_MS },

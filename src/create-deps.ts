@@ -12,10 +12,12 @@ import { Tenants } from "./db/tenants";
 import type { Deps } from "./deps";
 import { gitlabClients } from "./gitlab/gitlab-clients";
 import { guardedDispatcher } from "./gitlab/guarded-dispatcher";
+import { Metrics } from "./http/metrics";
 import type { Logger } from "./logger";
 import { Outbox } from "./outbox/outbox";
 import { TenantBudget } from "./outbox/tenant-budget";
 import { SecretBox } from "./security/secret-box";
+import { WorkspaceDefaults } from "./db/workspace-defaults";
 
 /** Opens the database, applies migrations, and builds the stores every part shares. */
 export async function createDeps(config: Config, log: Logger): Promise<Deps> {
@@ -23,6 +25,7 @@ export async function createDeps(config: Config, log: Logger): Promise<Deps> {
   await migrate(sequelize, log);
   const box = new SecretBox(config.encryptionKeys);
   const links = new Links(sequelize, box);
+  const outbox = new Outbox(sequelize, config.outbox.leaseMs);
   return {
     config,
     log,
@@ -31,10 +34,13 @@ export async function createDeps(config: Config, log: Logger): Promise<Deps> {
     tenants: new TenantCache(new Tenants(sequelize, box)),
     links,
     linkCache: new LinkCache(links),
-    outbox: new Outbox(sequelize, config.outbox.leaseMs),
+    outbox,
+    metrics: new Metrics(outbox),
+    workerRunning: () => false,
     deliveries: new Deliveries(sequelize),
     posted: new PostedStatuses(sequelize),
     budget: new TenantBudget(sequelize, config.bitbucketBudget),
+    workspaceDefaults: new WorkspaceDefaults(sequelize, box),
     events: new LinkEvents(sequelize),
     audit: new AuditLog(sequelize),
     // Outside production the simulators live on loopback; in production every GitLab connection is checked.

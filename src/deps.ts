@@ -8,10 +8,12 @@ import type { Links } from "./db/links";
 import type { LinkCache } from "./links/link-cache";
 import type { PostedStatuses } from "./db/posted-statuses";
 import type { GitLabApi } from "./gitlab/gitlab-api";
+import type { Metrics } from "./http/metrics";
 import type { Logger } from "./logger";
 import type { Outbox } from "./outbox/outbox";
 import type { TenantBudget } from "./outbox/tenant-budget";
 import type { SecretBox } from "./security/secret-box";
+import type { WorkspaceDefaults } from "./db/workspace-defaults";
 
 /** What the parts of the app are built from; made once in `createDeps` and handed to routers and workers. */
 export interface Deps {
@@ -26,10 +28,15 @@ export interface Deps {
   deliveries: Deliveries;
   posted: PostedStatuses;
   budget: TenantBudget;
+  /** Each workspace's default GitLab address and token (issue 5). */
+  workspaceDefaults: WorkspaceDefaults;
   events: LinkEvents;
   audit: AuditLog;
   /** A GitLab client for a host and token (cached). */
   gitlab: (host: string, token: string) => GitLabApi;
+  metrics: Metrics;
+  /** Whether this instance's outbox worker runs (for /readyz); set by the runtime. */
+  workerRunning: () => boolean;
   /** Wakes this instance's outbox worker after intake wrote work, so delivery starts at once. */
   kick: () => void;
 }

@@ -58,11 +58,13 @@ export async function startRuntime(config: Config, log: Logger, opts: { worker?:
     effective.outbox,
     log.child({ component: "outbox" }),
     async (item, outcome, summary, durationMs) => {
+      deps.metrics.deliveries.observe({ kind: item.kind, outcome }, (Date.now() - item.createdAt) / 1000);
       if (item.linkId)
         await deps.events.record(item.linkId, item.clientKey, { at: Date.now(), kind: item.kind, outcome, summary, durationMs });
     },
   );
   deps.kick = () => worker.kick();
+  deps.workerRunning = () => worker.isRunning;
   const app = await createApp(deps);
   handler = app;
   const reconciler = new Reconciler(deps);

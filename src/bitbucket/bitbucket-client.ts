@@ -9,6 +9,8 @@ export class BitbucketClient {
     private readonly tenant: Tenant,
     private readonly appKey: string,
     private readonly timeoutMs: number,
+    /** Told every answer's HTTP status (0 when none came), for metrics. */
+    private readonly onStatus: (status: number) => void = () => undefined,
   ) {}
 
   /**
@@ -40,8 +42,10 @@ export class BitbucketClient {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (e) {
+      this.onStatus(0);
       throw new DeliveryFailure(`Bitbucket unreachable: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`, true);
     }
+    this.onStatus(response.status);
     const text = await response.text().catch(() => "");
     if (!response.ok) {
       throw new DeliveryFailure(

@@ -2,6 +2,7 @@ import express, { type Request, type Response } from "express";
 import { z } from "zod";
 import type { Deps } from "../deps";
 import { handle } from "../http/handle";
+import { countIntake } from "../http/intake-metrics";
 import { validate } from "../http/validate";
 import type { Addon } from "./addon";
 import { connectAuth } from "./connect-auth";
@@ -24,6 +25,7 @@ export function bitbucketWebhookRouter(deps: Deps, addon: Addon) {
   const router = express.Router();
   router.post(
     "/webhooks/bitbucket",
+    countIntake(deps.metrics, "bitbucket", Object.keys(HANDLERS), (req) => (req.body as { event?: unknown } | undefined)?.event),
     express.json({ limit: "1mb" }),
     connectAuth(addon),
     handle(async (req: Request, res: Response) => {

@@ -4,12 +4,14 @@ import type { Logger } from "../logger";
 import * as initial from "./migrations/0001-initial";
 import * as healthBudgetsAudit from "./migrations/0002-health-budgets-audit";
 import * as linkEvents from "./migrations/0003-link-events";
+import * as workspaceDefaults from "./migrations/0004-workspace-defaults";
 
 // Listed, not globbed: the same list works from TypeScript sources and from the compiled dist/.
 const MIGRATIONS = [
   { name: "0001-initial", ...initial },
   { name: "0002-health-budgets-audit", ...healthBudgetsAudit },
   { name: "0003-link-events", ...linkEvents },
+  { name: "0004-workspace-defaults", ...workspaceDefaults },
 ];
 
 export function migrator(sequelize: Sequelize, log?: Logger) {
@@ -23,7 +25,17 @@ export function migrator(sequelize: Sequelize, log?: Logger) {
   });
 }
 
-/** Applies every pending migration; safe to call at every start. */
+const MIGRATION_LOCK = 7_274_351;
+
+/**
+ * Applies every pending migration; safe to call at every start. On PostgreSQL several instances may
+ * start at once: an advisory lock, held by a transaction for the duration, lets one migrate while the
+ * others wait and then find nothing left to do.
+ */
 export async function migrate(sequelize: Sequelize, log?: Logger): Promise<void> {
-  await migrator(sequelize, log).up();
+  if (sequelize.getDialect() !== "postgres") return void (await migrator(sequelize, log).up());
+  await sequelize.transaction(async (transaction) => {
+    await sequelize.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`, { transaction });
+    await migrator(sequelize, log).up();
+  });
 }

@@ -191,7 +191,13 @@ export function gitlabFailure(e: unknown, what: string): DeliveryFailure {
   const message = `${what}: GitLab ${status ?? "unreachable"}: ${gitlabMessage(e)}`;
   if (status === undefined) return new DeliveryFailure(message, true);
   const response = (e as { cause?: { response?: Response } }).cause?.response;
-  return new DeliveryFailure(message, isRetryableStatus(status), parseRetryAfter(response?.headers.get("retry-after")));
+  return new DeliveryFailure(
+    message,
+    isRetryableStatus(status),
+    parseRetryAfter(response?.headers.get("retry-after")),
+    false,
+    status,
+  );
 }
 
 export interface GitLabTokenInfo {

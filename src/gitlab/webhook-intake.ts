@@ -4,6 +4,7 @@ import type { Link } from "../db/links";
 import type { Deps } from "../deps";
 import { AppError, notFound, unauthorized } from "../errors";
 import { handle } from "../http/handle";
+import { countIntake } from "../http/intake-metrics";
 import { validate } from "../http/validate";
 import { enqueueStatusSync } from "../outbox/enqueue";
 import { fromJobHook, fromPipelineHook, jobHook, pipelineHook, type StatusTrigger } from "./webhook-payloads";
@@ -29,6 +30,7 @@ export function gitlabWebhookRouter(deps: Deps) {
   const router = express.Router();
   router.post(
     "/webhooks/gitlab/:linkId",
+    countIntake(deps.metrics, "gitlab", [...Object.keys(EVENTS), "Push Hook"], (req) => req.header("x-gitlab-event")),
     express.json({ limit: "5mb" }),
     handle(async (req: Request, res: Response) => {
       const linkId = req.params.linkId ?? "";
@@ -37,16 +39,17 @@ export function gitlabWebhookRouter(deps: Deps) {
 
       const parse = EVENTS[req.header("x-gitlab-event") ?? ""];
       const trigger = parse ? parse(link, req.body) : null;
-      if (!trigger) return res.status(200).json({ outcome: "ignored" });
+      if (!trigger) return res.status(200).setHeader("X-Outcome", "ignored").json({ outcome: "ignored" });
       if (trigger.projectId !== link.projectId) {
         throw new AppError("project_mismatch", 403, "This webhook belongs to another GitLab project");
       }
 
       const deliveryId = req.header("idempotency-key") ?? req.header("x-gitlab-event-uuid");
-      if (deliveryId && (await deps.deliveries.seen("gitlab", deliveryId))) return res.status(200).json({ outcome: "duplicate" });
+      if (deliveryId && (await deps.deliveries.seen("gitlab", deliveryId)))
+        return res.status(200).setHeader("X-Outcome", "duplicate").json({ outcome: "duplicate" });
       await enqueueStatusSync(deps, link, trigger.sha, trigger.ref, trigger.pipelineId);
       if (deliveryId) await deps.deliveries.record("gitlab", deliveryId, link.clientKey);
-      res.status(200).json({ outcome: "accepted" });
+      res.status(200).setHeader("X-Outcome", "accepted").json({ outcome: "accepted" });
     }),
   );
   return router;

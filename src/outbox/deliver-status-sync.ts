@@ -24,10 +24,16 @@ export const deliverStatusSync =
     if (!tenant) return;
     const api = deps.gitlab(link.gitlabUrl, link.token);
 
-    const { pipeline, jobs } = await readGitLab(api, link, p);
+    const { pipeline, jobs } = await readGitLab(api, link, p).catch((e: unknown) => {
+      deps.metrics.peerResponses.inc({ peer: "gitlab", status: String((e as DeliveryFailure).status ?? 0) });
+      throw e;
+    });
+    deps.metrics.peerResponses.inc({ peer: "gitlab", status: "200" });
     const statuses = statusesFor(link, pipeline, jobs);
 
-    const bitbucket = new BitbucketClient(tenant, deps.config.appKey, deps.config.httpTimeoutMs);
+    const bitbucket = new BitbucketClient(tenant, deps.config.appKey, deps.config.httpTimeoutMs, (status) =>
+      deps.metrics.peerResponses.inc({ peer: "bitbucket", status: String(status) }),
+    );
     const posted = await deps.posted.forCommit(link.id, p.sha);
     const sent: string[] = [];
     for (const status of statuses) {

@@ -13,6 +13,7 @@ export interface OutboxItem<P = Record<string, unknown>> {
   attempts: number;
   runAt: number;
   lastError: string | null;
+  createdAt: number;
 }
 
 export interface NewWork<P> {
@@ -142,6 +143,15 @@ export class Outbox {
     return row?.at == null ? null : Math.max(0, Number(row.at) - now);
   }
 
+  /** How long the oldest row that is due has been waiting past its run time (0 if none). */
+  async oldestDueAgeMs(now = Date.now()): Promise<number> {
+    const [row] = await this.sequelize.query<{ at: number | string | null }>(
+      "SELECT MIN(run_at) AS at FROM outbox WHERE state = 'pending' AND run_at <= ?",
+      { replacements: [now], type: QueryTypes.SELECT },
+    );
+    return row?.at == null ? 0 : now - Number(row.at);
+  }
+
   async depth(): Promise<{ pending: number; running: number; dead: number }> {
     const rows = await this.sequelize.query<{ state: string; n: number | string }>(
       "SELECT state, COUNT(*) AS n FROM outbox GROUP BY state",
@@ -178,4 +188,5 @@ const toItem = (r: Record<string, unknown>): OutboxItem => ({
   attempts: Number(r.attempts),
   runAt: Number(r.run_at),
   lastError: r.last_error == null ? null : String(r.last_error),
+  createdAt: Number(r.created_at),
 });
