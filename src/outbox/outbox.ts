@@ -54,8 +54,9 @@ export class Outbox {
   }
 
   /**
-   * Takes up to `limit` due rows whose key has nothing in flight, leasing them to this worker. On
-   * PostgreSQL SKIP LOCKED lets several instances claim side by side without taking the same row.
+   * Takes up to `limit` due rows whose key has nothing in flight and whose installation is not held
+   * back by its Bitbucket budget, leasing them to this worker. On PostgreSQL SKIP LOCKED lets several
+   * instances claim side by side without taking the same row.
    */
   async claim(limit: number): Promise<OutboxItem[]> {
     const now = Date.now();
@@ -65,11 +66,13 @@ export class Outbox {
          SELECT o.id FROM outbox o
          WHERE o.state = 'pending' AND o.run_at <= ?
            AND NOT EXISTS (SELECT 1 FROM outbox r WHERE r.dedupe_key = o.dedupe_key AND r.state = 'running')
+           AND (o.kind <> 'status-sync'
+             OR NOT EXISTS (SELECT 1 FROM tenant_budgets b WHERE b.client_key = o.client_key AND b.paused_until > ?))
          ORDER BY o.run_at, o.id
          LIMIT ?
          ${this.postgres ? "FOR UPDATE SKIP LOCKED" : ""})
        RETURNING *`,
-      { replacements: [now + this.leaseMs, now, now, limit], type: QueryTypes.SELECT },
+      { replacements: [now + this.leaseMs, now, now, now, limit], type: QueryTypes.SELECT },
     );
     return rows.map(toItem);
   }

@@ -52,10 +52,14 @@ export class TenantBudget {
     const pausedFor = Number(row.paused_until) - now;
     const tokens = Math.min(burst, Number(row.tokens) + (now - Number(row.refilled_at)) * this.ratePerMs);
     const refillFor = tokens >= 1 ? 0 : Math.ceil((1 - tokens) / this.ratePerMs);
-    return Math.max(pausedFor, refillFor, 1);
+    const wait = Math.max(pausedFor, refillFor, 1);
+    // Out of tokens: hold the installation until the next one, so the outbox stops claiming its rows
+    // (otherwise every waiting row would be claimed and put back again and again).
+    if (refillFor > 0) await this.pause(clientKey, now + refillFor);
+    return wait;
   }
 
-  /** Bitbucket said 429: hold every call of this installation until `until`. */
+  /** Hold every call of this installation until `until` (Bitbucket said 429, or the budget is spent). */
   async pause(clientKey: string, until: number): Promise<void> {
     await this.sequelize.query(
       `UPDATE tenant_budgets SET paused_until = CASE WHEN paused_until < ? THEN ? ELSE paused_until END WHERE client_key = ?`,
