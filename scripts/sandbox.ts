@@ -41,6 +41,9 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), "gl4bb-sandbox-"));
   const bitbucket = await BitbucketSim.start();
   const gitlab = await GitLabSim.start({ pullMirrorIntervalSeconds: interactive ? 0 : 300 });
+  // GitLab clones from Bitbucket on every mirror update: a project the app creates must carry a valid,
+  // unexpired access token minted by the app.
+  gitlab.verifyMirrorCredentials = (url) => bitbucket.checkCloneUrl(url);
   const config = loadConfig({
     NODE_ENV: "development",
     PORT: process.env.PORT ?? "0",
@@ -88,6 +91,9 @@ async function setUp(app: Runtime, bitbucket: BitbucketSim, gitlab: GitLabSim): 
     gitlab.addMember(gitlab.addProject("acme/widgets-shared", { mirror: true }), ada, 30);
     gitlab.addMember(gitlab.addProject("acme/widgets-free", { mirror: true, premium: false }), ada, 40);
     gitlab.addMember(gitlab.addProject("acme/widgets-plain", { mirror: false }), ada, 40);
+    // Namespaces for "Create a new GitLab project": Ada may create projects in "acme" and in her own.
+    gitlab.addGroupMember(gitlab.addGroup("acme"), ada, 30);
+    gitlab.addGroupMember(gitlab.addGroup("free-tier", { premium: false }), ada, 40);
   }
   // When GitLab really pulls the mirror, it runs a pipeline for every branch head that moved.
   const ci = { stepMs: interactive ? 1_500 : 150 };
@@ -167,7 +173,16 @@ async function clickThrough(world: World, stop: () => Promise<void>): Promise<vo
       }),
     `/${repo.fullName}/admin/gitlab-ci`,
   );
+  const workspaceUrl = host.serve(
+    () =>
+      hostPage(bitbucket.workspacePageUrl(tenant), tenant.workspace.slug, {
+        settings: "workspace",
+        frameHeight: "max(700px, calc(100vh - 120px))",
+      }),
+    `/${tenant.workspace.slug}/workspace/settings/gitlab-ci`,
+  );
   say(`\nOpen ${url}`);
+  say(`Workspace settings (a default GitLab address and token for every repository): ${workspaceUrl}`);
   say(
     `It frames the app's settings page for ${repo.fullName}, as Bitbucket would (all.js is not there, so the frame does not resize).`,
   );

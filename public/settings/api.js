@@ -1,7 +1,8 @@
 // The settings page's JSON API, called with the token the page was served with (never a cookie).
 const root = document.getElementById("settings");
 const token = document.querySelector('meta[name="token"]').getAttribute("content");
-const base = `/api/repositories/${encodeURIComponent(root.getAttribute("data-repo-uuid"))}`;
+// The workspace page names its API; the repository page's is under its repository.
+const base = root.getAttribute("data-api-base") || `/api/repositories/${encodeURIComponent(root.getAttribute("data-repo-uuid"))}`;
 
 /** Resolves to { status, body } for every outcome, network failures included (status 0). */
 export async function call(method, path, body) {

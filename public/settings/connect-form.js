@@ -1,12 +1,17 @@
-// "Connect GitLab": check the token, find the project by searching, see what linking will do, link.
+// "Connect GitLab": check the token (the repository's own, or the workspace's default), then find the
+// project by searching (project-picker.js), or have the app create one (new-project.js); link.
 import { call, errorOf } from "./api.js";
-import { $, busy, clearFieldErrors, el, flash, lozenge, resize, showFieldErrors } from "./dom.js";
+import { $, busy, clearFieldErrors, flash, resize, showFieldErrors } from "./dom.js";
+import { newProject } from "./new-project.js";
+import { projectPicker } from "./project-picker.js";
 
 const FIELD_OF = {
   gitlab_unauthorized: "token",
   gitlab_unreachable: "gitlabUrl",
   gitlab_project_not_found: "project",
   gitlab_insufficient_role: "project",
+  gitlab_project_exists: "projectName",
+  gitlab_namespace_refused: "namespace",
 };
 const INPUTS = { project: "project-search" };
 // What to do next, after GitLab's own words.
@@ -17,15 +22,16 @@ const NEXT = {
   gitlab_project_not_found: "Check that the token's user is a member of the project.",
   gitlab_insufficient_role:
     "Ask a project Owner to give the token's user the Reporter role at least (Maintainer, so the app can add its webhook).",
+  gitlab_project_exists: "Choose another name, or pick the existing project instead.",
+  gitlab_namespace_refused: "Pick another namespace, or ask a group Owner for the Maintainer role there.",
+  bitbucket_token_failed: "Try again in a minute; if it keeps failing, reinstall the app in the workspace settings.",
   invalid_request: "Correct the highlighted fields and try again.",
 };
-const ROLE_KIND = { Maintainer: "success", Owner: "success", Developer: "moved", Reporter: "moved" };
 
-let checked = null; // { gitlabUrl, token, user } once GitLab accepted the token
-let selected = null; // the picked project, as /gitlab/project describes it
-let searchTimer = 0;
-let searchSeq = 0;
-let preselect = null; // when changing a link: its project, picked again once it shows up
+let defaults = null; // the workspace's default GitLab address and token owner, when a workspace admin set them
+let checked = null; // { gitlabUrl, token (null: the workspace's), user } once GitLab accepted the token
+let picker = null; // "Pick an existing project"
+let creating = null; // the "Create a new GitLab project" part
 
 /** Shows GitLab's refusal on the field it concerns and says it at the top too. */
 function showError(r, what) {
@@ -35,25 +41,40 @@ function showError(r, what) {
   flash("error", [err.message.replace(/\.?$/, "."), NEXT[err.code]].filter(Boolean).join(" "), what);
 }
 
+const usingWorkspaceToken = () => !!defaults && document.querySelector("input[name=tokenSource]:checked").value === "workspace";
+
+/** What the form sends GitLab's look-ups: the admin's own address and token, or only the workspace's address. */
 function credentials() {
+  if (usingWorkspaceToken()) return { gitlabUrl: defaults.gitlabUrl };
   return { gitlabUrl: $("gitlabUrl").value.trim(), token: $("token").value.trim() };
 }
+
+/** The credentials GitLab accepted, for the calls after the check. */
+const accepted = () =>
+  checked.token ? { gitlabUrl: checked.gitlabUrl, token: checked.token } : { gitlabUrl: checked.gitlabUrl };
+
+const projectMode = () => document.querySelector("input[name=projectMode]:checked").value;
 
 function forgetToken() {
   checked = null;
   $("token-owner").hidden = true;
+  $("workspace-token-owner").hidden = true;
   $("step-project").disabled = true;
-  $("project-results").hidden = true;
-  $("project-results").replaceChildren();
-  $("project-search-state").textContent = "";
+  picker.reset();
+  creating.reset();
   forgetProject();
 }
 
 function forgetProject() {
-  selected = null;
-  $("project-card").hidden = true;
-  $("save").disabled = true;
+  picker.forget();
+  updateSave();
   resize();
+}
+
+function updateSave() {
+  const create = projectMode() === "create";
+  $("save").textContent = create ? "Create project and link" : "Link project";
+  $("save").disabled = !checked || (create ? !creating.ready() : !picker.ready());
 }
 
 async function checkToken() {
@@ -61,96 +82,51 @@ async function checkToken() {
   flash("info", "");
   forgetToken();
   const creds = credentials();
-  const r = await busy($("check-token"), "Checking…", () => call("POST", "/gitlab/check", creds));
+  const workspace = usingWorkspaceToken();
+  const check = () => call("POST", "/gitlab/check", creds);
+  const r = workspace ? await check() : await busy($("check-token"), "Checking…", check);
+  if (r.status !== 200 && workspace) {
+    const err = errorOf(r);
+    return flash(
+      "error",
+      `${err.message.replace(/\.?$/, ".")} Ask a workspace admin to renew it under Workspace settings › GitLab CI, or use a token of this repository's own.`,
+      "The workspace's token did not work",
+    );
+  }
   if (r.status !== 200) return showError(r, "Could not check the token");
-  checked = { ...creds, gitlabUrl: r.body.gitlabUrl, user: r.body.user };
+  checked = { gitlabUrl: r.body.gitlabUrl, token: creds.token || null, user: r.body.user };
   const scopes = r.body.token && r.body.token.scopes ? ` · scopes: ${r.body.token.scopes.join(", ")}` : "";
   const expires = r.body.token && r.body.token.expiresAt ? ` · expires ${r.body.token.expiresAt}` : "";
-  $("token-owner").textContent =
-    `Token of ${r.body.user.name} (@${r.body.user.username}) on ${r.body.gitlabUrl}${scopes}${expires}`;
-  $("token-owner").hidden = false;
+  const owner = workspace ? $("workspace-token-owner") : $("token-owner");
+  owner.textContent = `${workspace ? "The workspace's token" : "Token"} of ${r.body.user.name} (@${r.body.user.username}) on ${r.body.gitlabUrl}${scopes}${expires}`;
+  owner.hidden = false;
   $("step-project").disabled = false;
-  $("project-search").focus();
-  await search($("project-search").value.trim());
-}
-
-async function search(term) {
-  if (!checked) return;
-  const seq = ++searchSeq;
-  $("project-search-state").textContent = "Searching GitLab…";
-  const r = await call("POST", "/gitlab/projects", { gitlabUrl: checked.gitlabUrl, token: checked.token, search: term });
-  if (seq !== searchSeq) return; // a newer search is on its way
-  if (r.status !== 200) {
-    $("project-search-state").textContent = "";
-    return showError(r, "Could not search GitLab");
+  if (projectMode() === "create") await creating.load();
+  else {
+    $("project-search").focus();
+    await picker.search($("project-search").value.trim());
   }
-  renderResults(r.body.projects, term);
-}
-
-function renderResults(projects, term) {
-  const who = `@${checked.user.username}`;
-  $("project-search-state").textContent = projects.length
-    ? `${projects.length === 20 ? "The 20 most recently active" : projects.length} project${projects.length === 1 ? "" : "s"} ${who} is a member of${term ? ` matching “${term}”` : ""}.`
-    : term
-      ? `No project matching “${term}” among the projects ${who} is a member of.`
-      : `${who} is not a member of any project yet.`;
-  const items = projects.map((p) =>
-    el(
-      "li",
-      { role: "option", "aria-selected": selected && selected.id === p.id ? "true" : "false" },
-      el(
-        "button",
-        { type: "button", class: "choice-button", "data-project-id": p.id },
-        el("span", { class: "choice-name" }, p.path),
-        lozenge(p.role, ROLE_KIND[p.role]),
-      ),
-    ),
-  );
-  $("project-results").replaceChildren(...items);
-  $("project-results").hidden = projects.length === 0;
-  resize();
-  const again = preselect && projects.find((p) => p.path === preselect);
-  preselect = null;
-  if (again) pick($("project-results").querySelector(`button[data-project-id="${again.id}"]`));
-}
-
-async function pick(button) {
-  clearFieldErrors($("step-project"));
-  flash("info", "");
-  document.querySelectorAll("#project-results [role=option]").forEach((li) => li.setAttribute("aria-selected", "false"));
-  button.parentElement.setAttribute("aria-selected", "true");
-  forgetProject();
-  const project = Number(button.getAttribute("data-project-id"));
-  $("project-search-state").textContent = "Checking the project with GitLab…";
-  const r = await call("POST", "/gitlab/project", { gitlabUrl: checked.gitlabUrl, token: checked.token, project });
-  $("project-search-state").textContent = "";
-  if (r.status !== 200) return showError(r, "Could not read this project");
-  selected = r.body.project;
-  renderCard(r.body);
-}
-
-function renderCard({ project, findings, plan, canLink }) {
-  $("project-card-link").textContent = project.path;
-  $("project-card-link").href = project.webUrl;
-  $("project-card-role").replaceWith(Object.assign(lozenge(project.role, ROLE_KIND[project.role]), { id: "project-card-role" }));
-  $("project-findings").replaceChildren(...findings.map((f) => el("li", { class: `finding finding-${f.level}` }, f.text)));
-  $("project-plan").replaceChildren(...plan.map((step) => el("li", {}, step)));
-  $("project-card").hidden = false;
-  $("save").disabled = !canLink;
-  resize();
+  updateSave();
 }
 
 async function submit(ev, onLinked) {
   ev.preventDefault();
-  if (!checked || !selected) return;
+  if (!checked) return;
   clearFieldErrors();
   flash("info", "");
-  const body = {
-    gitlabUrl: checked.gitlabUrl,
-    project: selected.id,
-    token: checked.token,
-    statusMode: document.querySelector("input[name=statusMode]:checked").value,
-  };
+  const statusMode = document.querySelector("input[name=statusMode]:checked").value;
+  if (projectMode() === "create") {
+    if (!creating.ready()) return;
+    const r = await busy($("save"), "Creating the project…", () =>
+      call("POST", "/project", { ...accepted(), ...creating.body(), statusMode }),
+    );
+    if (r.status !== 201) return showError(r, "Not created");
+    $("token").value = "";
+    forgetToken();
+    return onLinked(r.body.link, r.body.webhook, { project: r.body.project, warning: r.body.warning });
+  }
+  if (!picker.ready()) return;
+  const body = { ...accepted(), project: picker.selected().id, statusMode };
   const r = await busy($("save"), "Linking…", () => call("PUT", "/link", body));
   if (r.status !== 200) return showError(r, "Not linked");
   $("token").value = "";
@@ -158,8 +134,33 @@ async function submit(ev, onLinked) {
   onLinked(r.body.link, r.body.webhook);
 }
 
+/** Own token or the workspace's: the address is the workspace's, and the project step opens at once. */
+function applyTokenSource() {
+  const workspace = usingWorkspaceToken();
+  $("own-token").hidden = workspace;
+  $("gitlabUrl").readOnly = workspace;
+  if (workspace) $("gitlabUrl").value = defaults.gitlabUrl;
+  clearFieldErrors($("step-token"));
+  forgetToken();
+  resize();
+  if (workspace) checkToken();
+}
+
+async function loadDefaults() {
+  const r = await call("GET", "/workspace-defaults");
+  defaults = r.status === 200 ? r.body.defaults : null;
+  $("workspace-choice").hidden = !defaults;
+  if (defaults) {
+    const o = defaults.tokenOwner;
+    $("workspace-token-who").textContent =
+      `(${o.name}, @${o.username}, ending in ${defaults.tokenHint}, on ${defaults.gitlabUrl})`;
+  }
+}
+
 /** Wires the form once; returns show(link) to open it, empty or to change an existing link. */
 export function connectForm({ onLinked, onCancel }) {
+  creating = newProject({ accepted, onChange: updateSave, showError });
+  picker = projectPicker({ accepted, user: () => checked && checked.user, onChange: updateSave, showError });
   $("check-token").addEventListener("click", checkToken);
   $("token").addEventListener("keydown", (ev) => {
     if (ev.key === "Enter") {
@@ -169,36 +170,42 @@ export function connectForm({ onLinked, onCancel }) {
   });
   $("token").addEventListener("input", () => checked && forgetToken());
   $("gitlabUrl").addEventListener("input", () => checked && forgetToken());
-  $("project-search").addEventListener("input", () => {
-    clearTimeout(searchTimer);
-    searchTimer = setTimeout(() => search($("project-search").value.trim()), 250);
-  });
-  $("project-search").addEventListener("keydown", (ev) => {
-    if (ev.key !== "Enter") return;
-    ev.preventDefault();
-    clearTimeout(searchTimer);
-    search($("project-search").value.trim());
-  });
-  $("project-results").addEventListener("click", (ev) => {
-    const button = ev.target.closest("button[data-project-id]");
-    if (button) pick(button);
-  });
+  document.querySelectorAll("input[name=tokenSource]").forEach((r) => r.addEventListener("change", applyTokenSource));
+  document.querySelectorAll("input[name=projectMode]").forEach((r) =>
+    r.addEventListener("change", async () => {
+      const create = projectMode() === "create";
+      $("existing-project").hidden = create;
+      $("new-project").hidden = !create;
+      clearFieldErrors($("step-project"));
+      updateSave();
+      resize();
+      if (create && checked) await creating.load();
+    }),
+  );
   $("link-form").addEventListener("submit", (ev) => submit(ev, onLinked));
   $("cancel").addEventListener("click", onCancel);
 
-  return function show(link) {
+  return async function show(link) {
     forgetToken();
     clearFieldErrors();
     $("token").value = "";
-    $("project-search").value = link ? link.projectPath : "";
-    preselect = link ? link.projectPath : null;
+    picker.preselect(link ? link.projectPath : null);
     $("cancel").hidden = !link;
-    $("edit-token-hint").hidden = !link;
+    document.querySelector('input[name=projectMode][value="existing"]').checked = true;
+    $("existing-project").hidden = false;
+    $("new-project").hidden = true;
     if (link) {
       $("gitlabUrl").value = link.gitlabUrl;
       document.querySelector(`input[name=statusMode][value="${link.statusMode}"]`).checked = true;
     }
     $("link-form").hidden = false;
     resize();
+    await loadDefaults();
+    if (defaults) {
+      const source = link && link.tokenSource !== "workspace" ? "repository" : "workspace";
+      document.querySelector(`input[name=tokenSource][value="${source}"]`).checked = true;
+    }
+    $("edit-token-hint").hidden = !link || usingWorkspaceToken();
+    applyTokenSource();
   };
 }

@@ -28,6 +28,8 @@ export function renderFacts(link) {
   $("gitlab-url").textContent = link.gitlabUrl;
   $("status-mode").textContent = MODES[link.statusMode] || link.statusMode;
   $("token-hint").textContent = link.tokenHint;
+  $("mirror-managed").hidden = $("mirror-managed-label").hidden = !link.mirrorManaged;
+  $("token-source").textContent = link.tokenSource === "workspace" ? "The workspace's token," : "This repository's token,";
   renderStored(link);
 }
 

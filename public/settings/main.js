@@ -16,14 +16,15 @@ function linked(link, webhook) {
 }
 
 const showForm = connectForm({
-  onLinked(link, webhook) {
+  onLinked(link, webhook, created) {
     linked(link, webhook);
+    if (created && created.warning) return flash("warning", created.warning, `Created ${created.project.path}, without a mirror`);
     flash(
       "success",
       webhook.registered
         ? `Pushes to this repository now update the GitLab mirror, and ${link.projectPath}'s pipelines report back here.`
         : `Add the webhook below in GitLab, and ${link.projectPath}'s pipelines will report back here.`,
-      `Linked to ${link.projectPath}`,
+      created ? `Created ${link.projectPath} in GitLab and linked it` : `Linked to ${link.projectPath}`,
     );
   },
   onCancel() {

@@ -3,9 +3,10 @@ import type { Deps } from "../deps";
 const HOOK_REMOVAL_BUDGET_MS = 3_000;
 
 /**
- * Forgets an installation entirely: its links with their tokens and secrets, queued work, delivery
- * records and posted-status memory, then the tenant and its secret. The GitLab webhooks we registered are
- * removed best effort first (a hook left behind gets 404s from us and GitLab disables it).
+ * Forgets an installation entirely: its links with their tokens and secrets, the workspace's default
+ * GitLab token, queued work, delivery records and posted-status memory, then the tenant and its secret.
+ * The GitLab webhooks we registered are removed best effort first (a hook left behind gets 404s from us
+ * and GitLab disables it).
  */
 export async function eraseTenant(deps: Deps, clientKey: string): Promise<void> {
   const links = await deps.links.allForTenant(clientKey);
@@ -20,6 +21,7 @@ export async function eraseTenant(deps: Deps, clientKey: string): Promise<void> 
   await deps.outbox.removeTenant(clientKey);
   await deps.deliveries.removeTenant(clientKey);
   await deps.budget.removeTenant(clientKey);
+  await deps.workspaceDefaults.removeTenant(clientKey);
   await deps.events.removeTenant(clientKey);
   await deps.audit.removeTenant(clientKey);
   for (const link of links) await deps.posted.removeLink(link.id);

@@ -4,50 +4,49 @@ import type { Deps } from "../deps";
 import { notFound } from "../errors";
 import { handle } from "../http/handle";
 import { validate } from "../http/validate";
+import { createMirrorProject } from "../links/create-project";
 import { checkGitLabUrl } from "../links/gitlab-url";
 import { linkRepository, unlinkRepository } from "../links/link-repository";
-import { checkToken } from "../links/gitlab-session";
+import { checkToken, resolveCredentials, type CredentialsInput } from "../links/gitlab-session";
 import { resendFailed } from "../links/failed-deliveries";
 import { linkHealth, recheckLink } from "../links/link-health";
 import { linkView } from "../links/link-view";
+import { listNamespaces } from "../links/namespace-picker";
 import { findProjects, inspectProject } from "../links/project-picker";
+import { defaultsView } from "../links/workspace-defaults";
 import { settingsAuth } from "./settings-auth";
+import { asId, gitlabProject, gitlabToken, gitlabUrl, projectName, statusMode } from "./settings-fields";
+import { workspaceApiRouter } from "./workspace-api";
 
-const gitlabUrl = z.string().trim().min(1, "Enter the GitLab address").max(255);
-const token = z
-  .string()
-  .trim()
-  .min(8, "Paste a GitLab access token")
-  .max(255)
-  .regex(/^[\x21-\x7e]+$/, "The token has characters GitLab tokens never have");
-const project = z.union([
-  z.number().int().positive(),
-  z
-    .string()
-    .trim()
-    .min(1, "Pick a project")
-    .max(255)
-    .regex(/^[\w.-]+(\/[\w.-]+)*$/, "Use the project's path (group/project) or its numeric id"),
-]);
-const linkBody = z
-  .object({ gitlabUrl, project, token, statusMode: z.enum(["pipeline", "jobs", "both"]).default("pipeline") })
-  .strict();
+// `token` (with `gitlabUrl`) may be left out when the workspace has a default token: the repository then
+// uses the workspace's, and only with the workspace's GitLab address. The original body stays valid.
+const creds = { gitlabUrl: gitlabUrl.optional(), token: gitlabToken.optional() };
+const linkBody = z.object({ ...creds, project: gitlabProject, statusMode }).strict();
 // The token travels in the body, never in a URL, so it stays out of access logs and browser history.
-const checkBody = z.object({ gitlabUrl, token }).strict();
-const searchBody = z.object({ gitlabUrl, token, search: z.string().trim().max(100).default("") }).strict();
-const projectBody = z.object({ gitlabUrl, token, project }).strict();
-
-const asId = (p: string | number) => (typeof p === "string" && /^\d+$/.test(p) ? Number(p) : p);
+const checkBody = z.object(creds).strict();
+const searchBody = z.object({ ...creds, search: z.string().trim().max(100).default("") }).strict();
+const projectBody = z.object({ ...creds, project: gitlabProject }).strict();
+const createBody = z
+  .object({
+    ...creds,
+    namespaceId: z.number({ error: "Pick a namespace" }).int().positive("Pick a namespace"),
+    projectName,
+    statusMode,
+  })
+  .strict();
 
 /**
  * The settings page's JSON API under /api/repositories/{repoUuid}: GET/PUT/DELETE link (the contract),
- * the project picker's GitLab look-ups (gitlab/check, gitlab/projects, gitlab/project), and the link's
- * health (GET health, POST recheck, POST failed/{id}/resend).
+ * the project picker's GitLab look-ups (gitlab/check, gitlab/projects, gitlab/project), creating the
+ * GitLab project (gitlab/namespaces, POST project), the workspace's defaults as this repository sees
+ * them (GET workspace-defaults), and the link's health (GET health, POST recheck, POST failed/{id}/resend).
+ * The workspace settings API (/api/workspace) is mounted here too.
  */
 export function settingsApiRouter(deps: Deps) {
   const router = express.Router();
   const path = "/api/repositories/:repoUuid/link";
   const auth = settingsAuth(deps);
+  const resolve = (req: Request, input: CredentialsInput) => resolveCredentials(deps, req.grant!.clientKey, input);
 
   router.get(
     path,
@@ -63,7 +62,8 @@ export function settingsApiRouter(deps: Deps) {
     auth,
     handle(async (req: Request, res: Response) => {
       const body = validate(linkBody, req.body);
-      const gitlabUrl = await checkGitLabUrl(body.gitlabUrl, {
+      const credentials = await resolve(req, body);
+      const gitlabUrl = await checkGitLabUrl(credentials.gitlabUrl, {
         allowPrivate: deps.config.allowPrivateHosts,
         allowedHosts: deps.config.gitlabAllowedHosts,
         requireHttps: deps.config.env === "production",
@@ -75,9 +75,10 @@ export function settingsApiRouter(deps: Deps) {
         repoFullName: req.grant!.repoPath,
         gitlabUrl,
         project,
-        token: body.token,
+        token: credentials.token,
         statusMode: body.statusMode,
         user: req.grant!.user,
+        tokenSource: credentials.source,
       });
       res.json({ link: linkView(result.link), webhook: result.webhook });
     }),
@@ -94,12 +95,23 @@ export function settingsApiRouter(deps: Deps) {
 
   const json = express.json({ limit: "16kb" });
   const base = "/api/repositories/:repoUuid";
+  router.get(
+    `${base}/workspace-defaults`,
+    auth,
+    handle(async (req, res) => {
+      const d = await deps.workspaceDefaults.get(req.grant!.clientKey);
+      if (!d) return void res.json({ defaults: null });
+      const { gitlabUrl, tokenHint, tokenOwner } = defaultsView(d);
+      res.json({ defaults: { gitlabUrl, tokenHint, tokenOwner } });
+    }),
+  );
   router.post(
     `${base}/gitlab/check`,
     json,
     auth,
     handle(async (req, res) => {
-      res.json(await checkToken(deps, validate(checkBody, req.body)));
+      const credentials = await resolve(req, validate(checkBody, req.body));
+      res.json({ ...(await checkToken(deps, credentials)), tokenSource: credentials.source });
     }),
   );
   router.post(
@@ -107,8 +119,8 @@ export function settingsApiRouter(deps: Deps) {
     json,
     auth,
     handle(async (req, res) => {
-      const { search, ...creds } = validate(searchBody, req.body);
-      res.json(await findProjects(deps, creds, search));
+      const { search, ...input } = validate(searchBody, req.body);
+      res.json(await findProjects(deps, await resolve(req, input), search));
     }),
   );
   router.post(
@@ -116,8 +128,42 @@ export function settingsApiRouter(deps: Deps) {
     json,
     auth,
     handle(async (req, res) => {
-      const { project, ...creds } = validate(projectBody, req.body);
-      res.json(await inspectProject(deps, creds, asId(project)));
+      const { project, ...input } = validate(projectBody, req.body);
+      res.json(await inspectProject(deps, await resolve(req, input), asId(project)));
+    }),
+  );
+  router.post(
+    `${base}/gitlab/namespaces`,
+    json,
+    auth,
+    handle(async (req, res) => {
+      const { search, ...input } = validate(searchBody, req.body);
+      res.json(await listNamespaces(deps, await resolve(req, input), search));
+    }),
+  );
+  router.post(
+    `${base}/project`,
+    json,
+    auth,
+    handle(async (req, res) => {
+      const { namespaceId, projectName: name, statusMode: mode, ...input } = validate(createBody, req.body);
+      const grant = req.grant!;
+      const result = await createMirrorProject(deps, {
+        clientKey: grant.clientKey,
+        repoUuid: grant.repoUuid,
+        repoFullName: grant.repoPath,
+        creds: await resolve(req, input),
+        namespaceId,
+        name,
+        statusMode: mode,
+        user: grant.user,
+      });
+      res.status(201).json({
+        link: linkView(result.link),
+        webhook: result.webhook,
+        project: result.project,
+        ...(result.warning && { warning: result.warning }),
+      });
     }),
   );
   router.get(
@@ -146,6 +192,7 @@ export function settingsApiRouter(deps: Deps) {
     }),
   );
 
+  router.use(workspaceApiRouter(deps));
   return router;
 }
 

@@ -3,6 +3,8 @@ import { DataTypes, type Model, type ModelStatic, type Sequelize } from "sequeli
 import type { SecretBox } from "../security/secret-box";
 
 export type StatusMode = "pipeline" | "jobs" | "both";
+/** Whose GitLab token a link uses: one given for this repository, or the workspace's default. */
+export type TokenSource = "repository" | "workspace";
 
 /** What GitLab last told us about the pull mirror, kept so the settings page can say what happened. */
 export interface MirrorState {
@@ -36,12 +38,25 @@ export interface Link {
   createdBy: string | null;
   createdAt: Date;
   updatedAt: Date;
+  /** "workspace": the token is the workspace's default, and follows it when a workspace admin changes it. */
+  tokenSource: TokenSource;
+  /** The app created the GitLab project, so it keeps the pull mirror's Bitbucket credentials fresh. */
+  managesMirror: boolean;
 }
 
 export type NewLink = Omit<
   Link,
-  "id" | "tokenHint" | "mirrorState" | "webhookLastReceivedAt" | "webhookMissedAt" | "createdAt" | "updatedAt"
->;
+  | "id"
+  | "tokenHint"
+  | "mirrorState"
+  | "webhookLastReceivedAt"
+  | "webhookMissedAt"
+  | "createdAt"
+  | "updatedAt"
+  | "tokenSource"
+  | "managesMirror"
+> &
+  Partial<Pick<Link, "tokenSource" | "managesMirror">>;
 
 type Row = Omit<Link, "mirrorState"> & { mirrorState: string | null };
 
@@ -74,6 +89,8 @@ export class Links {
         createdBy: DataTypes.STRING,
         createdAt: DataTypes.DATE,
         updatedAt: DataTypes.DATE,
+        tokenSource: DataTypes.STRING,
+        managesMirror: DataTypes.BOOLEAN,
       },
       { tableName: "links", underscored: true, timestamps: false },
     );
@@ -103,6 +120,8 @@ export class Links {
       webhookMissedAt: null,
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
+      tokenSource: link.tokenSource ?? "repository",
+      managesMirror: link.managesMirror ?? false,
     };
     await this.model.upsert(row);
     return (await this.byId(row.id))!;
@@ -148,6 +167,28 @@ export class Links {
       mirrorState: row.mirrorState ? (JSON.parse(row.mirrorState) as MirrorState) : null,
       webhookLastReceivedAt: row.webhookLastReceivedAt == null ? null : Number(row.webhookLastReceivedAt),
       webhookMissedAt: row.webhookMissedAt == null ? null : Number(row.webhookMissedAt),
+      tokenSource: row.tokenSource === "workspace" ? "workspace" : "repository",
+      managesMirror: Boolean(row.managesMirror),
     };
+  }
+
+  /**
+   * A workspace admin changed the default token: every link of the tenant on the same GitLab that uses
+   * the workspace's token gets the new one (sealed per row). Returns how many links follow it.
+   */
+  async replaceWorkspaceToken(clientKey: string, gitlabUrl: string, token: string): Promise<number> {
+    const rows = await this.model.findAll({ where: { clientKey, gitlabUrl, tokenSource: "workspace" }, attributes: ["id"] });
+    for (const row of rows) {
+      await this.model.update(
+        { token: this.box.seal(token), tokenHint: token.slice(-4) },
+        { where: { id: row.get("id") as string } },
+      );
+    }
+    return rows.length;
+  }
+
+  /** How many of the tenant's links use the workspace's token. */
+  async countUsingWorkspaceToken(clientKey: string): Promise<number> {
+    return this.model.count({ where: { clientKey, tokenSource: "workspace" } });
   }
 }

@@ -165,6 +165,45 @@ export class GitLabApi {
     })) as unknown as GitLabPipeline[];
     return list[0] ?? null;
   }
+
+  /**
+   * The namespaces of the token's user (their own and every group they belong to, at any role), most
+   * relevant first, as GET /namespaces lists them.
+   */
+  async namespaces(search = ""): Promise<GitLabNamespace[]> {
+    const searchParams: Record<string, string> = { per_page: "100", ...(search && { search }) };
+    return (await this.api.requester.get("namespaces", { searchParams })).body as unknown as GitLabNamespace[];
+  }
+
+  /** Ids of the groups where the token's user has at least `minAccessLevel` (GET /groups?min_access_level=). */
+  async groupIds(minAccessLevel: number): Promise<number[]> {
+    const searchParams = { min_access_level: String(minAccessLevel), per_page: "100" };
+    const groups = (await this.api.requester.get("groups", { searchParams })).body as unknown as { id: number }[];
+    return groups.map((g) => g.id);
+  }
+
+  /**
+   * POST /projects. With `import_url` and `mirror: true` this is GitLab's "CI/CD for external repository"
+   * project: it imports the repository and keeps pulling it. Without Premium, GitLab drops the mirror
+   * fields silently: the answer then shows no `mirror: true`.
+   */
+  async createProject(params: NewGitLabProject): Promise<GitLabProjectDetails & { import_status?: string }> {
+    const body = { visibility: "private", ...params } as Record<string, unknown>;
+    return (await this.api.requester.post("projects", { body })).body as unknown as GitLabProjectDetails;
+  }
+
+  /** GitLab 17.6+: configures the pull mirror (source URL and its credentials); older GitLabs answer 404. */
+  async updatePullMirror(
+    projectId: number,
+    settings: { url: string; auth_user?: string; auth_password?: string },
+  ): Promise<void> {
+    await this.api.requester.put(`projects/${projectId}/mirror/pull`, { body: settings });
+  }
+
+  /** The project's import URL, which is the pull mirror's source (credentials included) on GitLabs before 17.6. */
+  async setImportUrl(projectId: number, importUrl: string): Promise<void> {
+    await this.api.requester.put(`projects/${projectId}`, { body: { import_url: importUrl } });
+  }
 }
 
 /** The HTTP status of a failed gitbeaker call, if GitLab answered at all. */
@@ -222,4 +261,24 @@ export interface GitLabHookDetails extends GitLabHook {
   disabled_until?: string | null;
   pipeline_events?: boolean;
   job_events?: boolean;
+}
+export interface GitLabNamespace {
+  id: number;
+  name: string;
+  path: string;
+  kind: "user" | "group";
+  full_path: string;
+  parent_id?: number | null;
+  web_url?: string;
+  /** GitLab.com shows the plan of namespaces the user manages: "free", "premium", "ultimate"… */
+  plan?: string;
+}
+export interface NewGitLabProject {
+  name: string;
+  path: string;
+  namespace_id: number;
+  import_url: string;
+  mirror: boolean;
+  mirror_trigger_builds: boolean;
+  description?: string;
 }

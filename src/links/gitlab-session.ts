@@ -1,4 +1,6 @@
+import type { TokenSource } from "../db/links";
 import type { Deps } from "../deps";
+import { badRequest } from "../errors";
 import type { GitLabApi, GitLabTokenInfo, GitLabUser } from "../gitlab/gitlab-api";
 import { checked } from "./gitlab-errors";
 import { checkGitLabUrl } from "./gitlab-url";
@@ -6,6 +8,16 @@ import { checkGitLabUrl } from "./gitlab-url";
 export interface GitLabCredentials {
   gitlabUrl: string;
   token: string;
+}
+
+/** What a repository admin sends: their own address and token, or neither, to use the workspace's. */
+export interface CredentialsInput {
+  gitlabUrl?: string;
+  token?: string;
+}
+
+export interface ResolvedCredentials extends GitLabCredentials {
+  source: TokenSource;
 }
 
 export interface GitLabSession {
@@ -42,4 +54,38 @@ export async function tokenInfo(api: GitLabApi): Promise<GitLabTokenInfo | null>
   } catch {
     return null;
   }
+}
+
+/**
+ * The GitLab address and token a repository's request stands for. A token given wins; without one, the
+ * workspace's default token is used, and only ever with the workspace's own GitLab address, so a
+ * repository admin cannot send the workspace's token to a host of their choosing.
+ */
+export async function resolveCredentials(deps: Deps, clientKey: string, input: CredentialsInput): Promise<ResolvedCredentials> {
+  if (input.token) {
+    if (!input.gitlabUrl) throw badRequest("Enter the GitLab address", { gitlabUrl: "Enter the GitLab address" });
+    return { gitlabUrl: input.gitlabUrl, token: input.token, source: "repository" };
+  }
+  const defaults = await deps.workspaceDefaults.get(clientKey);
+  if (!defaults) {
+    const message = "Paste a GitLab access token: this workspace has no default token";
+    throw badRequest(message, { token: message });
+  }
+  if (input.gitlabUrl && !sameGitLab(input.gitlabUrl, defaults.gitlabUrl)) {
+    const message = `The workspace's token is for ${defaults.gitlabUrl}: use that address, or paste a token for this one`;
+    throw badRequest(message, { gitlabUrl: message });
+  }
+  return { gitlabUrl: defaults.gitlabUrl, token: defaults.token, source: "workspace" };
+}
+
+function sameGitLab(a: string, b: string): boolean {
+  const normal = (raw: string) => {
+    try {
+      const u = new URL(raw.trim());
+      return `${u.origin}${u.pathname.replace(/\/+$/, "")}`.toLowerCase();
+    } catch {
+      return raw;
+    }
+  };
+  return normal(a) === normal(b);
 }

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import type { Link, StatusMode } from "../db/links";
+import type { Link, StatusMode, TokenSource } from "../db/links";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import { gitlabMessage, statusOf, type GitLabApi, type GitLabProject, type GitLabUser } from "../gitlab/gitlab-api";
@@ -15,6 +15,10 @@ export interface LinkRequest {
   token: string;
   statusMode: StatusMode;
   user: string;
+  /** "workspace" when the token is the workspace's default (it then follows a change of the default). */
+  tokenSource?: TokenSource;
+  /** The app created the project and keeps its pull mirror's Bitbucket credentials fresh. */
+  managesMirror?: boolean;
 }
 
 export interface LinkResult {
@@ -65,9 +69,17 @@ export async function linkRepository(deps: Deps, req: LinkRequest): Promise<Link
     webhookId: hook?.id ?? null,
     statusMode: req.statusMode,
     createdBy: req.user || null,
+    tokenSource: req.tokenSource ?? "repository",
+    managesMirror: req.managesMirror ?? false,
   });
   deps.log.info(
-    { clientKey: req.clientKey, repoUuid: req.repoUuid, projectId: project.id, webhookRegistered: !!hook },
+    {
+      clientKey: req.clientKey,
+      repoUuid: req.repoUuid,
+      projectId: project.id,
+      webhookRegistered: !!hook,
+      tokenSource: req.tokenSource ?? "repository",
+    },
     "repository linked",
   );
   return {

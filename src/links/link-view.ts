@@ -10,6 +10,10 @@ export function linkView(link: Link) {
     projectWebUrl: link.projectWebUrl,
     statusMode: link.statusMode,
     tokenHint: link.tokenHint,
+    /** "workspace": the link uses the workspace's default token (and follows it when it changes). */
+    tokenSource: link.tokenSource,
+    /** The app created the GitLab project and renews its mirror's Bitbucket credentials before each trigger. */
+    mirrorManaged: link.managesMirror,
     webhookRegistered: link.webhookId != null,
     mirror: link.mirrorState,
     webhookLastReceivedAt: iso(link.webhookLastReceivedAt),

@@ -1,7 +1,7 @@
 import type { Deps } from "../deps";
 import type { GitLabProjectDetails } from "../gitlab/gitlab-api";
 import { checked } from "./gitlab-errors";
-import { openGitLab, tokenInfo, type GitLabCredentials } from "./gitlab-session";
+import { openGitLab, tokenInfo, type GitLabCredentials, type ResolvedCredentials } from "./gitlab-session";
 import { projectReadiness, roleName } from "./project-readiness";
 
 /** A project as the picker lists it. */
@@ -28,7 +28,11 @@ export async function findProjects(deps: Deps, creds: GitLabCredentials, search:
 }
 
 /** One project in full: the user's effective role, its mirror, and what linking it will and will not do. */
-export async function inspectProject(deps: Deps, creds: GitLabCredentials, project: number | string) {
+export async function inspectProject(
+  deps: Deps,
+  creds: GitLabCredentials & Partial<Pick<ResolvedCredentials, "source">>,
+  project: number | string,
+) {
   const { api } = await openGitLab(deps, creds);
   const user = await checked(() => api.currentUser(), "token");
   const details = await checked(() => api.projectDetails(project), "project");
@@ -44,6 +48,7 @@ export async function inspectProject(deps: Deps, creds: GitLabCredentials, proje
     mirrorTriggerBuilds: details.mirror_trigger_builds,
     importUrl: details.import_url,
     scopes: token?.scopes ?? null,
+    tokenSource: creds.source ?? "repository",
   });
   return {
     project: {

@@ -17,6 +17,8 @@ export interface ProjectFacts {
   importUrl?: string | null;
   /** The token's scopes, when GitLab told us. */
   scopes?: string[] | null;
+  /** "workspace" when the repository uses the workspace's default token. */
+  tokenSource?: "repository" | "workspace";
 }
 
 export interface Readiness {
@@ -43,7 +45,9 @@ export function projectReadiness(f: ProjectFacts): Readiness {
   const maySetUp = f.accessLevel >= MAINTAINER && (!f.scopes || f.scopes.includes("api"));
   const findings = [roleFinding(f), ...scopeFindings(f), mirrorFinding(f)];
   const plan = [
-    "The token is stored encrypted; only its last 4 characters are ever shown again.",
+    f.tokenSource === "workspace"
+      ? "The workspace's default token is used (a workspace admin manages it); this repository stores none of its own."
+      : "The token is stored encrypted; only its last 4 characters are ever shown again.",
     maySetUp
       ? `The app adds a webhook to ${f.path} for pipeline and job events.`
       : "You get a webhook URL and secret, once, to add in GitLab under Settings › Webhooks.",

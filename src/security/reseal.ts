@@ -6,6 +6,7 @@ const SEALED = [
   { table: "tenants", id: "client_key", column: "shared_secret" },
   { table: "links", id: "id", column: "token" },
   { table: "links", id: "id", column: "webhook_secret" },
+  { table: "workspace_defaults", id: "client_key", column: "token" },
 ] as const;
 
 /**

@@ -6,7 +6,7 @@ describe("install and uninstall", () => {
   beforeEach(async () => (stack = await Stack.start()));
   afterEach(async () => stack.stop());
 
-  it("serves a descriptor with the repo:push webhook, the repository admin page and both lifecycle hooks", async () => {
+  it("serves a descriptor with the repo:push webhook, the repository and workspace admin pages and both lifecycle hooks", async () => {
     const d = (await (await fetch(`${stack.app.url}/atlassian-connect.json`)).json()) as any;
     assert.equal(d.key, "gitlab-ci-for-bitbucket");
     assert.equal(d.baseUrl, stack.app.url);
@@ -15,9 +15,14 @@ describe("install and uninstall", () => {
     assert.ok(d.scopes.includes("repository"));
     assert.deepEqual(d.lifecycle, { installed: "/installed", uninstalled: "/uninstalled" });
     assert.ok(d.modules.webhooks.some((w: any) => w.event === "repo:push"));
-    assert.equal(d.modules.adminPages.length, 1);
-    assert.equal(d.modules.adminPages[0].location, "org.bitbucket.repository.admin");
-    assert.match(d.modules.adminPages[0].url, /\{repository\.uuid\}/);
+    // Exactly one page at the repository-settings location (the contract); the workspace page sits elsewhere.
+    const at = (location: string) => d.modules.adminPages.filter((p: any) => p.location === location);
+    assert.equal(at("org.bitbucket.repository.admin").length, 1);
+    assert.match(at("org.bitbucket.repository.admin")[0].url, /\{repository\.uuid\}/);
+    assert.equal(at("org.bitbucket.account.admin").length, 1);
+    assert.equal(at("org.bitbucket.account.admin")[0].url, "/settings/workspace");
+    assert.equal(d.modules.adminPages.length, 2);
+    assert.equal(new Set(d.modules.adminPages.map((p: any) => p.key)).size, 2, "module keys must be unique");
   });
 
   it("stores a first, unsigned install and seals its shared secret", async () => {
@@ -83,12 +88,25 @@ describe("install and uninstall", () => {
   });
 
   it("erases everything of the tenant on a signed uninstall", async () => {
-    const { tenant, repo, project } = await stack.linkedRepository();
+    const { tenant, repo, project, gitlabToken } = await stack.linkedRepository();
     assert.equal(stack.gitlab.hooks(project).length, 1);
     await stack.bitbucket.push(tenant, repo, { branch: "main" });
+    // The workspace's default GitLab token, stored through the workspace settings page.
+    const page = await (await fetch(stack.bitbucket.workspacePageUrl(tenant))).text();
+    const workspaceToken = /<meta name="token" content="([^"]+)"/.exec(page)![1];
+    const saved = await fetch(`${stack.app.url}/api/workspace/defaults`, {
+      method: "PUT",
+      headers: { Authorization: `JWT ${workspaceToken}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ gitlabUrl: stack.gitlab.url, token: gitlabToken }),
+    });
+    assert.equal(saved.status, 200);
+    const before = (await stack.app.deps.sequelize.query("SELECT COUNT(*) AS n FROM workspace_defaults", {
+      type: "SELECT",
+    })) as any[];
+    assert.equal(Number(before[0].n), 1);
     const res = await stack.bitbucket.uninstall(tenant);
     assert.equal(res.status, 204);
-    for (const table of ["tenants", "links", "outbox", "deliveries", "posted_statuses"]) {
+    for (const table of ["tenants", "links", "outbox", "deliveries", "posted_statuses", "workspace_defaults"]) {
       const rows = (await stack.app.deps.sequelize.query(`SELECT COUNT(*) AS n FROM ${table}`, { type: "SELECT" })) as any[];
       assert.equal(Number(rows[0].n), 0, `${table} still has rows`);
     }

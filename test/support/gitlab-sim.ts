@@ -9,11 +9,13 @@ export type {
   Fault,
   GitLabStatus,
   HookKind,
+  MirrorCredentialCheck,
   MirrorOutcome,
   MirrorState,
   SimHook,
   SimJob,
   SimPipeline,
+  SimGroup,
   SimProject,
   SimUser,
 } from "./gitlab-sim/types";

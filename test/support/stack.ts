@@ -6,7 +6,7 @@ import { Writable } from "node:stream";
 import { loadConfig } from "../../src/config";
 import { createLogger } from "../../src/logger";
 import { startRuntime, type Runtime } from "../../src/runtime";
-import { BitbucketSim, type SimRepo, type SimTenant } from "./bitbucket-sim";
+import { BitbucketSim, type BitbucketSimOptions, type SimRepo, type SimTenant } from "./bitbucket-sim";
 import { GitLabSim } from "./gitlab-sim";
 import { freshDatabaseUrl } from "./test-database";
 
@@ -14,6 +14,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   pullMirrorIntervalSeconds?: number;
   worker?: boolean;
+  /** The Bitbucket simulator's access-token lifetime and clock. */
+  bitbucket?: BitbucketSimOptions;
 }
 
 /**
@@ -30,8 +32,11 @@ export class Stack {
   ) {}
 
   static async start(opts: StackOptions = {}): Promise<Stack> {
-    const bitbucket = await BitbucketSim.start();
+    const bitbucket = await BitbucketSim.start(opts.bitbucket);
     const gitlab = await GitLabSim.start({ pullMirrorIntervalSeconds: opts.pullMirrorIntervalSeconds ?? 0 });
+    // GitLab clones from Bitbucket on every mirror update: the clone URL's access token must be one the
+    // Bitbucket simulator issued and that has not expired.
+    gitlab.verifyMirrorCredentials = (url) => bitbucket.checkCloneUrl(url);
     const dir = mkdtempSync(path.join(tmpdir(), "gl4bb-"));
     const db = await freshDatabaseUrl(path.join(dir, "app.sqlite"));
     const logs: string[] = [];

@@ -9,12 +9,17 @@ import type { HostServer } from "./host-server";
 export function hostPage(
   pageUrl: string,
   repoFullName: string,
-  extra: { note?: string; panel?: string; frameHeight?: string } = {},
+  extra: { note?: string; panel?: string; frameHeight?: string; settings?: "repository" | "workspace" } = {},
 ): string {
-  const { note = "", panel = "", frameHeight = "150px" } = extra;
+  const { note = "", panel = "", frameHeight = "150px", settings = "repository" } = extra;
+  const where = settings === "workspace" ? "Workspace settings" : "Repository settings";
+  const nav =
+    settings === "workspace"
+      ? ["Workspace details", "User groups", "Installed apps"]
+      : ["Repository details", "Branch restrictions", "Webhooks"];
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Repository settings — ${escape(repoFullName)}</title>
+<title>${where} — ${escape(repoFullName)}</title>
 <style>
   body { margin: 0; font: 14px/20px -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, sans-serif; color: #172b4d; }
   .top { height: 56px; display: flex; align-items: center; padding: 0 16px; background: #fff; border-bottom: 1px solid #091e4224; font-weight: 600; color: #0c66e4; }
@@ -30,10 +35,10 @@ export function hostPage(
 </style></head>
 <body>
 <div class="top">Bitbucket</div>
-<div class="crumbs">${escape(repoFullName)} › Repository settings</div>
+<div class="crumbs">${escape(repoFullName)} › ${where}</div>
 ${note ? `<p class="note">${escape(note)}</p>` : ""}
 <div class="layout">
-  <nav><a href="#">Repository details</a><a href="#">Branch restrictions</a><a href="#">Webhooks</a><a class="on" href="#">GitLab CI</a>${panel}</nav>
+  <nav>${nav.map((n) => `<a href="#">${n}</a>`).join("")}<a class="on" href="#">GitLab CI</a>${panel}</nav>
   <main><iframe id="addon" title="GitLab CI" src="${escape(pageUrl)}"></iframe></main>
 </div>
 <script>
@@ -63,10 +68,18 @@ export async function routeBitbucket(context: BrowserContext, bitbucketBaseUrl: 
 }
 
 /** Opens the app's page framed in a Bitbucket-like host page served by `host`. */
-export async function openFramed(context: BrowserContext, host: HostServer, pageUrl: string, repoFullName: string) {
+export async function openFramed(
+  context: BrowserContext,
+  host: HostServer,
+  pageUrl: string,
+  repoFullName: string,
+  settings: "repository" | "workspace" = "repository",
+) {
   const url = host.serve(
-    hostPage(pageUrl, repoFullName),
-    `/${repoFullName}/admin/addon/admin/gitlab-ci-for-bitbucket/repository-settings`,
+    hostPage(pageUrl, repoFullName, { settings }),
+    settings === "workspace"
+      ? `/${repoFullName}/workspace/settings/addon/admin/gitlab-ci-for-bitbucket/workspace-settings`
+      : `/${repoFullName}/admin/addon/admin/gitlab-ci-for-bitbucket/repository-settings`,
   );
   const page = await context.newPage();
   await page.goto(url);

@@ -45,7 +45,7 @@ export async function frameFitsContent(page: Page, timeoutMs = 3_000): Promise<n
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const frameHeight = await page.$eval("#addon", (f) => Math.round(f.getBoundingClientRect().height));
-    const frame = page.frame({ url: /\/settings\/repository/ });
+    const frame = page.frame({ url: /\/settings\/(repository|workspace)/ });
     const contentHeight = await frame!.evaluate(() => Math.ceil(document.body.getBoundingClientRect().height));
     if (Math.abs(frameHeight - contentHeight) <= 2) return frameHeight;
     if (Date.now() > deadline) assert.fail(`the frame is ${frameHeight}px high, its content ${contentHeight}px`);

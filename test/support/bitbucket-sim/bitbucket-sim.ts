@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import express from "express";
+import { accessTokenGrant, accessTokenProblem, cloneProblem, type IssuedAccessToken } from "./access-tokens";
 import { checkDescriptor, expandContext, lifecycleUrl, pageModule, webhookUrl } from "./descriptor";
 import { bracedUuid, randomSecret, randomSha, sameUuid } from "./ids";
 import { ACTOR, installedPayload, pushPayload, uninstalledPayload } from "./payloads";
@@ -28,6 +29,13 @@ export interface PushChange {
 
 type Reply = { status: number; body: string };
 
+export interface BitbucketSimOptions {
+  /** Lifetime of access tokens from the JWT grant; Bitbucket's is 2 hours. */
+  accessTokenTtlSeconds?: number;
+  /** The clock access tokens expire by (epoch ms), for tests that move time by hand. */
+  now?: () => number;
+}
+
 /**
  * Bitbucket Cloud for tests: installs an app from its descriptor, sends signed lifecycle calls, webhooks and
  * page loads, and serves the commit status API. One origin plays both bitbucket.org and api.bitbucket.org.
@@ -47,15 +55,17 @@ export class BitbucketSim {
     this.apiCalls = state.apiCalls;
   }
 
-  static async start(): Promise<BitbucketSim> {
+  static async start(opts: BitbucketSimOptions = {}): Promise<BitbucketSim> {
     const app = express();
     app.disable("x-powered-by");
     const server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, "127.0.0.1", () => resolve(s));
     });
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const state = new SimState(origin, origin);
+    const state = new SimState(origin, origin, opts.now);
+    if (opts.accessTokenTtlSeconds !== undefined) state.accessTokenTtlSeconds = opts.accessTokenTtlSeconds;
     app.use("/2.0", statusApi(state));
+    app.use(accessTokenGrant(state));
     app.use((_req, res) => res.status(404).json({ type: "error", error: { message: "Resource not found" } }));
     return new BitbucketSim(server, state);
   }
@@ -196,6 +206,51 @@ export class BitbucketSim {
     delete signOpts.moduleKey;
     const token = signAsBitbucket(tenant, "GET", url, signOpts, { expiresInSeconds: PAGE_TOKEN_TTL, sub: ACTOR.accountId });
     return `${url}${url.includes("?") ? "&" : "?"}jwt=${token}`;
+  }
+
+  /** The workspace settings page (the admin page at org.bitbucket.account.admin), as Bitbucket frames it. */
+  workspacePageUrl(tenant: SimTenant, opts: SignOpts = {}): string {
+    const modules: any[] = tenant.descriptor.modules?.adminPages ?? [];
+    const page = modules.find((m) => m.location === "org.bitbucket.account.admin");
+    if (!page) throw new Error("the descriptor has no admin page at org.bitbucket.account.admin");
+    const path = expandContext(page.url, {
+      "workspace.uuid": tenant.workspace.uuid,
+      "workspace.slug": tenant.workspace.slug,
+      "user.uuid": ACTOR.uuid,
+    });
+    const url = appUrl(tenant.appBaseUrl, path);
+    const token = signAsBitbucket(
+      tenant,
+      "GET",
+      url,
+      { secret: this.secretOf(tenant), ...opts },
+      { expiresInSeconds: PAGE_TOKEN_TTL, sub: ACTOR.accountId },
+    );
+    return `${url}${url.includes("?") ? "&" : "?"}jwt=${token}`;
+  }
+
+  /** Access tokens issued through `POST /site/oauth2/access_token`, oldest first. */
+  accessTokens(): IssuedAccessToken[] {
+    return [...this.state.accessTokens.values()].map((t) => ({ ...t }));
+  }
+
+  /** Whether Bitbucket would accept this access token now (issued here, not expired, app still installed). */
+  isValidAccessToken(token: string): boolean {
+    return accessTokenProblem(this.state, token) === null;
+  }
+
+  /** Lets every access token issued so far run out, as two hours passing would. */
+  expireAccessTokens(): void {
+    for (const t of this.state.accessTokens.values()) t.expiresAt = Math.min(t.expiresAt, this.state.now() - 1);
+  }
+
+  /**
+   * What `git clone <url>` against this Bitbucket would answer: null when it would succeed, git's error
+   * otherwise, undefined when the URL is not this Bitbucket's. The GitLab simulator asks this on every
+   * mirror update.
+   */
+  checkCloneUrl(url: string | undefined): string | null | undefined {
+    return cloneProblem(this.state, url);
   }
 
   /** A request to the app signed as Bitbucket signs webhooks; `pathAndQuery` is relative to the app baseUrl. */

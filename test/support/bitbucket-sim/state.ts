@@ -1,3 +1,4 @@
+import type { IssuedAccessToken } from "./access-tokens";
 import { bracedUuid, sameUuid } from "./ids";
 import type { ApiCall, Fault, RecordedStatus, SimRepo, SimTenant } from "./types";
 
@@ -23,10 +24,15 @@ export class SimState {
   readonly statuses = new Map<string, StoredStatus>();
   readonly apiCalls: ApiCall[] = [];
   readonly faults: Fault[] = [];
+  /** Access tokens issued by the JWT grant, by token. */
+  readonly accessTokens = new Map<string, IssuedAccessToken>();
+  accessTokenTtlSeconds = 7200;
 
   constructor(
     readonly baseUrl: string,
     readonly apiBaseUrl: string,
+    /** The clock access tokens expire by (epoch ms); JWTs are checked against real time. */
+    readonly now: () => number = Date.now,
   ) {}
 
   /** The workspace named by uuid (braces optional) or else by slug, created on first mention. */

@@ -10,9 +10,10 @@ export type Verification = { ok: true; installation: Installation } | { ok: fals
  * Authenticates a Connect app calling the REST API: `Authorization: JWT <token>` (scheme case-sensitive;
  * a `?jwt=` query token is ignored by Bitbucket, so it fails as "no credentials"), HS256 only,
  * `sub` = clientKey of an installed tenant whose current secret signed it, `iss` = the app key,
- * `iat` and a future `exp` present, and `qsh` over METHOD & path-and-query relative to the API base URL.
+ * `iat` and a future `exp` present, and `qsh` over METHOD & path-and-query relative to `base` (the API
+ * base URL for the REST API; the web base URL for `/site/oauth2/access_token`).
  */
-export function verifyAppToken(req: Request, state: SimState): Verification {
+export function verifyAppToken(req: Request, state: SimState, base = state.apiBaseUrl): Verification {
   const fail = (message: string): Verification => ({ ok: false, message });
   const header = req.get("authorization");
   if (!header) {
@@ -48,7 +49,7 @@ export function verifyAppToken(req: Request, state: SimState): Verification {
   if (claims.exp <= nowSeconds()) return fail("JWT has expired");
   if (typeof claims.iat !== "number") return fail("JWT has no iat claim");
   if (typeof claims.qsh !== "string") return fail("JWT has no qsh claim");
-  const expected = queryStringHash(req.method, state.apiBaseUrl + req.originalUrl, state.apiBaseUrl);
+  const expected = queryStringHash(req.method, base + req.originalUrl, base);
   if (claims.qsh !== expected) return fail("JWT qsh does not match the request");
   return { ok: true, installation };
 }

@@ -15,7 +15,9 @@ import type {
   Fault,
   GitLabStatus,
   HookKind,
+  MirrorCredentialCheck,
   MirrorOutcome,
+  SimGroup,
   SimHook,
   SimJob,
   SimPipeline,
@@ -50,7 +52,7 @@ export class GitLabSim {
   private constructor(opts: GitLabSimOptions) {
     this.state = new SimState(opts.now ?? Date.now);
     this.hookTimeoutMs = opts.hookTimeoutMs ?? 10_000;
-    this.mirrors = new PullMirrors(this.state, (opts.pullMirrorIntervalSeconds ?? 300) * 1000, (p) => this.onMirrorUpdate?.(p));
+    this.mirrors = new PullMirrors(this.state, (opts.pullMirrorIntervalSeconds ?? 300) * 1000, (p) => this.runMirrorUpdate(p));
   }
 
   static async start(opts: GitLabSimOptions = {}): Promise<GitLabSim> {
@@ -125,8 +127,59 @@ export class GitLabSim {
     return project;
   }
 
+  /** Revokes a token, as its owner would in GitLab's settings: it answers 401 from then on. */
+  revokeToken(token: string): void {
+    const record = this.state.tokens.get(token);
+    if (!record) throw new Error("no such token");
+    record.revoked = true;
+  }
+
   addMember(project: SimProject, user: SimUser, accessLevel: AccessLevel): void {
     this.state.addMember(project, user, accessLevel);
+  }
+
+  /** A group (namespace) projects can be created in; a sub-group when the path has a parent that exists. */
+  addGroup(path: string, opts: { name?: string; premium?: boolean } = {}): SimGroup {
+    const parent = this.state.groupByPath(path.split("/").slice(0, -1).join("/"));
+    const group: SimGroup = {
+      id: this.state.namespaceId(path),
+      name: opts.name ?? path.split("/").pop()!,
+      path: path.split("/").pop()!,
+      fullPath: path,
+      parentId: parent?.id ?? null,
+      premium: opts.premium ?? true,
+    };
+    this.state.groups.set(group.id, group);
+    return group;
+  }
+
+  /** A role in a group, which also applies to the group's projects (the higher role wins). */
+  addGroupMember(group: SimGroup, user: SimUser, accessLevel: AccessLevel): void {
+    this.state.addGroupMember(group, user, accessLevel);
+  }
+
+  /** A project by its path (e.g. one the app created). */
+  project(path: string): SimProject | undefined {
+    return this.state.findProject(path);
+  }
+
+  /** Set by the test stack: asked about the import URL on every mirror update (see MirrorCredentialCheck). */
+  set verifyMirrorCredentials(check: MirrorCredentialCheck | undefined) {
+    this.state.verifyMirrorCredentials = check;
+  }
+
+  get verifyMirrorCredentials(): MirrorCredentialCheck | undefined {
+    return this.state.verifyMirrorCredentials;
+  }
+
+  /** Plays a GitLab before 17.6, without PUT /projects/:id/mirror/pull. */
+  set legacyMirrorApi(on: boolean) {
+    this.state.legacyMirrorApi = on;
+  }
+
+  /** Whether users' personal namespaces have Premium (pull mirroring). */
+  set personalNamespacesPremium(on: boolean) {
+    this.state.personalPremium = on;
   }
 
   hooks(project: SimProject): SimHook[] {
@@ -169,6 +222,13 @@ export class GitLabSim {
       timeoutMs: this.hookTimeoutMs,
       record: (d) => this.deliveries.push(d),
     });
+  }
+
+  /** A mirror update: GitLab clones the import URL (whose credentials must work), then runs what follows. */
+  private async runMirrorUpdate(project: SimProject): Promise<void> {
+    const problem = this.state.verifyMirrorCredentials?.(project.importUrl);
+    if (problem) throw new Error(problem);
+    await this.onMirrorUpdate?.(project);
   }
 
   injectFaults(fault: Fault, count = 1, route?: RegExp): void {

@@ -101,7 +101,7 @@ export function project(state: SimState, p: SimProject, viewer: SimUser, withAcc
       id: state.namespaceId(namespacePath),
       name: segments[segments.length - 2],
       path: segments[segments.length - 2],
-      kind: "group",
+      kind: state.groupByPath(namespacePath) || namespacePath.includes("/") ? "group" : namespaceKind(state, namespacePath),
       full_path: namespacePath,
       parent_id: segments.length > 2 ? state.namespaceId(segments.slice(0, -2).join("/")) : null,
       avatar_url: null,
@@ -112,7 +112,11 @@ export function project(state: SimState, p: SimProject, viewer: SimUser, withAcc
     empty_repo: false,
     ci_config_path: null,
     // Mirror settings are shown to maintainers only, and only where the licence has mirroring.
-    ...(maintainer && { import_url: sanitizedUrl(p.importUrl), import_status: p.importUrl ? "finished" : "none" }),
+    ...(maintainer && {
+      import_url: sanitizedUrl(p.importUrl),
+      import_status: p.importStatus ?? (p.importUrl ? "finished" : "none"),
+      import_error: p.importError ?? null,
+    }),
     ...(maintainer &&
       p.premium && {
         mirror: p.mirror,
@@ -124,6 +128,10 @@ export function project(state: SimState, p: SimProject, viewer: SimUser, withAcc
       permissions: { project_access: level ? { access_level: level, notification_level: 3 } : null, group_access: null },
     }),
   };
+}
+
+function namespaceKind(state: SimState, path: string): "user" | "group" {
+  return [...state.users.values()].some((u) => u.username === path) ? "user" : "group";
 }
 
 export function hook(state: SimState, h: SimHook) {

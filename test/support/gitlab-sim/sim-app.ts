@@ -5,6 +5,7 @@ import { injectFaults, type FaultQueue } from "./fault-queue";
 import type { PullMirrors } from "./pull-mirrors";
 import { hookRoutes } from "./routes/hook-routes";
 import { mirrorRoutes } from "./routes/mirror-routes";
+import { namespaceRoutes } from "./routes/namespace-routes";
 import { pipelineRoutes } from "./routes/pipeline-routes";
 import { projectRoutes } from "./routes/project-routes";
 import { tokenRoutes } from "./routes/token-routes";
@@ -34,7 +35,7 @@ export function createSimApp({ state, mirrors, faults, apiCalls }: SimAppDeps): 
   const api = express.Router();
   api.use(authenticate(state));
   api.use(projectRoutes(state), hookRoutes(state), mirrorRoutes(state, mirrors), pipelineRoutes(state));
-  api.use(tokenRoutes(state));
+  api.use(tokenRoutes(state), namespaceRoutes(state));
   app.use("/api/v4", api);
 
   // Grape's answer for a route it does not know.

@@ -1,4 +1,14 @@
-import type { AccessLevel, SimHook, SimJob, SimPipeline, SimProject, SimToken, SimUser } from "./types";
+import type {
+  AccessLevel,
+  MirrorCredentialCheck,
+  SimGroup,
+  SimHook,
+  SimJob,
+  SimPipeline,
+  SimProject,
+  SimToken,
+  SimUser,
+} from "./types";
 
 interface Membership {
   level: AccessLevel;
@@ -29,6 +39,14 @@ export class SimState {
   readonly pipelines = new Map<number, SimPipeline>();
   readonly jobs = new Map<number, SimJob>();
   readonly mirrorSettings = new Map<number, MirrorSettings>();
+  readonly groups = new Map<number, SimGroup>();
+  private readonly groupMembers = new Map<number, Map<number, AccessLevel>>();
+  /** Personal namespaces' plan: on Premium unless a test says otherwise. */
+  personalPremium = true;
+  /** A GitLab before 17.6: PUT /projects/:id/mirror/pull does not exist (404). */
+  legacyMirrorApi = false;
+  /** Checks a mirror's import URL before each update (wired to the Bitbucket simulator by the test stack). */
+  verifyMirrorCredentials?: MirrorCredentialCheck;
   private readonly members = new Map<number, Map<number, Membership>>();
   private readonly namespaces = new Map<string, number>();
   private readonly iids = new Map<number, number>();
@@ -74,9 +92,38 @@ export class SimState {
     return this.members.get(project.id)?.get(user.id);
   }
 
-  /** 0 when the user is not a member. */
+  /** 0 when the user is not a member, of the project or of a group it lives in. */
   accessLevel(project: SimProject, user: SimUser): number {
-    return this.membership(project, user)?.level ?? 0;
+    const direct = this.membership(project, user)?.level ?? 0;
+    const namespace = project.pathWithNamespace.split("/").slice(0, -1).join("/");
+    return Math.max(direct, this.groupLevel(namespace, user));
+  }
+
+  addGroupMember(group: SimGroup, user: SimUser, level: AccessLevel): void {
+    const byUser = this.groupMembers.get(group.id) ?? new Map<number, AccessLevel>();
+    byUser.set(user.id, level);
+    this.groupMembers.set(group.id, byUser);
+  }
+
+  /** The user's role in the group at `fullPath` or any group above it (the highest wins), or 0. */
+  groupLevel(fullPath: string, user: SimUser): number {
+    let level = 0;
+    const parts = fullPath.split("/");
+    for (let i = 1; i <= parts.length; i++) {
+      const group = this.groupByPath(parts.slice(0, i).join("/"));
+      if (group) level = Math.max(level, this.groupMembers.get(group.id)?.get(user.id) ?? 0);
+    }
+    return level;
+  }
+
+  groupByPath(fullPath: string): SimGroup | undefined {
+    const wanted = fullPath.toLowerCase();
+    return [...this.groups.values()].find((g) => g.fullPath.toLowerCase() === wanted);
+  }
+
+  /** The personal namespace's id of a user (namespaces share one id sequence with groups). */
+  userNamespaceId(user: SimUser): number {
+    return this.namespaceId(user.username);
   }
 
   projectHooks(project: SimProject): SimHook[] {

@@ -54,8 +54,28 @@ export interface SimProject {
   premium: boolean;
   /** The full import URL, credentials included (what GitLab's `project.import_url` returns internally). */
   importUrl?: string;
+  /** The first import of a project created with an import_url: "finished" or "failed". */
+  importStatus?: string;
+  importError?: string | null;
   mirrorState: MirrorState;
 }
+
+/** A group (a namespace projects can live in). Members of a group have that role on its projects too. */
+export interface SimGroup {
+  id: number;
+  name: string;
+  path: string;
+  fullPath: string;
+  parentId: number | null;
+  /** The plan of the top-level group; without Premium, GitLab drops pull-mirror settings silently. */
+  premium: boolean;
+}
+
+/**
+ * Asked on every mirror update (and a project's first import) about the import URL: null when GitLab
+ * could clone it, git's error message when not, undefined when the URL is none of the asker's business.
+ */
+export type MirrorCredentialCheck = (url: string | undefined) => string | null | undefined;
 
 export interface SimHook {
   id: number;

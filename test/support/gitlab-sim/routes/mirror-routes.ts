@@ -38,8 +38,10 @@ export function mirrorRoutes(state: SimState, mirrors: PullMirrors): Router {
     res.json(entities.pullMirror(state, project));
   });
 
-  // 17.6+ (experimental). Credentials are kept in the import URL, where tests can read them.
+  // 17.6+ (experimental). Credentials are kept in the import URL, where tests can read them. A GitLab
+  // before 17.6 has no such route: Grape answers an unknown route with 404 before anything else.
   router.put("/projects/:id/mirror/pull", (req, res) => {
+    if (state.legacyMirrorApi) throw new ApiError(404, { error: "404 Not Found" });
     const project = userProject(state, req, res, MAINTAINER);
     const p = params(req);
     if (!SETTINGS.some((k) => p[k] !== undefined)) {
@@ -69,7 +71,7 @@ export function mirrorRoutes(state: SimState, mirrors: PullMirrors): Router {
   return router;
 }
 
-function checkedUrl(url: string): string {
+export function checkedUrl(url: string): string {
   try {
     if (["http:", "https:", "ssh:", "git:"].includes(new URL(url).protocol)) return url;
   } catch {

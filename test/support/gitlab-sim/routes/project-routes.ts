@@ -1,4 +1,5 @@
 import { Router } from "express";
+import { createProject, updateProject } from "../project-create";
 import { currentUser, notFound, paginate, userProject } from "../api-helpers";
 import * as entities from "../project-entities";
 import type { SimState } from "../sim-state";
@@ -32,6 +33,18 @@ export function projectRoutes(state: SimState): Router {
 
   router.get("/projects/:id", (req, res) => {
     const project = userProject(state, req, res, 10);
+    res.json(entities.project(state, project, currentUser(res)));
+  });
+
+  router.post("/projects", (req, res) => {
+    const project = createProject(state, req, currentUser(res));
+    res.status(201).json(entities.project(state, project, currentUser(res)));
+  });
+
+  // Only what the app uses: import_url (the pull mirror's source on GitLabs before 17.6).
+  router.put("/projects/:id", (req, res) => {
+    const project = userProject(state, req, res, 40);
+    updateProject(project, req);
     res.json(entities.project(state, project, currentUser(res)));
   });
 

@@ -1,0 +1,80 @@
+import type { Tenant } from "../db/tenants";
+import { DeliveryFailure, isRetryableStatus, parseRetryAfter } from "../outbox/failure";
+import { connectJwt } from "./connect-jwt";
+
+const TOKEN_PATH = "/site/oauth2/access_token";
+
+export interface BitbucketAccessToken {
+  token: string;
+  /** Epoch ms; Bitbucket grants these for 2 hours. */
+  expiresAt: number;
+  scopes: string | null;
+}
+
+/**
+ * Swaps a Connect JWT for a Bitbucket OAuth access token of the installation (the JWT bearer grant,
+ * `grant_type=urn:bitbucket:oauth2:jwt`): the token lives 2 hours, carries the app's scopes (here
+ * `repository`, read-only), and can clone the workspace's repositories as
+ * `https://x-token-auth:{token}@bitbucket.org/{workspace}/{repo}.git`. No person's password is involved.
+ * The JWT is signed like every call of ours (iss = app key, sub = clientKey), with its qsh over this POST
+ * relative to the tenant's baseUrl (bitbucket.org, not the API host). The token is never logged.
+ */
+export async function mintAccessToken(tenant: Tenant, appKey: string, timeoutMs: number): Promise<BitbucketAccessToken> {
+  const jwt = connectJwt({
+    appKey,
+    clientKey: tenant.clientKey,
+    sharedSecret: tenant.sharedSecret,
+    method: "POST",
+    pathAndQuery: TOKEN_PATH,
+  });
+  let response: Response;
+  const started = Date.now();
+  try {
+    response = await fetch(tenant.baseUrl.replace(/\/+$/, "") + TOKEN_PATH, {
+      method: "POST",
+      headers: { Authorization: `JWT ${jwt}`, "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
+      body: new URLSearchParams({ grant_type: "urn:bitbucket:oauth2:jwt" }).toString(),
+      redirect: "error",
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (e) {
+    throw new DeliveryFailure(`Bitbucket unreachable for an access token: ${e instanceof Error ? e.name : String(e)}`, true);
+  }
+  const text = await response.text().catch(() => "");
+  if (!response.ok) {
+    throw new DeliveryFailure(
+      `Bitbucket refused an access token (${response.status}): ${oauthMessage(text)}`,
+      isRetryableStatus(response.status),
+      parseRetryAfter(response.headers.get("retry-after")),
+      false,
+      response.status,
+    );
+  }
+  let body: { access_token?: unknown; expires_in?: unknown; scopes?: unknown };
+  try {
+    body = JSON.parse(text) as typeof body;
+  } catch {
+    throw new DeliveryFailure("Bitbucket answered the token request with something other than JSON", true);
+  }
+  if (typeof body.access_token !== "string" || !body.access_token) {
+    throw new DeliveryFailure("Bitbucket's token answer has no access_token", true);
+  }
+  const seconds = typeof body.expires_in === "number" && body.expires_in > 0 ? body.expires_in : 7200;
+  return {
+    token: body.access_token,
+    expiresAt: started + seconds * 1000,
+    scopes: typeof body.scopes === "string" ? body.scopes : null,
+  };
+}
+
+// OAuth errors look like {"error": "invalid_grant", "error_description": "..."}.
+function oauthMessage(text: string): string {
+  try {
+    const parsed = JSON.parse(text) as { error?: unknown; error_description?: unknown };
+    const words = [parsed.error_description, parsed.error].find((v) => typeof v === "string" && v);
+    if (words) return String(words).slice(0, 300);
+  } catch {
+    // not JSON: fall through
+  }
+  return text.slice(0, 300) || "(no body)";
+}

@@ -1,0 +1,57 @@
+import express, { type Request, type Response } from "express";
+import { z } from "zod";
+import type { Deps } from "../deps";
+import { handle } from "../http/handle";
+import { validate } from "../http/validate";
+import { saveWorkspaceDefaults, workspaceDefaults } from "../links/workspace-defaults";
+import { gitlabUrl, gitlabToken } from "./settings-fields";
+import { workspaceAuth } from "./settings-auth";
+
+const defaultsBody = z.object({ gitlabUrl, token: gitlabToken }).strict();
+
+/**
+ * The workspace settings page's JSON API, under /api/workspace, with the workspace page's token:
+ * - GET    /api/workspace/defaults → 200 {"defaults": view | null}
+ * - PUT    /api/workspace/defaults {gitlabUrl, token} → checks the token with GitLab, stores it sealed;
+ *          200 {"defaults": view, "token": {scopes, expiresAt}, "repositoriesUpdated": n}
+ * - DELETE /api/workspace/defaults → 204
+ * The view never holds the token: `gitlabUrl, tokenHint, tokenOwner {username, name}, createdAt,
+ * updatedAt, repositoriesUsingToken`.
+ */
+export function workspaceApiRouter(deps: Deps) {
+  const router = express.Router();
+  const path = "/api/workspace/defaults";
+  const auth = workspaceAuth(deps);
+
+  router.get(
+    path,
+    auth,
+    handle(async (req: Request, res: Response) => {
+      res.json(await workspaceDefaults(deps, req.workspaceGrant!.clientKey));
+    }),
+  );
+
+  router.put(
+    path,
+    express.json({ limit: "16kb" }),
+    auth,
+    handle(async (req: Request, res: Response) => {
+      const body = validate(defaultsBody, req.body);
+      const grant = req.workspaceGrant!;
+      res.json(await saveWorkspaceDefaults(deps, { clientKey: grant.clientKey, user: grant.user, ...body }));
+    }),
+  );
+
+  router.delete(
+    path,
+    auth,
+    handle(async (req: Request, res: Response) => {
+      const clientKey = req.workspaceGrant!.clientKey;
+      // Repositories linked with the workspace's token keep the copy they hold until linked again.
+      if (await deps.workspaceDefaults.remove(clientKey)) deps.log.info({ clientKey }, "workspace defaults removed");
+      res.status(204).end();
+    }),
+  );
+
+  return router;
+}

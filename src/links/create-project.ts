@@ -1,0 +1,144 @@
+import { mintAccessToken } from "../bitbucket/access-token";
+import type { StatusMode } from "../db/links";
+import type { Deps } from "../deps";
+import { AppError, badRequest } from "../errors";
+import { gitlabMessage, statusOf, type GitLabProjectDetails } from "../gitlab/gitlab-api";
+import { DeliveryFailure } from "../outbox/failure";
+import { checked } from "./gitlab-errors";
+import { openGitLab, type ResolvedCredentials } from "./gitlab-session";
+import { linkRepository, type LinkResult } from "./link-repository";
+import { cloneUrl, withToken } from "./mirror-credentials";
+
+export interface CreateProjectRequest {
+  clientKey: string;
+  repoUuid: string;
+  /** workspace/repo, from the page Bitbucket framed: the clone URL needs it. */
+  repoFullName: string | null;
+  creds: ResolvedCredentials;
+  namespaceId: number;
+  name: string;
+  statusMode: StatusMode;
+  user: string;
+}
+
+export interface CreateProjectResult extends LinkResult {
+  project: { id: number; path: string; webUrl: string; mirror: boolean };
+  /** Said plainly when GitLab did not do all we asked. */
+  warning?: string;
+}
+
+/**
+ * "Create the GitLab project for me": mints a Bitbucket access token from the app's Connect JWT, asks
+ * GitLab for a "CI/CD for external repository" project in the chosen namespace that pull-mirrors this
+ * repository with that token and runs pipelines for mirror updates, then links it like a picked project
+ * (webhook included). The token lives 2 hours; the mirror trigger renews it before each update. Neither
+ * the token nor the clone URL carrying it is stored or logged by us: GitLab keeps them.
+ */
+export async function createMirrorProject(deps: Deps, req: CreateProjectRequest): Promise<CreateProjectResult> {
+  if (!req.repoFullName) {
+    throw badRequest("Reload the settings page from Bitbucket: it did not say which repository this is");
+  }
+  const { gitlabUrl, api } = await openGitLab(deps, req.creds);
+  const user = await checked(() => api.currentUser(), "token");
+  const tenant = (await deps.tenants.get(req.clientKey))!;
+
+  const wait = await deps.budget.take(req.clientKey);
+  if (wait > 0) {
+    throw new AppError(
+      "bitbucket_busy",
+      503,
+      `The app has used this workspace's Bitbucket call budget for now; try again in ${Math.ceil(wait / 1000)} s`,
+    );
+  }
+  let bitbucketToken: string;
+  try {
+    bitbucketToken = (await mintAccessToken(tenant, deps.config.appKey, deps.config.httpTimeoutMs)).token;
+  } catch (e) {
+    const reason = e instanceof DeliveryFailure ? e.message : "Bitbucket could not be reached";
+    throw new AppError("bitbucket_token_failed", 422, `Bitbucket did not give the app an access token to clone with: ${reason}`);
+  }
+
+  const path = projectPath(req.name);
+  let project: GitLabProjectDetails;
+  try {
+    project = await api.createProject({
+      name: req.name,
+      path,
+      namespace_id: req.namespaceId,
+      import_url: withToken(cloneUrl(tenant.baseUrl, req.repoFullName), bitbucketToken),
+      mirror: true,
+      mirror_trigger_builds: true,
+      description: `CI/CD for ${req.repoFullName} on Bitbucket, pull-mirrored by GitLab CI for Bitbucket.`,
+    });
+  } catch (e) {
+    throw creationError(e, user.username, bitbucketToken);
+  }
+  const mirror = project.mirror === true;
+  deps.log.info(
+    { clientKey: req.clientKey, repoUuid: req.repoUuid, projectId: project.id, mirror },
+    "GitLab project created for the repository",
+  );
+
+  let linked: LinkResult;
+  try {
+    linked = await linkRepository(deps, {
+      clientKey: req.clientKey,
+      repoUuid: req.repoUuid,
+      repoFullName: req.repoFullName,
+      gitlabUrl,
+      project: project.id,
+      token: req.creds.token,
+      statusMode: req.statusMode,
+      user: req.user,
+      tokenSource: req.creds.source,
+      // Without Premium GitLab made no mirror, so there are no credentials to keep fresh.
+      managesMirror: mirror,
+    });
+  } catch (e) {
+    if (!(e instanceof AppError)) throw e;
+    throw new AppError(
+      e.code,
+      e.status,
+      `GitLab created ${project.path_with_namespace}, but linking it failed: ${e.message}`,
+      e.details,
+    );
+  }
+  return {
+    ...linked,
+    project: { id: project.id, path: project.path_with_namespace, webUrl: project.web_url, mirror },
+    ...(!mirror && {
+      warning:
+        `GitLab created ${project.path_with_namespace} but ignored the pull-mirror settings: pull mirroring needs GitLab ` +
+        "Premium or Ultimate. It imported the repository once; pushes here will not reach GitLab and no pipeline will run for them.",
+    }),
+  };
+}
+
+/** A GitLab path from a project name: lower case, spaces and other characters as "-". */
+export function projectPath(name: string): string {
+  const path = name
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9_.-]+/g, "-")
+    .replace(/^[-_.]+|[-_.]+$/g, "")
+    .replace(/\.(git|atom)$/, "");
+  return path || "project";
+}
+
+/** GitLab's refusal of the new project, in the settings API's words, without the token it was given. */
+function creationError(e: unknown, username: string, token: string): AppError {
+  const status = statusOf(e);
+  const said = gitlabMessage(e).split(token).join("[redacted]").split(encodeURIComponent(token)).join("[redacted]");
+  if (status === 401)
+    return new AppError("gitlab_unauthorized", 422, "GitLab did not accept the token (expired, revoked or mistyped?)");
+  if (status === 400 && /has already been taken/.test(said)) {
+    const message = "A project with this name or path already exists in that namespace";
+    return new AppError("gitlab_project_exists", 422, message, { fields: { projectName: message } });
+  }
+  if (status === 403 || status === 404 || (status === 400 && /namespace/i.test(said))) {
+    const message = `GitLab does not let ${username} create projects in that namespace (it needs Developer or Maintainer there, depending on the group's settings)`;
+    return new AppError("gitlab_namespace_refused", 422, message, { fields: { namespace: message } });
+  }
+  if (status === undefined) return new AppError("gitlab_unreachable", 422, `Could not reach GitLab: ${said}`);
+  return new AppError("gitlab_project_refused", 422, `GitLab refused to create the project (${status}): ${said}`);
+}
