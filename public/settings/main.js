@@ -4,6 +4,7 @@ import { call, errorOf } from "./api.js";
 import { $, flash, resize } from "./dom.js";
 import { connectForm } from "./connect-form.js";
 import { loadHealth, recheck, resend } from "./health.js";
+import { loadHistory } from "./history.js";
 import { renderFacts, showLinked, wireUnlink } from "./linked-view.js";
 
 const REFRESH_MS = 15_000;
@@ -13,6 +14,7 @@ function linked(link, webhook) {
   current = link;
   showLinked(link, webhook);
   loadHealth();
+  loadHistory();
 }
 
 const showForm = connectForm({
@@ -45,6 +47,7 @@ $("recheck").addEventListener("click", () =>
   recheck((link) => {
     current = link;
     renderFacts(link);
+    setTimeout(loadHistory, 1500);
   }),
 );
 $("health-failed").addEventListener("click", (ev) => {
@@ -71,6 +74,7 @@ async function load() {
 // The stored mirror state changes on every push: keep it fresh while the page is in view.
 setInterval(async () => {
   if (!current || document.hidden || $("linked").hidden) return;
+  loadHistory();
   const r = await call("GET", "/link");
   if (r.status !== 200) return;
   const changed = fingerprint(r.body.link) !== fingerprint(current);

@@ -88,7 +88,7 @@ export function settingsApiRouter(deps: Deps) {
     path,
     auth,
     handle(async (req: Request, res: Response) => {
-      await unlinkRepository(deps, req.grant!.clientKey, req.grant!.repoUuid);
+      await unlinkRepository(deps, req.grant!.clientKey, req.grant!.repoUuid, req.grant!.user || null);
       res.status(204).end();
     }),
   );

@@ -72,6 +72,15 @@ export async function linkRepository(deps: Deps, req: LinkRequest): Promise<Link
     tokenSource: req.tokenSource ?? "repository",
     managesMirror: req.managesMirror ?? false,
   });
+  deps.linkCache.forget(link.id);
+  await deps.audit.record(req.clientKey, req.repoUuid, {
+    actor: req.user || null,
+    action: previous ? "changed" : "linked",
+    summary:
+      `${previous ? "Re-linked" : "Linked"} to ${project.path_with_namespace} on ${req.gitlabUrl}, ${req.statusMode} statuses, ` +
+      `${req.tokenSource === "workspace" ? "the workspace's token" : `a token ending ${link.tokenHint}`}` +
+      (previous && previous.projectPath !== project.path_with_namespace ? ` (was ${previous.projectPath})` : ""),
+  });
   deps.log.info(
     {
       clientKey: req.clientKey,
@@ -88,14 +97,26 @@ export async function linkRepository(deps: Deps, req: LinkRequest): Promise<Link
   };
 }
 
-/** Unlinks a repository: removes our GitLab hook (best effort), queued work, and the link. */
-export async function unlinkRepository(deps: Deps, clientKey: string, repoUuid: string): Promise<boolean> {
+/** Unlinks a repository: removes our GitLab hook (best effort), queued work, its event log and the link. */
+export async function unlinkRepository(
+  deps: Deps,
+  clientKey: string,
+  repoUuid: string,
+  actor: string | null = null,
+): Promise<boolean> {
   const link = await deps.links.forRepository(clientKey, repoUuid);
   if (!link) return false;
   await removeHookQuietly(deps, link);
   await deps.outbox.removeLink(link.id);
   await deps.posted.removeLink(link.id);
+  await deps.events.removeLink(link.id);
   await deps.links.remove(link.id);
+  deps.linkCache.forget(link.id);
+  await deps.audit.record(clientKey, repoUuid, {
+    actor,
+    action: "unlinked",
+    summary: `Unlinked from ${link.projectPath} on ${link.gitlabUrl}`,
+  });
   deps.log.info({ clientKey, repoUuid }, "repository unlinked");
   return true;
 }

@@ -169,6 +169,11 @@ describe("the repository settings page in a real browser", function () {
     await seeText(frame.locator("#health-pipeline"), new RegExp(`success #\\d+ at ${push.sha.slice(0, 8)}`, "i"));
     await seeText(frame.locator("#health-bitbucket"), new RegExp(`successful gitlab:${project.id}:main`, "i"));
     await seeText(frame.locator("#health-checked"), "Checked with GitLab just now.");
+    await seeText(
+      frame.locator("#history-list"),
+      new RegExp(`Status: pipeline #\\d+ success on main @ ${push.sha.slice(0, 12)}: posted SUCCESSFUL`),
+    );
+    await seeText(frame.locator("#history-list"), /linked\s+Linked to acme\/widgets/i);
     await shot(page, "11-after-push-and-pipeline");
 
     await frame.locator("#unlink").click();

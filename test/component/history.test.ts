@@ -69,3 +69,44 @@ describe("the link's event log", () => {
     assert.equal((await get(b.uuid)).status, 403);
   });
 });
+
+describe("the audit trail", () => {
+  let stack: Stack;
+  afterEach(async () => stack?.stop());
+
+  it("records who linked, changed and unlinked the repository, and when; shown only to that repository", async () => {
+    stack = await Stack.start();
+    const { tenant, repo, settingsToken, gitlabToken } = await stack.linkedRepository();
+    const ada = (await stack.app.deps.links.forRepository(tenant.clientKey, repo.uuid))!.createdBy;
+    await stack.api(settingsToken, "PUT", repo.uuid, {
+      gitlabUrl: stack.gitlab.url,
+      project: "acme/widgets",
+      token: gitlabToken,
+      statusMode: "both",
+    });
+    await stack.api(settingsToken, "DELETE", repo.uuid);
+
+    const res = await fetch(`${stack.app.url}/api/repositories/${encodeURIComponent(repo.uuid)}/audit`, {
+      headers: { Authorization: `JWT ${settingsToken}` },
+    });
+    const { audit } = (await res.json()) as { audit: { action: string; actor: string; summary: string; at: string }[] };
+    assert.deepEqual(
+      audit.map((a) => a.action),
+      ["unlinked", "changed", "linked"],
+    );
+    assert.ok(
+      audit.every((a) => a.actor === ada && a.actor),
+      "the Bitbucket user is not recorded",
+    );
+    assert.match(audit[2]!.summary, /Linked to acme\/widgets .* pipeline statuses, a token ending/);
+    assert.match(audit[1]!.summary, /both statuses/);
+    assert.ok(!JSON.stringify(audit).includes(gitlabToken));
+
+    const otherRepo = stack.bitbucket.addRepository(tenant, "gadgets");
+    const otherToken = await stack.settingsToken(tenant, otherRepo);
+    const theirs = await fetch(`${stack.app.url}/api/repositories/${encodeURIComponent(otherRepo.uuid)}/audit`, {
+      headers: { Authorization: `JWT ${otherToken}` },
+    });
+    assert.deepEqual(((await theirs.json()) as { audit: unknown[] }).audit, []);
+  });
+});
