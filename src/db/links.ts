@@ -152,6 +152,26 @@ export class Links {
     await this.model.update({ webhookMissedAt: at }, { where: { id } });
   }
 
+  /**
+   * Links whose pull mirror the app manages (it created the project and mints the mirror's Bitbucket
+   * credentials) and whose mirror was last triggered before `before`, or never.
+   */
+  async managedMirrorsIdleSince(before: number, limit: number): Promise<Pick<Link, "id" | "clientKey">[]> {
+    const rows = await this.model.findAll({
+      where: { managesMirror: true },
+      attributes: ["id", "clientKey", "mirrorState"],
+      limit: 10_000,
+    });
+    return rows
+      .map((r) => r.get({ plain: true }))
+      .filter((r) => {
+        const checkedAt = r.mirrorState ? Date.parse((JSON.parse(r.mirrorState) as MirrorState).checkedAt) : 0;
+        return !(checkedAt >= before);
+      })
+      .slice(0, limit)
+      .map((r) => ({ id: r.id, clientKey: r.clientKey }));
+  }
+
   async countForTenant(clientKey: string): Promise<number> {
     return this.model.count({ where: { clientKey } });
   }

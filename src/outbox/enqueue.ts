@@ -19,7 +19,7 @@ export interface StatusSyncPayload {
  * One waiting mirror trigger per link, held back a moment so a burst of pushes folds into it; a push
  * that arrives while a trigger is in flight makes exactly one follow-up.
  */
-export async function enqueueMirrorTrigger(deps: Deps, link: Link, refs: string[]): Promise<void> {
+export async function enqueueMirrorTrigger(deps: Deps, link: Pick<Link, "id" | "clientKey">, refs: string[]): Promise<void> {
   await deps.outbox.enqueue<MirrorTriggerPayload>({
     clientKey: link.clientKey,
     linkId: link.id,

@@ -1,7 +1,9 @@
 import type { Deps } from "../deps";
-import { enqueueStatusSync } from "./enqueue";
+import { enqueueMirrorTrigger, enqueueStatusSync } from "./enqueue";
 
 const BATCH = 200;
+/** The Bitbucket access tokens the app mints for mirrors live 2 hours; renew well before. */
+export const MIRROR_CREDENTIALS_EVERY_MS = 90 * 60_000;
 
 /**
  * GitLab never resends a lost hook, so a status could stay INPROGRESS forever. Every `everyMs`, statuses
@@ -28,6 +30,18 @@ export class Reconciler {
     this.timer = null;
   }
 
+  /**
+   * GitLab also pulls on its own schedule, with the credentials it holds; for mirrors the app manages
+   * those expire 2 hours after the last push. A mirror trigger renews them (the trigger deliverer mints a
+   * fresh token first), so one is queued for every managed mirror idle for 90 minutes.
+   */
+  async renewMirrorCredentials(now = Date.now()): Promise<number> {
+    const idle = await this.deps.links.managedMirrorsIdleSince(now - MIRROR_CREDENTIALS_EVERY_MS, BATCH);
+    for (const link of idle) await enqueueMirrorTrigger(this.deps, link, []);
+    if (idle.length > 0) this.deps.log.info({ count: idle.length }, "renewing the Bitbucket credentials of idle mirrors");
+    return idle.length;
+  }
+
   /** Queues a check for each stale INPROGRESS status; returns how many. */
   async runOnce(now = Date.now()): Promise<number> {
     const stale = await this.deps.posted.staleInProgress(now - this.deps.config.reconcile.afterMs, BATCH);
@@ -37,6 +51,7 @@ export class Reconciler {
       await this.deps.posted.markChecked(s, now);
     }
     if (stale.length > 0) this.deps.log.info({ count: stale.length }, "queued checks of statuses left in progress");
+    await this.renewMirrorCredentials(now);
     return stale.length;
   }
 }

@@ -304,6 +304,23 @@ describe("creating the GitLab project for the admin, mirrored with an app-minted
       assert.equal(link.mirrorState!.triggerError, null);
     });
 
+    it("renews the credentials of a mirror idle for 90 minutes, so GitLab's own scheduled pulls keep working", async () => {
+      const { tenant, repo, project, adaToken } = await created();
+      const triggered = async () =>
+        (await stack.app.deps.links.forRepository(tenant.clientKey, repo.uuid))?.mirrorState?.checkedAt;
+      assert.equal(await stack.app.reconciler.renewMirrorCredentials(), 1, "a mirror never triggered counts as idle");
+      await eventually(triggered);
+      assert.equal(await stack.app.reconciler.renewMirrorCredentials(), 0, "a mirror triggered just now is not idle");
+
+      const first = tokenInClone(project);
+      stack.bitbucket.expireAccessTokens();
+      assert.equal(await stack.app.reconciler.renewMirrorCredentials(Date.now() + 91 * 60_000), 1);
+      await eventually(() => tokenInClone(project) !== first && stack.bitbucket.isValidAccessToken(tokenInClone(project)));
+      const scheduled = await updateFromGitLab(project, adaToken);
+      assert.equal(scheduled.updateStatus, "finished");
+      assert.equal(scheduled.lastError, null);
+    });
+
     it("on a GitLab before 17.6 (no PUT mirror/pull), renews through the project's import_url", async () => {
       const { tenant, repo, project } = await created();
       const first = tokenInClone(project);
