@@ -1,4 +1,4 @@
-import { Gitlab, GitbeakerRequestError } from "@gitbeaker/rest";
+import { GitbeakerRequestError, Jobs, Pipelines, ProjectHooks, ProjectMembers, Projects, Users } from "@gitbeaker/rest";
 import type { Agent } from "node:http";
 import type { Dispatcher } from "undici";
 import { DeliveryFailure, isRetryableStatus, parseRetryAfter } from "../outbox/failure";
@@ -52,12 +52,12 @@ export interface GitLabHook {
  * quarter of a second; anything longer is the outbox's job.
  */
 export class GitLabApi {
-  private readonly api: InstanceType<typeof Gitlab>;
+  private readonly api: ReturnType<typeof resources>;
 
   constructor(host: string, token: string, timeoutMs: number, dispatcher?: Dispatcher) {
     // gitbeaker types `agent` as an http.Agent but hands it to fetch as its undici dispatcher.
     const agent = dispatcher as unknown as Agent | undefined;
-    this.api = new Gitlab({ host, token, queryTimeout: timeoutMs, ...(agent ? { agent } : {}) });
+    this.api = resources({ host, token, queryTimeout: timeoutMs, ...(agent ? { agent } : {}) });
   }
 
   currentUser(): Promise<GitLabUser> {
@@ -204,6 +204,23 @@ export class GitLabApi {
   async setImportUrl(projectId: number, importUrl: string): Promise<void> {
     await this.api.requester.put(`projects/${projectId}`, { body: { import_url: importUrl } });
   }
+}
+
+/**
+ * Only the gitbeaker resources we call. The all-in-one `Gitlab` client builds every one of its ~200
+ * resources: measured at 1.7 MB per client against 0.05 MB for these, and a client is kept per link.
+ */
+function resources(opts: { host: string; token: string; queryTimeout: number; agent?: Agent }) {
+  const projects = new Projects(opts);
+  return {
+    Users: new Users(opts),
+    Projects: projects,
+    ProjectMembers: new ProjectMembers(opts),
+    ProjectHooks: new ProjectHooks(opts),
+    Pipelines: new Pipelines(opts),
+    Jobs: new Jobs(opts),
+    requester: projects.requester,
+  };
 }
 
 /** The HTTP status of a failed gitbeaker call, if GitLab answered at all. */

@@ -1,0 +1,141 @@
+/**
+ * `npm run bench`: the numbers of DESIGN.md §7, on each store. See bench/README.md.
+ *
+ * Processes: this driver (autocannon, orchestration); the simulators (sims/sims-process.ts); the app
+ * (`node dist/src/server.js`, as deployed); and, during intake, the bare baseline handler.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import path from "node:path";
+import { parseOptions, type BenchOptions, type Phase } from "./options";
+import { log, loadRun, stepUp, type Env } from "./phases/end-to-end";
+import { measureIntake } from "./phases/intake";
+import { outboxAtDepth } from "./phases/outbox-depth";
+import { soak } from "./phases/soak";
+import { table, type StoreResult } from "./report";
+import { SimsClient } from "./sims/sims-client";
+import { ROOT, startApp } from "./support/app-process";
+import { startBaseline } from "./support/baseline-process";
+import { DepthProbe } from "./support/depth-probe";
+import { summarizeProfile } from "./support/profile-summary";
+import { memoryOf } from "./support/proc";
+import { round } from "./support/stats";
+import { freshStore, type StoreKind } from "./support/stores";
+
+const RESULTS = path.join(ROOT, "bench", "results.json");
+const PROFILES = path.join(ROOT, "bench", "profiles");
+
+async function main(): Promise<void> {
+  const opts = parseOptions(process.argv.slice(2));
+  const results: Record<string, StoreResult> = {};
+  for (const kind of opts.stores) {
+    log(`\n== ${kind} ==`);
+    results[kind] = await benchStore(kind, opts);
+  }
+  process.stdout.write(`\n${table(results)}\n`);
+  const previous = existsSync(RESULTS)
+    ? (JSON.parse(readFileSync(RESULTS, "utf8")) as { stores?: Record<string, StoreResult> })
+    : {};
+  const out = {
+    machine: { cores: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+    options: { ...opts, phases: [...opts.phases] },
+    // A run on one store keeps the other store's last results (each carries its own ranAt).
+    stores: { ...previous.stores, ...results },
+  };
+  writeFileSync(RESULTS, `${JSON.stringify(out, null, 2)}\n`);
+  log(`\nwrote ${path.relative(process.cwd(), RESULTS)}`);
+}
+
+async function benchStore(kind: StoreKind, opts: BenchOptions): Promise<StoreResult> {
+  const result: StoreResult = { ranAt: new Date().toISOString() };
+  const has = (p: Phase) => opts.phases.has(p);
+
+  if (has("intake") || has("e2e") || has("steps") || has("soak")) {
+    const store = await freshStore(kind, "app");
+    const profDir = opts.cpuProf ? path.join(PROFILES, kind) : undefined;
+    if (profDir) mkdirSync(profDir, { recursive: true });
+    const app = await startApp({ databaseUrl: store.url, dir: store.dir, cpuProfDir: profDir });
+    const sims = await SimsClient.start(ROOT);
+    const probe = await DepthProbe.open(store.url);
+    try {
+      const info = await sims.setup(app.url, opts.links);
+      log(`app pid ${app.pid} at ${app.url}, simulators pid ${sims.pid}; installed, ${opts.links} repositories linked`);
+      const pids = { app: app.pid, sims: sims.pid };
+      const env: Env = { sims, probe, pids, appPid: app.pid };
+      result.idleRssMb = round(memoryOf(app.pid).rssMb);
+
+      if (has("intake")) {
+        const baseline = await startBaseline(info);
+        try {
+          const t = { appUrl: app.url, baselineUrl: baseline.url, pids: { ...pids, baseline: baseline.pid }, sims, probe };
+          const io = { connections: opts.connections, seconds: opts.intakeSeconds, warmupSeconds: opts.warmupSeconds };
+          log(
+            `intake: repo:push, ${opts.connections} connections, ${opts.warmupSeconds}+${opts.intakeSeconds} s each for app and bare`,
+          );
+          const bitbucket = await measureIntake("bitbucket", info, t, io);
+          log(`intake: Pipeline Hook`);
+          const gitlab = await measureIntake("gitlab", info, t, io);
+          result.intake = { bitbucket, gitlab, connections: opts.connections, seconds: opts.intakeSeconds };
+        } finally {
+          await baseline.stop();
+        }
+      }
+      if (has("steps")) {
+        log(`steps: ${opts.steps.join(", ")} events/s, ${opts.stepSeconds} s each, until one is not held`);
+        const { steps, highestHeld } = await stepUp(env, opts.steps, opts.stepSeconds);
+        result.steps = { runs: steps, highestHeld };
+      }
+      if (has("soak")) {
+        // A soak is about memory under a load the app carries; past what it holds it only measures a
+        // growing queue, so it runs at the highest rate held when that is lower.
+        const held = result.steps?.highestHeld;
+        const rate = held != null && held < opts.soakRate ? held : opts.soakRate;
+        log(
+          `soak: ${rate} events/s for ${opts.soakSeconds} s${rate < opts.soakRate ? ` (the highest rate held, not ${opts.soakRate})` : ""}`,
+        );
+        result.soak = { ...(await soak(env, rate, opts.soakSeconds)), seconds: opts.soakSeconds, rate };
+      }
+      // Last: past what the app holds, this run leaves its memory grown, which would colour the soak.
+      if (has("e2e")) {
+        log(`end to end: ${opts.e2eRate} events/s for ${opts.e2eSeconds} s`);
+        const { samples: _samples, ...run } = await loadRun(env, opts.e2eRate, opts.e2eSeconds);
+        result.e2e = run;
+      }
+    } finally {
+      await probe.close();
+      await sims.stop();
+      await app.stop();
+      result.appLog = app.logCounts();
+      await store.drop();
+    }
+    if (profDir) result.profile = profileOf(profDir);
+  }
+
+  if (has("depth")) {
+    log(`outbox at depth: ${opts.depthRows} rows`);
+    const store = await freshStore(kind, "outbox");
+    try {
+      result.outboxDepth = await outboxAtDepth(store, opts.depthRows, 16);
+    } finally {
+      await store.drop();
+    }
+  }
+  return result;
+}
+
+function profileOf(dir: string): string[] {
+  const newest = readdirSync(dir)
+    .filter((f) => f.endsWith(".cpuprofile"))
+    .map((f) => path.join(dir, f))
+    .sort()
+    .pop();
+  if (!newest) return ["no profile written"];
+  const lines = [`profile: ${path.relative(ROOT, newest)}`, ...summarizeProfile(newest)];
+  log(lines.join("\n"));
+  return lines;
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,70 @@
+import type { StoreKind } from "./support/stores";
+
+export const PHASES = ["intake", "e2e", "steps", "depth", "soak"] as const;
+export type Phase = (typeof PHASES)[number];
+
+export interface BenchOptions {
+  quick: boolean;
+  stores: StoreKind[];
+  phases: Set<Phase>;
+  /** Write a V8 CPU profile of the app process per store (bench/profiles/) and print its hot spots. */
+  cpuProf: boolean;
+  /** Repositories linked, each to its own GitLab project and token; end-to-end events go to them in turn. */
+  links: number;
+  connections: number;
+  intakeSeconds: number;
+  warmupSeconds: number;
+  e2eRate: number;
+  e2eSeconds: number;
+  steps: number[];
+  stepSeconds: number;
+  depthRows: number;
+  soakRate: number;
+  soakSeconds: number;
+}
+
+const num = (name: string, fallback: number) => {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number, got ${raw}`);
+  return value;
+};
+
+const USAGE = `npm run bench -- [--quick] [--store sqlite|postgres|both] [--phases ${PHASES.join(",")}] [--cpu-prof]`;
+
+/** Reads the command line and BENCH_* variables (see bench/README.md). */
+export function parseOptions(argv: string[]): BenchOptions {
+  const flag = (name: string) => argv.includes(`--${name}`);
+  const value = (name: string) => {
+    const i = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+    if (i < 0) return undefined;
+    return argv[i]!.includes("=") ? argv[i]!.split("=")[1] : argv[i + 1];
+  };
+  if (flag("help")) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const store = value("store") ?? "both";
+  if (!["sqlite", "postgres", "both"].includes(store)) throw new Error(`--store must be sqlite, postgres or both\n${USAGE}`);
+  const phases = (value("phases") ?? PHASES.join(",")).split(",");
+  for (const p of phases) if (!PHASES.includes(p as Phase)) throw new Error(`unknown phase ${p}\n${USAGE}`);
+  const quick = flag("quick");
+  return {
+    quick,
+    stores: store === "both" ? ["sqlite", "postgres"] : [store as StoreKind],
+    phases: new Set(phases as Phase[]),
+    cpuProf: flag("cpu-prof"),
+    links: Math.max(8, num("BENCH_LINKS", 50)),
+    connections: num("BENCH_CONNECTIONS", 10),
+    intakeSeconds: num("BENCH_INTAKE_SECONDS", 10),
+    warmupSeconds: num("BENCH_WARMUP_SECONDS", 3),
+    e2eRate: num("BENCH_E2E_RATE", 200),
+    e2eSeconds: num("BENCH_E2E_SECONDS", 20),
+    steps: (process.env.BENCH_STEPS ?? "25,50,100,200,400,800").split(",").map(Number),
+    stepSeconds: num("BENCH_STEP_SECONDS", 10),
+    depthRows: num("BENCH_DEPTH_ROWS", 100_000),
+    soakRate: num("BENCH_SOAK_RATE", 200),
+    soakSeconds: process.env.BENCH_SOAK_SECONDS ? num("BENCH_SOAK_SECONDS", 600) : quick ? 60 : 600,
+  };
+}

@@ -1,0 +1,123 @@
+import type { DepthResult } from "./phases/outbox-depth";
+import type { LoadRun } from "./phases/end-to-end";
+import type { IntakeResult } from "./phases/intake";
+import type { SoakResult } from "./phases/soak";
+
+/** Everything measured on one store. Phases that were skipped are absent. */
+export interface StoreResult {
+  ranAt: string;
+  /** RSS of the app once installed and linked, before any load. */
+  idleRssMb?: number;
+  intake?: { bitbucket: IntakeResult; gitlab: IntakeResult; connections: number; seconds: number };
+  e2e?: LoadRun;
+  steps?: { runs: LoadRun[]; highestHeld: number | null };
+  outboxDepth?: DepthResult;
+  soak?: SoakResult & { seconds: number; rate: number };
+  appLog?: Record<string, number>;
+  profile?: string[];
+}
+
+export const TARGETS = { intakeRatio: 0.5, p99Ms: 100, rssMb: 200 };
+
+type Row = [label: string, cell: (r: StoreResult) => string, target: string];
+
+const ok = (pass: boolean | undefined) => (pass === undefined ? "" : pass ? " ✓" : " ✗");
+// Numbers that crossed IPC or JSON come back as null where they were NaN (no samples).
+const n = (x: number | null | undefined) => (x === undefined || x === null || Number.isNaN(x) ? "–" : String(x));
+
+const ROWS: Row[] = [
+  ["intake repo:push /s: app / bare = ratio", (r) => intakeCell(r.intake?.bitbucket), `≥ ${TARGETS.intakeRatio} of bare`],
+  ["  CPU ms/request app / bare; app peak RSS; others", (r) => intakeCpu(r.intake?.bitbucket), ""],
+  ["intake Pipeline Hook /s: app / bare = ratio", (r) => intakeCell(r.intake?.gitlab), `≥ ${TARGETS.intakeRatio} of bare`],
+  ["  CPU ms/request app / bare; app peak RSS; others", (r) => intakeCpu(r.intake?.gitlab), ""],
+  [
+    "end to end, fixed rate: p50 / p95 / p99 ms",
+    (r) =>
+      r.e2e
+        ? `${n(r.e2e.e2eMs.p50)} / ${n(r.e2e.e2eMs.p95)} / ${n(r.e2e.e2eMs.p99)}${ok((r.e2e.e2eMs.p99 ?? Infinity) < TARGETS.p99Ms && r.e2e.lost === 0)}`
+        : "–",
+    `p99 < ${TARGETS.p99Ms} at 200/s`,
+  ],
+  [
+    "  rate → delivered /s; hook p50 / p99 ms; lost",
+    (r) =>
+      r.e2e ? `${r.e2e.rate} → ${r.e2e.deliveredPerSecond}; ${n(r.e2e.hookMs.p50)} / ${n(r.e2e.hookMs.p99)}; ${r.e2e.lost}` : "–",
+    "",
+  ],
+  ["  app cores, CPU ms per event; others' cores", (r) => (r.e2e ? loadCpu(r.e2e) : "–"), ""],
+  [
+    "highest rate held (steps)",
+    (r) =>
+      r.steps ? `${n(r.steps.highestHeld)} /s (${r.steps.runs.map((s) => `${s.rate}${s.held ? "✓" : "✗"}`).join(" ")})` : "–",
+    "≥ 200/s",
+  ],
+  [
+    "outbox at depth: drain rows/s (first / last 10%)",
+    (r) =>
+      r.outboxDepth
+        ? `${r.outboxDepth.drainPerSecond} (${r.outboxDepth.firstTenthPerSecond} / ${r.outboxDepth.lastTenthPerSecond})`
+        : "–",
+    "flat with depth",
+  ],
+  [
+    "  claim p50 ms deep; enqueue p50 ms deep / empty",
+    (r) =>
+      r.outboxDepth
+        ? `${n(r.outboxDepth.claimMsAtDepth.p50)}; ${n(r.outboxDepth.enqueueMs.atDepth.p50)} / ${n(r.outboxDepth.enqueueMs.empty.p50)}`
+        : "–",
+    "",
+  ],
+  [
+    "peak RSS under e2e load, MB",
+    (r) => (r.e2e ? `${r.e2e.peakRssMb}${ok(r.e2e.peakRssMb < TARGETS.rssMb)}` : "–"),
+    `< ${TARGETS.rssMb} MB`,
+  ],
+  ["  RSS idle (linked) / peak at the highest rate held, MB", (r) => `${n(r.idleRssMb)} / ${heldRss(r)}`, ""],
+  [
+    "soak: RSS start → end MB; slope MB/min",
+    (r) =>
+      r.soak
+        ? `${r.soak.startRssMb} → ${r.soak.endRssMb}; ${r.soak.slopeMbPerMin}${ok(!r.soak.grows && r.soak.run.peakRssMb < TARGETS.rssMb)} (${r.soak.seconds} s at ${r.soak.rate}/s)`
+        : "–",
+    "no growth",
+  ],
+  [
+    "  soak p99 ms; lost; others' cores",
+    (r) => (r.soak ? `${n(r.soak.run.e2eMs.p99)}; ${r.soak.run.lost}; ${n(r.soak.run.cores.others)}` : "–"),
+    "",
+  ],
+];
+
+function intakeCpu(i: IntakeResult | undefined): string {
+  if (!i) return "–";
+  return `${i.app.cpuMsPerRequest} / ${i.baseline.cpuMsPerRequest}; ${n(i.app.peakRssMb)} MB; ${n(i.app.cores.others)} / ${n(i.baseline.cores.others)}`;
+}
+
+function heldRss(r: StoreResult): string {
+  const held = r.steps?.runs.filter((s) => s.held).pop();
+  return held ? `${held.peakRssMb} (at ${held.rate}/s)` : "–";
+}
+
+function loadCpu(run: LoadRun): string {
+  return `${n(run.cores.app)}, ${run.cpuMsPerEvent}; ${n(run.cores.others)}`;
+}
+
+function intakeCell(i: IntakeResult | undefined): string {
+  if (!i) return "–";
+  const errors = i.app.non2xx + i.app.errors;
+  return `${i.app.perSecond} / ${i.baseline.perSecond} = ${i.ratio}${ok(i.ratio >= TARGETS.intakeRatio)}${errors ? ` (${errors} failed)` : ""}`;
+}
+
+/** The results as a text table, one column per store. */
+export function table(results: Record<string, StoreResult>): string {
+  const stores = Object.keys(results);
+  const cells = ROWS.map(([label, cell, target]) => [label, ...stores.map((s) => cell(results[s]!)), target]);
+  const header = ["", ...stores, "target (DESIGN.md §7)"];
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: string[]) =>
+    c
+      .map((x, i) => x.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd();
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n");
+}

@@ -1,0 +1,67 @@
+import type { Summary } from "../support/stats";
+
+/** One linked repository, as the driver needs it to send signed traffic to the app and to the baseline. */
+export interface LinkInfo {
+  repoUuid: string;
+  linkId: string;
+  webhookSecret: string;
+  /** A `repo:push` Connect webhook body (branch updated) for this repository. */
+  pushBody: string;
+  /** A Pipeline Hook body for a pipeline of this link's project that exists in the GitLab simulator, finished. */
+  pipelineBody: string;
+}
+
+/** The installation (one workspace) and its linked repositories. */
+export interface SetupInfo {
+  clientKey: string;
+  sharedSecret: string;
+  links: LinkInfo[];
+}
+
+export interface RunOptions {
+  /** Pipeline events per second, each for a new commit. */
+  rate: number;
+  seconds: number;
+  /** How long to wait after the last hook for the statuses still on their way. */
+  drainMs: number;
+  /** How often to sample the backlog. */
+  sampleMs: number;
+  /** Hooks in flight at most; beyond that an event is counted as not sent (the generator is saturated). */
+  maxInFlight: number;
+}
+
+export interface RunResult {
+  rate: number;
+  seconds: number;
+  sent: number;
+  /** Hooks the app answered 200. */
+  accepted: number;
+  /** Hooks answered otherwise or not at all. */
+  refused: number;
+  /** Events not sent because `maxInFlight` hooks were already waiting for an answer. */
+  skipped: number;
+  /** Statuses received during the sending window / after it, and never. */
+  receivedInWindow: number;
+  receivedAfter: number;
+  lost: number;
+  /** Send → the app's 200, ms. */
+  hookMs: Summary;
+  /** Send → Bitbucket simulator answered the status POST, ms. */
+  e2eMs: Summary;
+  /** Median end-to-end latency of each quarter of the window (growth shows a queue building up). */
+  e2eP50ByQuarter: number[];
+  /** Accepted hooks whose status has not arrived yet, sampled: seconds since start, count. */
+  backlog: { x: number; y: number }[];
+  /** Time from the last hook to the last status. */
+  drainMs: number;
+}
+
+export interface SimCounters {
+  statusPosts: number;
+  gitlabCalls: number;
+}
+
+export type Command =
+  { cmd: "setup"; appUrl: string; links: number } | { cmd: "run"; opts: RunOptions } | { cmd: "counters" } | { cmd: "stop" };
+
+export type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };

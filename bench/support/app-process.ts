@@ -1,0 +1,103 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createWriteStream, existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { stopChild, track } from "./children";
+import { freePort, waitForHttp } from "./free-port";
+
+export const ROOT = path.resolve(__dirname, "..", "..");
+export const DIST_SERVER = path.join(ROOT, "dist", "src", "server.js");
+
+export interface AppProcess {
+  pid: number;
+  url: string;
+  logFile: string;
+  /** Lines the app logged (warn and above unless BENCH_APP_LOG_LEVEL), counted by level and message. */
+  logCounts(): Record<string, number>;
+  /** SIGTERM and wait for exit (the app drains its worker for up to 10 s). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the compiled app (`node dist/src/server.js`, as deployed) in its own process. NODE_ENV=production
+ * would refuse the loopback simulators, so it runs as development with warn-level logs into a file.
+ */
+export async function startApp(opts: {
+  databaseUrl: string;
+  dir: string;
+  cpuProfDir?: string;
+  env?: Record<string, string>;
+}): Promise<AppProcess> {
+  if (!existsSync(DIST_SERVER)) throw new Error(`${DIST_SERVER} is missing: run \`npm run build\` first (npm run bench does)`);
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const logFile = path.join(opts.dir, "app.log");
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: "development",
+    LOG_LEVEL: process.env.BENCH_APP_LOG_LEVEL ?? "warn",
+    PORT: String(port),
+    AC_LOCAL_BASE_URL: url,
+    DATABASE_URL: opts.databaseUrl,
+    DATA_DIR: opts.dir,
+    ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+    // One tenant at 200 statuses a second is 720,000 calls an hour, far past Bitbucket's ~1,000: the
+    // budget would hold nearly everything back. The bench measures the app's own capacity, so it opens the
+    // budget (its bookkeeping queries still run) unless told otherwise.
+    BITBUCKET_CALLS_PER_HOUR: process.env.BITBUCKET_CALLS_PER_HOUR ?? "1000000000",
+    BITBUCKET_BURST: process.env.BITBUCKET_BURST ?? "1000000",
+    ...opts.env,
+  };
+  const args = [...(opts.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${opts.cpuProfDir}`] : []), DIST_SERVER];
+  const child: ChildProcess = track(spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] }));
+  const log = createWriteStream(logFile);
+  child.stdout!.pipe(log);
+  child.stderr!.pipe(log);
+  let exited = false;
+  const exit = new Promise<void>((resolve) => child.once("exit", () => ((exited = true), resolve())));
+  try {
+    await waitForHttp(`${url}/healthz`, 30_000, () => !exited);
+  } catch (e) {
+    child.kill("SIGKILL");
+    throw new Error(`the app did not start: ${(e as Error).message}\n${tail(logFile)}`);
+  }
+  return {
+    pid: child.pid!,
+    url,
+    logFile,
+    logCounts: () => countLevels(logFile),
+    stop: async () => {
+      // The app lets deliveries in flight finish for up to 10 s on SIGTERM.
+      await stopChild(child, 20_000);
+      await exit;
+      log.end();
+    },
+  };
+}
+
+const LEVELS: Record<number, string> = { 30: "info", 40: "warn", 50: "error", 60: "fatal" };
+
+function countLevels(file: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const line of safeRead(file).split("\n")) {
+    if (!line.trim()) continue;
+    const level = /"level":(\d+)/.exec(line)?.[1];
+    const msg = /"msg":"([^"]{0,80})/.exec(line)?.[1] ?? line.slice(0, 80);
+    const reason = /"reason":"([^"]{0,60})/.exec(line)?.[1];
+    const key = `${level ? (LEVELS[Number(level)] ?? level) : "other"}: ${msg}${reason ? ` (${reason})` : ""}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+
+export function tail(file: string, lines = 20): string {
+  return safeRead(file).split("\n").slice(-lines).join("\n");
+}
+
+function safeRead(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return "";
+  }
+}
