@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { AppProcess, freePort } from "../support/app-process";
+import { installAndLink } from "../support/link-over-http";
 import { BitbucketSim } from "../support/bitbucket-sim";
 import { GitLabSim } from "../support/gitlab-sim";
 import { eventually } from "../support/stack";
@@ -45,21 +46,7 @@ describe("a crash between intake and delivery", function () {
     app = await AppProcess.start(env, port);
 
     // Install, and link a repository to a GitLab project, as an admin would.
-    const { tenant, status } = await bitbucket.install(app.url);
-    assert.equal(status, 204);
-    const repo = bitbucket.addRepository(tenant, "widgets");
-    const user = gitlab.addUser("ada");
-    const token = gitlab.addToken(user);
-    const project = gitlab.addProject("acme/widgets", { mirror: true });
-    gitlab.addMember(project, user, 40);
-    const page = await (await fetch(bitbucket.pageUrl(tenant, repo))).text();
-    const settingsToken = /<meta name="token" content="([^"]+)"/.exec(page)![1]!;
-    const linked = await fetch(`${app.url}/api/repositories/${encodeURIComponent(repo.uuid)}/link`, {
-      method: "PUT",
-      headers: { Authorization: `JWT ${settingsToken}`, "Content-Type": "application/json" },
-      body: JSON.stringify({ gitlabUrl: gitlab.url, project: "acme/widgets", token }),
-    });
-    assert.equal(linked.status, 200);
+    const { tenant, repo, project } = await installAndLink(app.url, bitbucket, gitlab);
 
     // Both peers hang, so accepted work is stuck in flight (or waiting) when the process dies.
     bitbucket.injectFaults({ delayMs: 30_000 }, 100);

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { QueryTypes, Sequelize } from "sequelize";
 import { bitbucketState } from "../../src/core/status-state";
 import { AppProcess, freePort } from "../support/app-process";
+import { installAndLink } from "../support/link-over-http";
 import { BitbucketSim } from "../support/bitbucket-sim";
 import { GitLabSim, type GitLabStatus } from "../support/gitlab-sim";
 import { eventually } from "../support/stack";
@@ -45,21 +46,7 @@ describe("two app processes on one PostgreSQL database", function () {
     const [a, b] = await Promise.all([AppProcess.start(env, await freePort()), AppProcess.start(env, await freePort())]);
     apps.push(a!, b!);
 
-    const { tenant, status } = await bitbucket.install(a!.url);
-    assert.equal(status, 204);
-    const repo = bitbucket.addRepository(tenant, "widgets");
-    const user = gitlab.addUser("ada");
-    const token = gitlab.addToken(user);
-    const project = gitlab.addProject("acme/widgets", { mirror: true });
-    gitlab.addMember(project, user, 40);
-    const page = await (await fetch(bitbucket.pageUrl(tenant, repo))).text();
-    const settingsToken = /<meta name="token" content="([^"]+)"/.exec(page)![1]!;
-    const linked = await fetch(`${a!.url}/api/repositories/${encodeURIComponent(repo.uuid)}/link`, {
-      method: "PUT",
-      headers: { Authorization: `JWT ${settingsToken}`, "Content-Type": "application/json" },
-      body: JSON.stringify({ gitlabUrl: gitlab.url, project: "acme/widgets", token }),
-    });
-    assert.equal(linked.status, 200);
+    const { project } = await installAndLink(a!.url, bitbucket, gitlab);
     const hook = gitlab.hooks(project)[0]!;
     const hookPath = new URL(hook.url).pathname;
 
