@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { randomBytes, randomUUID } from "node:crypto";
-import { eventually, Stack } from "../support/stack";
+import { drained, eventually, Stack } from "../support/stack";
 
 const sha = () => randomBytes(20).toString("hex");
 
@@ -157,11 +157,13 @@ describe("reconciliation", () => {
     stack.gitlab.setPipelineStatus(pipeline, "running");
     await stack.gitlab.deliver(project, "Pipeline Hook", stack.gitlab.pipelineHookPayload(pipeline));
     await eventually(() => stack.bitbucket.statuses({ sha: commit })[0]?.state === "INPROGRESS");
+    await drained(stack); // the status is recorded as posted just after Bitbucket accepted it
     stack.gitlab.setPipelineStatus(pipeline, "success"); // ...and GitLab's hook for it never arrives
 
     assert.equal(await stack.app.reconciler.runOnce(), 0, "checked before the status was old enough");
     assert.equal(await stack.app.reconciler.runOnce(Date.now() + 1_500), 1);
     await eventually(() => stack.bitbucket.statuses({ sha: commit })[0]?.state === "SUCCESSFUL");
+    await drained(stack); // the status is recorded as posted just after Bitbucket accepted it
     const link = (await stack.api(settingsToken, "GET", repo.uuid)).body.link;
     assert.ok(link.webhookMissedAt, "the link does not say its webhook missed an event");
     assert.equal(await stack.app.reconciler.runOnce(Date.now() + 5_000), 0, "a finished status is checked again");
@@ -175,6 +177,7 @@ describe("reconciliation", () => {
     stack.gitlab.setPipelineStatus(pipeline, "running");
     await stack.gitlab.deliver(project, "Pipeline Hook", stack.gitlab.pipelineHookPayload(pipeline));
     await eventually(() => stack.bitbucket.statuses({ sha: commit })[0]?.state === "INPROGRESS");
+    await drained(stack); // the status is recorded as posted just after Bitbucket accepted it
     const later = Date.now() + 1_500;
     assert.equal(await stack.app.reconciler.runOnce(later), 1);
     assert.equal(await stack.app.reconciler.runOnce(later + 10), 0);

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import fc from "fast-check";
 import { jobStatus, pipelineStatus } from "../../src/core/build-status";
 import type { GitLabStatus, SimPipeline, SimProject } from "../support/gitlab-sim";
-import { eventually, Stack } from "../support/stack";
+import { drained, Stack } from "../support/stack";
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 200);
 const STATUSES: GitLabStatus[] = ["created", "pending", "running", "success", "failed", "canceled", "skipped", "manual"];
@@ -181,15 +181,4 @@ function expectedStatuses(project: SimProject, p: SimPipeline) {
     if (s) out.push({ ...s, gitlab: j.status });
   }
   return out;
-}
-
-async function drained(stack: Stack): Promise<void> {
-  await eventually(
-    async () => {
-      const d = await stack.app.deps.outbox.depth();
-      return d.pending === 0 && d.running === 0;
-    },
-    20_000,
-    10,
-  );
 }

@@ -140,3 +140,15 @@ export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 5_0
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/** Waits until the app's outbox has nothing waiting or in flight. */
+export async function drained(stack: Stack, timeoutMs = 20_000): Promise<void> {
+  await eventually(
+    async () => {
+      const d = await stack.app.deps.outbox.depth();
+      return d.pending === 0 && d.running === 0;
+    },
+    timeoutMs,
+    10,
+  );
+}
