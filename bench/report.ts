@@ -82,6 +82,12 @@ const ROWS: Row[] = [
     "no growth",
   ],
   [
+    "  soak heap used start → end MB; slope MB/min",
+    (r) =>
+      r.soak?.heapUsed ? `${n(r.soak.heapUsed.startMb)} → ${n(r.soak.heapUsed.endMb)}; ${n(r.soak.heapUsed.slopeMbPerMin)}` : "–",
+    "",
+  ],
+  [
     "  soak p99 ms; lost; others' cores",
     (r) => (r.soak ? `${n(r.soak.run.e2eMs.p99)}; ${r.soak.run.lost}; ${n(r.soak.run.cores.others)}` : "–"),
     "",

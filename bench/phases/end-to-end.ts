@@ -41,6 +41,7 @@ export interface Env {
   probe: DepthProbe;
   pids: Record<string, number>;
   appPid: number;
+  heapUsedMb: () => Promise<number>;
 }
 
 /** One paced run of pipeline events, with the app's memory, outbox depth and CPU watched from the side. */
@@ -53,7 +54,7 @@ export async function loadRun(
   const opts: RunOptions = { rate, seconds, drainMs, sampleMs: 250, maxInFlight: 2_000 };
   await waitForQuiet(env.pids, `${rate} events/s`);
   const exactPeak = resetPeak(env.appPid);
-  const sampler = new Sampler(env.appPid, env.probe, 1_000);
+  const sampler = new Sampler(env.appPid, env.probe, 1_000, env.heapUsedMb);
   const calls0 = await env.sims.counters();
   const tx0 = await env.probe.transactions();
   const cpu = new CpuMeter({ ...env.pids, driver: process.pid }).begin();

@@ -10,6 +10,8 @@ export interface SoakResult {
   /** Least-squares slope of RSS over the second half of the soak. */
   slopeMbPerMin: number;
   grows: boolean;
+  /** V8 heap in use (from the app's /metrics): first and last reading, and its slope over the second half. */
+  heapUsed: { startMb: number; endMb: number; slopeMbPerMin: number };
 }
 
 /** A threshold under the noise of GC's sawtooth over a minute, yet ~30 MB an hour: worth knowing. */
@@ -21,6 +23,7 @@ export async function soak(env: Env, rate: number, seconds: number): Promise<Soa
   const points = samples.map((s) => ({ x: s.x, y: s.rssMb }));
   const slopeMbPerMin = round(slope(secondHalf(points)) * 60, 2);
   const every = Math.max(1, Math.round(samples.length / 60));
+  const heap = samples.filter((s) => Number.isFinite(s.heapUsedMb)).map((s) => ({ x: s.x, y: s.heapUsedMb }));
   return {
     run,
     rss: samples.filter((_, i) => i % every === 0).map((s) => [Math.round(s.x), round(s.rssMb)]),
@@ -28,5 +31,10 @@ export async function soak(env: Env, rate: number, seconds: number): Promise<Soa
     endRssMb: round(samples[samples.length - 1]?.rssMb ?? NaN),
     slopeMbPerMin,
     grows: slopeMbPerMin > GROWTH_MB_PER_MIN,
+    heapUsed: {
+      startMb: round(heap[0]?.y ?? NaN),
+      endMb: round(heap[heap.length - 1]?.y ?? NaN),
+      slopeMbPerMin: round(slope(secondHalf(heap)) * 60, 2),
+    },
   };
 }

@@ -14,6 +14,8 @@ export interface AppProcess {
   logFile: string;
   /** Lines the app logged (warn and above unless BENCH_APP_LOG_LEVEL), counted by level and message. */
   logCounts(): Record<string, number>;
+  /** The app's V8 heap in use, from its /metrics (NaN when it has none). */
+  heapUsedMb(): Promise<number>;
   /** SIGTERM and wait for exit (the app drains its worker for up to 10 s). */
   stop(): Promise<void>;
 }
@@ -32,6 +34,7 @@ export async function startApp(opts: {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const logFile = path.join(opts.dir, "app.log");
+  const metricsToken = process.env.METRICS_TOKEN ?? randomBytes(24).toString("base64url");
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: "development",
@@ -46,9 +49,15 @@ export async function startApp(opts: {
     // budget (its bookkeeping queries still run) unless told otherwise.
     BITBUCKET_CALLS_PER_HOUR: process.env.BITBUCKET_CALLS_PER_HOUR ?? "1000000000",
     BITBUCKET_BURST: process.env.BITBUCKET_BURST ?? "1000000",
+    METRICS_TOKEN: metricsToken,
     ...opts.env,
   };
-  const args = [...(opts.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${opts.cpuProfDir}`] : []), DIST_SERVER];
+  const args = [
+    // e.g. BENCH_APP_NODE_ARGS=--max-old-space-size=128, for the app alone (NODE_OPTIONS would reach every process)
+    ...(process.env.BENCH_APP_NODE_ARGS ?? "").split(" ").filter(Boolean),
+    ...(opts.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${opts.cpuProfDir}`] : []),
+    DIST_SERVER,
+  ];
   const child: ChildProcess = track(spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] }));
   const log = createWriteStream(logFile);
   child.stdout!.pipe(log);
@@ -66,6 +75,7 @@ export async function startApp(opts: {
     url,
     logFile,
     logCounts: () => countLevels(logFile),
+    heapUsedMb: () => heapUsedMb(url, metricsToken),
     stop: async () => {
       // The app lets deliveries in flight finish for up to 10 s on SIGTERM.
       await stopChild(child, 20_000);
@@ -73,6 +83,19 @@ export async function startApp(opts: {
       log.end();
     },
   };
+}
+
+async function heapUsedMb(url: string, token: string): Promise<number> {
+  try {
+    const res = await fetch(`${url}/metrics`, {
+      headers: { authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(2_000),
+    });
+    const text = await res.text();
+    return Number(/^\w*nodejs_heap_size_used_bytes (\S+)$/m.exec(text)?.[1] ?? NaN) / 2 ** 20;
+  } catch {
+    return NaN;
+  }
 }
 
 const LEVELS: Record<number, string> = { 30: "info", 40: "warn", 50: "error", 60: "fatal" };

@@ -6,6 +6,8 @@ export interface Sample {
   x: number;
   rssMb: number;
   outboxWaiting: number;
+  /** V8 heap in use, read from the app's /metrics every fifth sample (NaN in between). */
+  heapUsedMb: number;
 }
 
 /** Samples the app's RSS and outbox depth every `everyMs` while a phase runs. */
@@ -15,16 +17,15 @@ export class Sampler {
   private readonly t0 = performance.now();
   private busy = false;
 
-  constructor(pid: number, probe: DepthProbe, everyMs: number) {
+  constructor(pid: number, probe: DepthProbe, everyMs: number, heap: () => Promise<number>) {
+    let n = 0;
     this.timer = setInterval(() => {
       if (this.busy) return;
       this.busy = true;
       const x = (performance.now() - this.t0) / 1000;
       const { rssMb } = memoryOf(pid);
-      probe
-        .depth()
-        .then(({ waiting }) => this.samples.push({ x, rssMb, outboxWaiting: waiting }))
-        .catch(() => this.samples.push({ x, rssMb, outboxWaiting: NaN }))
+      Promise.all([probe.depth().catch(() => ({ waiting: NaN })), n++ % 5 === 0 ? heap() : NaN])
+        .then(([{ waiting }, heapUsedMb]) => this.samples.push({ x, rssMb, outboxWaiting: waiting, heapUsedMb }))
         .finally(() => (this.busy = false));
     }, everyMs);
   }
