@@ -106,7 +106,17 @@ describe("install and uninstall", () => {
     assert.equal(Number(before[0].n), 1);
     const res = await stack.bitbucket.uninstall(tenant);
     assert.equal(res.status, 204);
-    for (const table of ["tenants", "links", "outbox", "deliveries", "posted_statuses", "workspace_defaults"]) {
+    for (const table of [
+      "tenants",
+      "links",
+      "outbox",
+      "deliveries",
+      "posted_statuses",
+      "workspace_defaults",
+      "tenant_budgets",
+      "link_events",
+      "audit_events",
+    ]) {
       const rows = (await stack.app.deps.sequelize.query(`SELECT COUNT(*) AS n FROM ${table}`, { type: "SELECT" })) as any[];
       assert.equal(Number(rows[0].n), 0, `${table} still has rows`);
     }
