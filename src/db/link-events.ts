@@ -1,4 +1,4 @@
-import { QueryTypes, type Sequelize } from "sequelize";
+import { ForeignKeyConstraintError, QueryTypes, type Sequelize } from "sequelize";
 
 export interface LinkEvent {
   at: number;
@@ -16,11 +16,17 @@ export class LinkEvents {
 
   constructor(private readonly sequelize: Sequelize) {}
 
+  /** Adds an event; one for a link that is gone (unlinked or uninstalled while delivering) is dropped. */
   async record(linkId: string, clientKey: string, e: LinkEvent): Promise<void> {
-    await this.sequelize.query(
-      "INSERT INTO link_events (link_id, client_key, at, kind, outcome, summary, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      { replacements: [linkId, clientKey, e.at, e.kind, e.outcome, e.summary.slice(0, 512), Math.round(e.durationMs)] },
-    );
+    try {
+      await this.sequelize.query(
+        "INSERT INTO link_events (link_id, client_key, at, kind, outcome, summary, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        { replacements: [linkId, clientKey, e.at, e.kind, e.outcome, e.summary.slice(0, 512), Math.round(e.durationMs)] },
+      );
+    } catch (err) {
+      if (err instanceof ForeignKeyConstraintError) return;
+      throw err;
+    }
     // Trimming on every write would double the writes; every twentieth per instance keeps it bounded.
     if (++this.writes % 20 === 0) await this.trim(linkId);
   }

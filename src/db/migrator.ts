@@ -5,6 +5,7 @@ import * as initial from "./migrations/0001-initial";
 import * as healthBudgetsAudit from "./migrations/0002-health-budgets-audit";
 import * as linkEvents from "./migrations/0003-link-events";
 import * as workspaceDefaults from "./migrations/0004-workspace-defaults";
+import * as tenantOwnedRows from "./migrations/0005-tenant-owned-rows";
 
 // Listed, not globbed: the same list works from TypeScript sources and from the compiled dist/.
 const MIGRATIONS = [
@@ -12,6 +13,7 @@ const MIGRATIONS = [
   { name: "0002-health-budgets-audit", ...healthBudgetsAudit },
   { name: "0003-link-events", ...linkEvents },
   { name: "0004-workspace-defaults", ...workspaceDefaults },
+  { name: "0005-tenant-owned-rows", ...tenantOwnedRows },
 ];
 
 export function migrator(sequelize: Sequelize, log?: Logger) {

@@ -1,4 +1,5 @@
-import { QueryTypes, type Sequelize } from "sequelize";
+import { ForeignKeyConstraintError, QueryTypes, type Sequelize } from "sequelize";
+import { DeliveryFailure } from "./failure";
 
 export interface BudgetOptions {
   /** Calls allowed per hour and installation; Bitbucket allows about 1,000 before answering 429. */
@@ -32,13 +33,20 @@ export class TenantBudget {
     // Refill by elapsed time (capped at the burst) and spend one, in a single statement, so concurrent
     // workers of several instances cannot both spend the last token. The leading comment keeps Sequelize's
     // SQLite dialect from discarding RETURNING rows of an INSERT.
-    const taken = await this.sequelize.query(
-      `/* take budget */ INSERT INTO tenant_budgets (client_key, tokens, refilled_at, paused_until) VALUES (?, ?, ?, 0)
+    const taken = await this.sequelize
+      .query(
+        `/* take budget */ INSERT INTO tenant_budgets (client_key, tokens, refilled_at, paused_until) VALUES (?, ?, ?, 0)
        ON CONFLICT (client_key) DO UPDATE SET tokens = ${refilled} - 1, refilled_at = ${now}
        WHERE tenant_budgets.paused_until <= ${now} AND ${refilled} >= 1
        RETURNING tokens`,
-      { replacements: [clientKey, burst - 1, now], type: QueryTypes.SELECT },
-    );
+        { replacements: [clientKey, burst - 1, now], type: QueryTypes.SELECT },
+      )
+      .catch((err: unknown) => {
+        // The installation was removed while this work was on its way: nothing may be sent for it.
+        if (err instanceof ForeignKeyConstraintError)
+          throw new DeliveryFailure("the app was uninstalled from this workspace", false);
+        throw err;
+      });
     if (taken.length > 0) return 0;
     const [row] = await this.sequelize.query<{
       tokens: number | string;

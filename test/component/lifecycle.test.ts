@@ -123,6 +123,28 @@ describe("install and uninstall", () => {
     assert.equal(stack.gitlab.hooks(project).length, 0, "the GitLab webhook we registered is still there");
   });
 
+  it("leaves nothing behind when a delivery in flight writes after the uninstall", async () => {
+    // The race CI caught: a delivery that had read its link before the erase logs its event (and takes from
+    // the installation's budget) after the erase has passed those tables.
+    const { tenant } = await stack.linkedRepository();
+    const [link] = await stack.app.deps.links.allForTenant(tenant.clientKey);
+    const res = await stack.bitbucket.uninstall(tenant);
+    assert.equal(res.status, 204);
+    const { deps } = stack.app;
+    await deps.events.record(link.id, tenant.clientKey, {
+      at: Date.now(),
+      kind: "status-sync",
+      outcome: "done",
+      summary: "late",
+      durationMs: 1,
+    });
+    await assert.rejects(deps.budget.take(tenant.clientKey), (e: any) => e.name === "DeliveryFailure" && e.retryable === false);
+    for (const table of ["link_events", "tenant_budgets"]) {
+      const rows = (await deps.sequelize.query(`SELECT COUNT(*) AS n FROM ${table}`, { type: "SELECT" })) as any[];
+      assert.equal(Number(rows[0].n), 0, `${table} has a row written after the uninstall`);
+    }
+  });
+
   it("refuses an unsigned uninstall and keeps the tenant", async () => {
     const tenant = await stack.install();
     const res = await fetch(`${stack.app.url}/uninstalled`, {

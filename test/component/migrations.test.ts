@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import { migrator } from "../../src/db/migrator";
+import { Stack } from "../support/stack";
+
+const count = async (stack: Stack, table: string) =>
+  Number(((await stack.app.deps.sequelize.query(`SELECT COUNT(*) AS n FROM ${table}`, { type: "SELECT" })) as any[])[0].n);
+
+describe("schema migrations", () => {
+  let stack: Stack;
+  beforeEach(async () => (stack = await Stack.start({ worker: false })));
+  afterEach(async () => stack.stop());
+
+  it("applies every migration at start and lists none pending", async () => {
+    const umzug = migrator(stack.app.deps.sequelize);
+    assert.equal((await umzug.pending()).length, 0);
+    assert.ok((await umzug.executed()).length >= 5);
+  });
+
+  it("0005 keeps the event log and budgets of existing owners across down and up, and then ties them to their owner", async () => {
+    const { deps } = stack.app;
+    const { tenant } = await stack.linkedRepository();
+    const [link] = await stack.app.deps.links.allForTenant(tenant.clientKey);
+    for (let i = 0; i < 3; i++)
+      await deps.events.record(link.id, tenant.clientKey, {
+        at: i,
+        kind: "status-sync",
+        outcome: "done",
+        summary: `event ${i}`,
+        durationMs: i,
+      });
+    assert.equal(await deps.budget.take(tenant.clientKey), 0);
+
+    const umzug = migrator(deps.sequelize);
+    await umzug.down({ to: "0005-tenant-owned-rows" });
+    assert.deepEqual(
+      (await umzug.pending()).map((m) => m.name),
+      ["0005-tenant-owned-rows"],
+    );
+    // Without the owner rule, rows of owners that do not exist can be written (what an in-flight delivery did)…
+    await deps.events.record("no-such-link", "no-such-tenant", {
+      at: 9,
+      kind: "status-sync",
+      outcome: "done",
+      summary: "orphan",
+      durationMs: 0,
+    });
+    await umzug.up();
+
+    // …and going up drops them, keeps the rest in order, and refuses new ones.
+    assert.deepEqual(
+      (await deps.events.forLink(link.id)).map((e) => e.summary),
+      ["event 2", "event 1", "event 0"],
+    );
+    assert.equal(await count(stack, "link_events"), 3);
+    assert.equal(await count(stack, "tenant_budgets"), 1);
+    await deps.events.record("no-such-link", "no-such-tenant", {
+      at: 10,
+      kind: "status-sync",
+      outcome: "done",
+      summary: "orphan",
+      durationMs: 0,
+    });
+    assert.equal(await count(stack, "link_events"), 3);
+    // New rows still get fresh ids after the copied ones (PostgreSQL's sequence was not left behind).
+    await deps.events.record(link.id, tenant.clientKey, {
+      at: 11,
+      kind: "status-sync",
+      outcome: "done",
+      summary: "event 3",
+      durationMs: 0,
+    });
+    assert.equal((await deps.events.forLink(link.id))[0].summary, "event 3");
+  });
+});
