@@ -13,9 +13,9 @@ const envelope = z.object({ event: z.string().max(100), data: z.unknown() });
 /** A handler decides what one Bitbucket event means for us; the router only authenticates and dispatches. */
 export type BitbucketHandler = (deps: Deps, clientKey: string, data: unknown, deliveryId: string | undefined) => Promise<string>;
 
-const HANDLERS: Record<string, BitbucketHandler> = {
-  "repo:push": onRepoPush,
-};
+// A Map, not an object literal: the event name is the sender's, and "__proto__" or "constructor" must
+// find nothing rather than something of Object.prototype (the fuzz test sent exactly that).
+const HANDLERS = new Map<string, BitbucketHandler>([["repo:push", onRepoPush]]);
 
 /**
  * Our own route for Connect webhooks, at the URL the descriptor names. ACE would mount one there too,
@@ -25,12 +25,12 @@ export function bitbucketWebhookRouter(deps: Deps, addon: Addon) {
   const router = express.Router();
   router.post(
     "/webhooks/bitbucket",
-    countIntake(deps.metrics, "bitbucket", Object.keys(HANDLERS), (req) => (req.body as { event?: unknown } | undefined)?.event),
+    countIntake(deps.metrics, "bitbucket", [...HANDLERS.keys()], (req) => (req.body as { event?: unknown } | undefined)?.event),
     express.json({ limit: "1mb" }),
     connectAuth(addon),
     handle(async (req: Request, res: Response) => {
       const { event, data } = validate(envelope, req.body, "Not a Bitbucket webhook");
-      const handler = HANDLERS[event];
+      const handler = HANDLERS.get(event);
       const clientKey = req.context!.clientKey;
       const outcome = handler ? await handler(deps, clientKey, data, req.header("x-request-uuid")) : "ignored";
       res.status(204).setHeader("X-Outcome", outcome).end();

@@ -25,7 +25,8 @@ const STATE: Record<string, BitbucketState> = {
  */
 export function bitbucketState(gitlabStatus: string, allowFailure = false): BitbucketState {
   if (gitlabStatus === "failed" && allowFailure) return "SUCCESSFUL";
-  return STATE[gitlabStatus] ?? "INPROGRESS";
+  // Own keys only: a status such as "constructor" must not find Object.prototype's.
+  return Object.hasOwn(STATE, gitlabStatus) ? STATE[gitlabStatus]! : "INPROGRESS";
 }
 
 export const isFinal = (state: BitbucketState) => state !== "INPROGRESS";

@@ -13,11 +13,14 @@ type Parser = (link: Link, body: unknown) => StatusTrigger | null;
 
 // Job hooks matter only when the link posts per-job statuses; in pipeline mode the pipeline hook that
 // follows every job change carries the same news.
-const EVENTS: Record<string, Parser> = {
-  "Pipeline Hook": (_link, body) => fromPipelineHook(validate(pipelineHook, body, "Not a GitLab pipeline event")),
-  "Job Hook": (link, body) =>
-    link.statusMode === "pipeline" ? null : fromJobHook(validate(jobHook, body, "Not a GitLab job event")),
-};
+// (A Map, because the event name is the sender's header: "__proto__" must find nothing.)
+const EVENTS = new Map<string, Parser>([
+  ["Pipeline Hook", (_link, body) => fromPipelineHook(validate(pipelineHook, body, "Not a GitLab pipeline event"))],
+  [
+    "Job Hook",
+    (link, body) => (link.statusMode === "pipeline" ? null : fromJobHook(validate(jobHook, body, "Not a GitLab job event"))),
+  ],
+]);
 
 const LINK_ID = /^[0-9a-f-]{36}$/;
 
@@ -30,14 +33,14 @@ export function gitlabWebhookRouter(deps: Deps) {
   const router = express.Router();
   router.post(
     "/webhooks/gitlab/:linkId",
-    countIntake(deps.metrics, "gitlab", [...Object.keys(EVENTS), "Push Hook"], (req) => req.header("x-gitlab-event")),
+    countIntake(deps.metrics, "gitlab", [...EVENTS.keys(), "Push Hook"], (req) => req.header("x-gitlab-event")),
     express.json({ limit: "5mb" }),
     handle(async (req: Request, res: Response) => {
       const linkId = req.params.linkId ?? "";
       const link = await authenticate(deps, linkId, req.header("x-gitlab-token"));
       await deps.linkCache.noteWebhook(link.id);
 
-      const parse = EVENTS[req.header("x-gitlab-event") ?? ""];
+      const parse = EVENTS.get(req.header("x-gitlab-event") ?? "");
       const trigger = parse ? parse(link, req.body) : null;
       if (!trigger) return res.status(200).setHeader("X-Outcome", "ignored").json({ outcome: "ignored" });
       if (trigger.projectId !== link.projectId) {

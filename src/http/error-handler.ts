@@ -35,7 +35,7 @@ export const notFoundHandler: RequestHandler = (_req, _res, next) => next(new Ap
 function toAppError(err: unknown): AppError | null {
   if (err instanceof AppError) return err;
   const type = (err as { type?: unknown } | null)?.type;
-  if (typeof type === "string" && PARSER_ERRORS[type]) return PARSER_ERRORS[type]!;
+  if (typeof type === "string" && Object.hasOwn(PARSER_ERRORS, type)) return PARSER_ERRORS[type]!;
   // ACE reports authentication failures as plain {code, message} objects.
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === "number" && code >= 400 && code < 500)

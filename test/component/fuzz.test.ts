@@ -26,7 +26,10 @@ const body = fc.oneof(
   oddString.map((s) => ({ text: s })),
   fc.jsonValue({ depthSize: "small" }).map((v) => ({ text: JSON.stringify(v) ?? "null" })),
   fc
-    .record({ event: fc.oneof(fc.constant("repo:push"), fc.string()), data: fc.jsonValue({ depthSize: "small" }) })
+    .record({
+      event: fc.oneof(fc.constantFrom("repo:push", "__proto__", "constructor", "toString"), fc.string()),
+      data: fc.jsonValue({ depthSize: "small" }),
+    })
     .map((v) => ({ text: JSON.stringify(v) })),
   fc
     .record({
@@ -48,17 +51,26 @@ const gitlabEvent = fc.constantFrom(
   "",
   "pipeline hook",
   "Pipeline Hook\u0000",
+  "__proto__",
+  "constructor",
 );
 
 /** URL-encodes what a client can send (a lone surrogate cannot be encoded, so it becomes U+FFFD). */
 const enc = (s: string) => encodeURIComponent(s.replace(/[\uD800-\uDFFF]/g, "\uFFFD"));
 
-/** Runs a property; a failure's message is cut short (counterexamples can be megabytes). */
+/** A failure prints its seed and path; FUZZ_SEED and FUZZ_PATH replay exactly that run. */
+const replay = process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED), path: process.env.FUZZ_PATH } : {};
+
+/**
+ * Runs a property; a failure's message is cut short (counterexamples can be megabytes) and carries what
+ * the failing check said (fast-check keeps that in the error's cause).
+ */
 async function checked<Ts extends [unknown, ...unknown[]]>(property: fc.IAsyncProperty<Ts>): Promise<void> {
   try {
-    await fc.assert(property, { numRuns: RUNS });
+    await fc.assert(property, { numRuns: RUNS, ...replay });
   } catch (e) {
-    throw new Error(String((e as Error).message).slice(0, 3_000));
+    const cause = (e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : "";
+    throw new Error(`${String((e as Error).message).slice(0, 3_000)}\nThe check said: ${cause.slice(0, 1_000)}`);
   }
 }
 

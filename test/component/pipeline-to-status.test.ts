@@ -144,6 +144,16 @@ describe("GitLab pipeline → Bitbucket build status", () => {
       body: JSON.stringify({ object_kind: "push" }),
     });
     assert.equal(res.status, 200);
+    // Event names that are members of Object.prototype are just other unknown events.
+    for (const event of ["__proto__", "constructor", "toString"]) {
+      const odd = await fetch(hook.url, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-Gitlab-Event": event, "X-Gitlab-Token": hook.token! },
+        body: JSON.stringify({ object_kind: "pipeline" }),
+      });
+      assert.equal(odd.status, 200, event);
+      assert.equal(((await odd.json()) as { outcome: string }).outcome, "ignored", event);
+    }
   });
 
   it("retries a status post after Bitbucket answers 500, and the status arrives", async () => {

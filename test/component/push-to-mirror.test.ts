@@ -60,6 +60,16 @@ describe("push → GitLab mirror update", () => {
     assert.equal(stack.gitlab.mirrorTriggers(project).length, 1);
   });
 
+  it("acknowledges and ignores events named like members of Object.prototype (found by the fuzz test)", async () => {
+    const { tenant } = await stack.linkedRepository();
+    for (const event of ["__proto__", "constructor", "toString", "hasOwnProperty"]) {
+      // Bitbucket only sends what the descriptor subscribes to; the body is what names the event.
+      const res = await stack.bitbucket.sendWebhook(tenant, "repo:push", { event, data: {} });
+      assert.equal(res.status, 204, event);
+    }
+    assert.equal((await stack.app.deps.outbox.depth()).pending, 0);
+  });
+
   it("answers a webhook whose body is not a repo:push with 400 and stores nothing", async () => {
     const { tenant } = await stack.linkedRepository();
     const res = await stack.bitbucket.sendWebhook(tenant, "repo:push", { event: "repo:push", data: { repository: "nope" } });

@@ -32,4 +32,9 @@ describe("GitLab status to Bitbucket state", () => {
   it("treats a status GitLab adds in the future as still in progress rather than guessing", () => {
     assert.equal(bitbucketState("some_new_status"), "INPROGRESS");
   });
+
+  it("finds nothing of Object.prototype for statuses named like its members", () => {
+    for (const name of ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf"])
+      assert.equal(bitbucketState(name), "INPROGRESS", name);
+  });
 });
