@@ -32,7 +32,7 @@ export async function createApp(deps: Deps): Promise<express.Express> {
   // Signed by Bitbucket (each router verifies its own way) or by GitLab (per-link secret). Each route
   // parses its own body, with a size limit fitted to what the sender really sends.
   app.use(lifecycleRouter(deps, addon));
-  app.use(bitbucketWebhookRouter(deps, addon));
+  app.use(bitbucketWebhookRouter(deps));
   app.use(gitlabWebhookRouter(deps));
   app.use(settingsPageRouter(deps, addon));
   app.use(settingsApiRouter(deps));

@@ -12,11 +12,11 @@ const repoPush = z.object({
 /** A push to a linked repository asks GitLab to update its mirror now rather than at its next poll. */
 export async function onRepoPush(deps: Deps, clientKey: string, data: unknown, deliveryId: string | undefined): Promise<string> {
   const push = validate(repoPush, data, "Not a repo:push payload");
-  const link = await deps.links.forRepository(clientKey, push.repository.uuid);
-  if (!link) return "ignored: repository not linked";
-  if (deliveryId && (await deps.deliveries.seen("bitbucket", deliveryId))) return "duplicate";
+  const linkId = await deps.links.idForRepository(clientKey, push.repository.uuid);
+  if (!linkId) return "ignored: repository not linked";
   const refs = push.push.changes.map((c) => (c.new ?? c.old)?.name).filter((n): n is string => !!n);
-  await enqueueMirrorTrigger(deps, link, refs);
+  const delivery = deliveryId ? { source: "bitbucket" as const, id: deliveryId } : undefined;
+  if (!(await enqueueMirrorTrigger(deps, { id: linkId, clientKey }, refs, delivery))) return "duplicate";
   if (deliveryId) await deps.deliveries.record("bitbucket", deliveryId, clientKey);
   return "accepted";
 }

@@ -4,8 +4,7 @@ import type { Deps } from "../deps";
 import { handle } from "../http/handle";
 import { countIntake } from "../http/intake-metrics";
 import { validate } from "../http/validate";
-import type { Addon } from "./addon";
-import { connectAuth } from "./connect-auth";
+import { bitbucketWebhookAuth } from "./connect-auth";
 import { onRepoPush } from "./on-repo-push";
 
 const envelope = z.object({ event: z.string().max(100), data: z.unknown() });
@@ -21,13 +20,13 @@ const HANDLERS = new Map<string, BitbucketHandler>([["repo:push", onRepoPush]]);
  * Our own route for Connect webhooks, at the URL the descriptor names. ACE would mount one there too,
  * but it answers 204 before its listeners run; this one answers only after the event is stored.
  */
-export function bitbucketWebhookRouter(deps: Deps, addon: Addon) {
+export function bitbucketWebhookRouter(deps: Deps) {
   const router = express.Router();
   router.post(
     "/webhooks/bitbucket",
     countIntake(deps.metrics, "bitbucket", [...HANDLERS.keys()], (req) => (req.body as { event?: unknown } | undefined)?.event),
     express.json({ limit: "1mb" }),
-    connectAuth(addon),
+    bitbucketWebhookAuth(deps),
     handle(async (req: Request, res: Response) => {
       const { event, data } = validate(envelope, req.body, "Not a Bitbucket webhook");
       const handler = HANDLERS.get(event);

@@ -1,16 +1,11 @@
 import { QueryTypes, type Sequelize } from "sequelize";
 
-/** Ids of webhook deliveries already accepted, so a resend is acknowledged without being processed twice. */
+/**
+ * Ids of webhook deliveries already accepted, so a resend is acknowledged without being processed twice
+ * (the outbox write checks them: see `NewWork.delivery`).
+ */
 export class Deliveries {
   constructor(private readonly sequelize: Sequelize) {}
-
-  async seen(source: string, deliveryId: string): Promise<boolean> {
-    const rows = await this.sequelize.query("SELECT 1 AS hit FROM deliveries WHERE source = ? AND delivery_id = ?", {
-      replacements: [source, deliveryId],
-      type: QueryTypes.SELECT,
-    });
-    return rows.length > 0;
-  }
 
   /** Records the delivery; returns false if it was already there. */
   async record(source: string, deliveryId: string, clientKey: string): Promise<boolean> {

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { DataTypes, type Model, type ModelStatic, type Sequelize } from "sequelize";
+import { DataTypes, QueryTypes, type Model, type ModelStatic, type Sequelize } from "sequelize";
 import type { SecretBox } from "../security/secret-box";
 
 export type StatusMode = "pipeline" | "jobs" | "both";
@@ -98,6 +98,15 @@ export class Links {
 
   async forRepository(clientKey: string, repoUuid: string): Promise<Link | null> {
     return this.open((await this.model.findOne({ where: { clientKey, repoUuid } }))?.get({ plain: true }) ?? null);
+  }
+
+  /** The id of the repository's link, without opening its secrets: all a push needs to queue a trigger. */
+  async idForRepository(clientKey: string, repoUuid: string): Promise<string | null> {
+    const [row] = await this.model.sequelize!.query<{ id: string }>(
+      "SELECT id FROM links WHERE client_key = ? AND repo_uuid = ?",
+      { replacements: [clientKey, repoUuid], type: QueryTypes.SELECT },
+    );
+    return row?.id ?? null;
   }
 
   async byId(id: string): Promise<Link | null> {

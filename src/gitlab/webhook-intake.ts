@@ -48,9 +48,9 @@ export function gitlabWebhookRouter(deps: Deps) {
       }
 
       const deliveryId = req.header("idempotency-key") ?? req.header("x-gitlab-event-uuid");
-      if (deliveryId && (await deps.deliveries.seen("gitlab", deliveryId)))
+      const delivery = deliveryId ? { source: "gitlab" as const, id: deliveryId } : undefined;
+      if (!(await enqueueStatusSync(deps, link, trigger.sha, trigger.ref, trigger.pipelineId, false, delivery)))
         return res.status(200).setHeader("X-Outcome", "duplicate").json({ outcome: "duplicate" });
-      await enqueueStatusSync(deps, link, trigger.sha, trigger.ref, trigger.pipelineId);
       if (deliveryId) await deps.deliveries.record("gitlab", deliveryId, link.clientKey);
       res.status(200).setHeader("X-Outcome", "accepted").json({ outcome: "accepted" });
     }),

@@ -28,6 +28,10 @@ export class LinkCache {
     this.entries.delete(id);
   }
 
+  clear(): void {
+    this.entries.clear();
+  }
+
   /** Records that GitLab reached us for this link, at most once a minute per link and instance. */
   async noteWebhook(id: string, now = Date.now()): Promise<void> {
     if ((this.noted.get(id) ?? 0) > now - NOTE_EVERY_MS) return;

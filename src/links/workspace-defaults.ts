@@ -52,6 +52,8 @@ export async function saveWorkspaceDefaults(
     updatedBy: req.user || null,
   });
   const followed = await deps.links.replaceWorkspaceToken(req.clientKey, gitlabUrl, req.token);
+  // Deliveries read links through the cache: the links that follow the workspace's token changed.
+  if (followed > 0) deps.linkCache.clear();
   deps.log.info({ clientKey: req.clientKey, gitlabUrl, linksUpdated: followed }, "workspace defaults saved");
   return {
     defaults: { ...defaultsView(saved), repositoriesUsingToken: await deps.links.countUsingWorkspaceToken(req.clientKey) },

@@ -18,15 +18,25 @@ export const deliverStatusSync =
   (deps: Deps): Deliverer =>
   async (item, log) => {
     const p = item.payload as unknown as StatusSyncPayload;
-    const link = await deps.links.byId(p.linkId);
-    if (!link) return;
+    // The link comes from the cache intake keeps (10 s): reading and opening it per delivery was a
+    // statement and two decryptions each time. If GitLab refuses its token, the link is read afresh once,
+    // since the token may have just been replaced (possibly through another instance).
+    const cached = await deps.linkCache.get(p.linkId);
+    if (!cached) return;
+    let link: Link = cached;
     const tenant = await deps.tenants.get(link.clientKey);
     if (!tenant) return;
-    const api = deps.gitlab(link.gitlabUrl, link.token);
-
-    const { pipeline, jobs } = await readGitLab(api, link, p).catch((e: unknown) => {
-      deps.metrics.peerResponses.inc({ peer: "gitlab", status: String((e as DeliveryFailure).status ?? 0) });
-      throw e;
+    const read = (l: Link) =>
+      readGitLab(deps.gitlab(l.gitlabUrl, l.token), l, p).catch((e: unknown) => {
+        deps.metrics.peerResponses.inc({ peer: "gitlab", status: String((e as DeliveryFailure).status ?? 0) });
+        throw e;
+      });
+    const { pipeline, jobs } = await read(link).catch(async (e: unknown) => {
+      const refused = e instanceof DeliveryFailure && (e.status === 401 || e.status === 403);
+      const fresh = refused ? await deps.linkCache.get(p.linkId, true) : null;
+      if (!fresh || fresh.token === cached.token) throw e;
+      link = fresh;
+      return read(fresh);
     });
     deps.metrics.peerResponses.inc({ peer: "gitlab", status: "200" });
     const statuses = statusesFor(link, pipeline, jobs);

@@ -1,6 +1,9 @@
 import type { Deps } from "../deps";
 import type { Link } from "../db/links";
 
+/** The webhook delivery work comes from; work of a delivery already taken in is not written again. */
+export type Delivery = { source: "bitbucket" | "gitlab"; id: string } | undefined;
+
 export interface MirrorTriggerPayload {
   linkId: string;
   refs: string[];
@@ -19,16 +22,23 @@ export interface StatusSyncPayload {
  * One waiting mirror trigger per link, held back a moment so a burst of pushes folds into it; a push
  * that arrives while a trigger is in flight makes exactly one follow-up.
  */
-export async function enqueueMirrorTrigger(deps: Deps, link: Pick<Link, "id" | "clientKey">, refs: string[]): Promise<void> {
-  await deps.outbox.enqueue<MirrorTriggerPayload>({
+export async function enqueueMirrorTrigger(
+  deps: Deps,
+  link: Pick<Link, "id" | "clientKey">,
+  refs: string[],
+  delivery?: Delivery,
+): Promise<boolean> {
+  const written = await deps.outbox.enqueue<MirrorTriggerPayload>({
     clientKey: link.clientKey,
     linkId: link.id,
     kind: "mirror-trigger",
     dedupeKey: `mirror:${link.id}`,
     payload: { linkId: link.id, refs },
     delayMs: deps.config.mirrorDebounceMs,
+    delivery,
   });
-  deps.kick();
+  if (written) deps.kick();
+  return written;
 }
 
 /**
@@ -42,13 +52,16 @@ export async function enqueueStatusSync(
   ref: string,
   pipelineId: number,
   reconcile = false,
-): Promise<void> {
-  await deps.outbox.enqueue<StatusSyncPayload>({
+  delivery?: Delivery,
+): Promise<boolean> {
+  const written = await deps.outbox.enqueue<StatusSyncPayload>({
     clientKey: link.clientKey,
     linkId: link.id,
     kind: "status-sync",
     dedupeKey: `status:${link.id}:${sha}:${ref}`,
     payload: { linkId: link.id, sha, ref, pipelineId, ...(reconcile ? { reconcile } : {}) },
+    delivery,
   });
-  deps.kick();
+  if (written) deps.kick();
+  return written;
 }

@@ -24,6 +24,12 @@ export interface NewWork<P> {
   dedupeKey: string;
   payload: P;
   delayMs?: number;
+  /**
+   * The webhook delivery this work comes from: if that delivery was already taken in, nothing is written.
+   * Checking inside the write spares intake a statement; the delivery id is recorded after the write, so a
+   * crash between the two leaves a resend to be taken in again rather than lost.
+   */
+  delivery?: { source: string; id: string };
 }
 
 /**
@@ -41,16 +47,24 @@ export class Outbox {
     this.postgres = dialectOf(sequelize) === "postgres";
   }
 
-  /** Adds work, or folds it into the waiting row for the same key (keeping that row's place and backoff). */
-  async enqueue<P>(w: NewWork<P>): Promise<void> {
+  /**
+   * Adds work, or folds it into the waiting row for the same key (keeping that row's place and backoff).
+   * Returns false only when `w.delivery` names a delivery already taken in (nothing was written).
+   */
+  async enqueue<P>(w: NewWork<P>): Promise<boolean> {
     const now = Date.now();
-    await this.sequelize.query(
-      `INSERT INTO outbox (client_key, link_id, kind, dedupe_key, payload, state, attempts, run_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
+    const values = [w.clientKey, w.linkId, w.kind, w.dedupeKey, JSON.stringify(w.payload), now + (w.delayMs ?? 0), now, now];
+    // The leading comment keeps Sequelize's SQLite dialect from dropping RETURNING rows of an INSERT.
+    const rows = await this.sequelize.query(
+      `/* enqueue */ INSERT INTO outbox (client_key, link_id, kind, dedupe_key, payload, state, attempts, run_at, created_at, updated_at)
+       SELECT ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?
+       WHERE NOT EXISTS (SELECT 1 FROM deliveries WHERE source = ? AND delivery_id = ?)
        ON CONFLICT (dedupe_key) WHERE state = 'pending'
-       DO UPDATE SET payload = excluded.payload, updated_at = excluded.updated_at`,
-      { replacements: [w.clientKey, w.linkId, w.kind, w.dedupeKey, JSON.stringify(w.payload), now + (w.delayMs ?? 0), now, now] },
+       DO UPDATE SET payload = excluded.payload, updated_at = excluded.updated_at
+       RETURNING id`,
+      { replacements: [...values, w.delivery?.source ?? "", w.delivery?.id ?? ""], type: QueryTypes.SELECT },
     );
+    return rows.length > 0;
   }
 
   /**

@@ -96,13 +96,16 @@ export class OutboxWorker {
       this.log.error({ err }, "outbox poll failed");
     }
     // Sleep until the next row comes due (a retry, a debounced trigger), but never longer than a poll:
-    // other instances may have written work.
+    // other instances may have written work. While deliveries are in flight each one that ends wakes the
+    // worker anyway, so the look-up is spared: under load it was a statement per pass.
     let wait = this.opts.pollMs;
-    try {
-      const due = await this.outbox.nextDueIn();
-      if (due != null) wait = Math.min(wait, Math.max(due, 5));
-    } catch (err) {
-      this.log.error({ err }, "outbox poll failed");
+    if (this.inFlight.size === 0) {
+      try {
+        const due = await this.outbox.nextDueIn();
+        if (due != null) wait = Math.min(wait, Math.max(due, 5));
+      } catch (err) {
+        this.log.error({ err }, "outbox poll failed");
+      }
     }
     this.pumping = false;
     if (this.running) {
