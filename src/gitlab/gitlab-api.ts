@@ -57,7 +57,7 @@ export class GitLabApi {
   constructor(host: string, token: string, timeoutMs: number, dispatcher?: Dispatcher) {
     // gitbeaker types `agent` as an http.Agent but hands it to fetch as its undici dispatcher.
     const agent = dispatcher as unknown as Agent | undefined;
-    this.api = resources({ host, token, queryTimeout: timeoutMs, ...(agent ? { agent } : {}) });
+    this.api = resources({ host, token, queryTimeout: timeoutMs, rateLimits: RATE_LIMITS, ...(agent ? { agent } : {}) });
   }
 
   currentUser(): Promise<GitLabUser> {
@@ -207,10 +207,17 @@ export class GitLabApi {
 }
 
 /**
+ * gitbeaker queues calls past a per-client rate, matching every request against its ~17 default route
+ * globs (measured at 2.4% of the app's CPU under load). We call none of the specially limited routes, so
+ * one glob at its default rate does the same for less; GitLab's own 429s are retried by the outbox.
+ */
+const RATE_LIMITS = { "**": 3000 };
+
+/**
  * Only the gitbeaker resources we call. The all-in-one `Gitlab` client builds every one of its ~200
  * resources: measured at 1.7 MB per client against 0.05 MB for these, and a client is kept per link.
  */
-function resources(opts: { host: string; token: string; queryTimeout: number; agent?: Agent }) {
+function resources(opts: { host: string; token: string; queryTimeout: number; rateLimits: typeof RATE_LIMITS; agent?: Agent }) {
   const projects = new Projects(opts);
   return {
     Users: new Users(opts),

@@ -108,6 +108,28 @@ describe("deliveries that are never lost, never doubled, never out of order", ()
     await stack.gitlab.deliver(project, "Pipeline Hook", stack.gitlab.pipelineHookPayload(pipeline));
     await eventually(() => stack.bitbucket.statuses({ sha: commit })[0]?.state === "SUCCESSFUL", 10_000);
   });
+
+  it("uses a token replaced elsewhere at once: GitLab's refusal of the cached one makes it read the link afresh", async () => {
+    stack = await Stack.start();
+    const { tenant, project, user, gitlabToken } = await stack.linkedRepository();
+    const [link] = await stack.app.deps.links.allForTenant(tenant.clientKey);
+    const first = stack.gitlab.createPipeline(project, { sha: sha(), ref: "main" });
+    stack.gitlab.setPipelineStatus(first, "success");
+    await stack.gitlab.deliver(project, "Pipeline Hook", stack.gitlab.pipelineHookPayload(first));
+    await eventually(() => stack.bitbucket.statuses({ sha: first.sha })[0]?.state === "SUCCESSFUL", 10_000);
+    // As another instance would: the link's token replaced in the database, this instance's cache untold.
+    const replacement = stack.gitlab.addToken(user);
+    await stack.app.deps.sequelize.query("UPDATE links SET token = ? WHERE id = ?", {
+      replacements: [stack.app.deps.box.seal(replacement), link!.id],
+    });
+    stack.gitlab.revokeToken(gitlabToken);
+    const commit = sha();
+    const second = stack.gitlab.createPipeline(project, { sha: commit, ref: "main" });
+    stack.gitlab.setPipelineStatus(second, "success");
+    await stack.gitlab.deliver(project, "Pipeline Hook", stack.gitlab.pipelineHookPayload(second));
+    await eventually(() => stack.bitbucket.statuses({ sha: commit })[0]?.state === "SUCCESSFUL", 10_000);
+    assert.equal((await stack.app.deps.outbox.dead()).length, 0);
+  });
 });
 
 describe("mirror trigger coalescing", () => {
