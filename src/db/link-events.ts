@@ -1,4 +1,5 @@
-import { ForeignKeyConstraintError, QueryTypes, type Sequelize } from "sequelize";
+import { ForeignKeyConstraintError, type Sequelize } from "sequelize";
+import { DirectSql } from "./direct-sql";
 
 export interface LinkEvent {
   at: number;
@@ -14,14 +15,18 @@ const KEEP = 50;
 export class LinkEvents {
   private writes = 0;
 
-  constructor(private readonly sequelize: Sequelize) {}
+  private readonly sql: DirectSql;
+
+  constructor(sequelize: Sequelize) {
+    this.sql = DirectSql.for(sequelize);
+  }
 
   /** Adds an event; one for a link that is gone (unlinked or uninstalled while delivering) is dropped. */
   async record(linkId: string, clientKey: string, e: LinkEvent): Promise<void> {
     try {
-      await this.sequelize.query(
+      await this.sql.query(
         "INSERT INTO link_events (link_id, client_key, at, kind, outcome, summary, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        { replacements: [linkId, clientKey, e.at, e.kind, e.outcome, e.summary.slice(0, 512), Math.round(e.durationMs)] },
+        [linkId, clientKey, e.at, e.kind, e.outcome, e.summary.slice(0, 512), Math.round(e.durationMs)],
       );
     } catch (err) {
       if (err instanceof ForeignKeyConstraintError) return;
@@ -32,9 +37,9 @@ export class LinkEvents {
   }
 
   async forLink(linkId: string, limit = KEEP): Promise<LinkEvent[]> {
-    const rows = await this.sequelize.query<Record<string, unknown>>(
+    const rows = await this.sql.query<Record<string, unknown>>(
       "SELECT at, kind, outcome, summary, duration_ms FROM link_events WHERE link_id = ? ORDER BY id DESC LIMIT ?",
-      { replacements: [linkId, limit], type: QueryTypes.SELECT },
+      [linkId, limit],
     );
     return rows.map((r) => ({
       at: Number(r.at),
@@ -46,18 +51,18 @@ export class LinkEvents {
   }
 
   async trim(linkId: string): Promise<void> {
-    await this.sequelize.query(
+    await this.sql.query(
       `DELETE FROM link_events WHERE link_id = ? AND id < (
          SELECT id FROM link_events WHERE link_id = ? ORDER BY id DESC LIMIT 1 OFFSET ${KEEP - 1})`,
-      { replacements: [linkId, linkId] },
+      [linkId, linkId],
     );
   }
 
   async removeLink(linkId: string): Promise<void> {
-    await this.sequelize.query("DELETE FROM link_events WHERE link_id = ?", { replacements: [linkId] });
+    await this.sql.query("DELETE FROM link_events WHERE link_id = ?", [linkId]);
   }
 
   async removeTenant(clientKey: string): Promise<void> {
-    await this.sequelize.query("DELETE FROM link_events WHERE client_key = ?", { replacements: [clientKey] });
+    await this.sql.query("DELETE FROM link_events WHERE client_key = ?", [clientKey]);
   }
 }

@@ -1,4 +1,5 @@
-import { QueryTypes, type Sequelize } from "sequelize";
+import type { Sequelize } from "sequelize";
+import { DirectSql } from "./direct-sql";
 
 export interface PostedStatus {
   linkId: string;
@@ -13,23 +14,27 @@ export interface PostedStatus {
 
 /** What we last posted to Bitbucket per commit and status key: an unchanged status is not sent again. */
 export class PostedStatuses {
-  constructor(private readonly sequelize: Sequelize) {}
+  private readonly sql: DirectSql;
+
+  constructor(sequelize: Sequelize) {
+    this.sql = DirectSql.for(sequelize);
+  }
 
   async forCommit(linkId: string, sha: string): Promise<Map<string, PostedStatus>> {
-    const rows = await this.sequelize.query<Record<string, unknown>>(
-      "SELECT * FROM posted_statuses WHERE link_id = ? AND sha = ?",
-      { replacements: [linkId, sha], type: QueryTypes.SELECT },
-    );
+    const rows = await this.sql.query<Record<string, unknown>>("SELECT * FROM posted_statuses WHERE link_id = ? AND sha = ?", [
+      linkId,
+      sha,
+    ]);
     return new Map(rows.map((r) => [String(r.status_key), toPosted(r)]));
   }
 
   async record(p: PostedStatus): Promise<void> {
-    await this.sequelize.query(
+    await this.sql.query(
       `INSERT INTO posted_statuses (link_id, sha, status_key, pipeline_id, state, fingerprint, ref, posted_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (link_id, sha, status_key) DO UPDATE SET pipeline_id = excluded.pipeline_id, state = excluded.state,
          fingerprint = excluded.fingerprint, ref = excluded.ref, posted_at = excluded.posted_at`,
-      { replacements: [p.linkId, p.sha, p.statusKey, p.pipelineId, p.state, p.fingerprint, p.ref, p.postedAt] },
+      [p.linkId, p.sha, p.statusKey, p.pipelineId, p.state, p.fingerprint, p.ref, p.postedAt],
     );
   }
 
@@ -38,23 +43,26 @@ export class PostedStatuses {
    * check against GitLab, in case the hook that would have finished them was lost.
    */
   async staleInProgress(olderThan: number, limit: number): Promise<(PostedStatus & { clientKey: string })[]> {
-    const rows = await this.sequelize.query<Record<string, unknown>>(
+    const rows = await this.sql.query<Record<string, unknown>>(
       `SELECT p.*, l.client_key FROM posted_statuses p JOIN links l ON l.id = p.link_id
        WHERE p.state = 'INPROGRESS' AND p.posted_at < ? AND COALESCE(p.checked_at, 0) < ?
        ORDER BY p.posted_at LIMIT ?`,
-      { replacements: [olderThan, olderThan, limit], type: QueryTypes.SELECT },
+      [olderThan, olderThan, limit],
     );
     return rows.map((r) => ({ ...toPosted(r), clientKey: String(r.client_key) }));
   }
 
   async markChecked(p: Pick<PostedStatus, "linkId" | "sha" | "statusKey">, at: number): Promise<void> {
-    await this.sequelize.query("UPDATE posted_statuses SET checked_at = ? WHERE link_id = ? AND sha = ? AND status_key = ?", {
-      replacements: [at, p.linkId, p.sha, p.statusKey],
-    });
+    await this.sql.query("UPDATE posted_statuses SET checked_at = ? WHERE link_id = ? AND sha = ? AND status_key = ?", [
+      at,
+      p.linkId,
+      p.sha,
+      p.statusKey,
+    ]);
   }
 
   async removeLink(linkId: string): Promise<void> {
-    await this.sequelize.query("DELETE FROM posted_statuses WHERE link_id = ?", { replacements: [linkId] });
+    await this.sql.query("DELETE FROM posted_statuses WHERE link_id = ?", [linkId]);
   }
 }
 

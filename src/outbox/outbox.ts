@@ -1,4 +1,5 @@
-import { QueryTypes, type Sequelize } from "sequelize";
+import type { Sequelize } from "sequelize";
+import { DirectSql } from "../db/direct-sql";
 import { dialectOf } from "../db/database";
 
 export type OutboxKind = "mirror-trigger" | "status-sync";
@@ -40,10 +41,13 @@ export interface NewWork<P> {
 export class Outbox {
   private readonly postgres: boolean;
 
+  private readonly sql: DirectSql;
+
   constructor(
-    private readonly sequelize: Sequelize,
+    sequelize: Sequelize,
     private readonly leaseMs: number,
   ) {
+    this.sql = DirectSql.for(sequelize);
     this.postgres = dialectOf(sequelize) === "postgres";
   }
 
@@ -54,15 +58,14 @@ export class Outbox {
   async enqueue<P>(w: NewWork<P>): Promise<boolean> {
     const now = Date.now();
     const values = [w.clientKey, w.linkId, w.kind, w.dedupeKey, JSON.stringify(w.payload), now + (w.delayMs ?? 0), now, now];
-    // The leading comment keeps Sequelize's SQLite dialect from dropping RETURNING rows of an INSERT.
-    const rows = await this.sequelize.query(
-      `/* enqueue */ INSERT INTO outbox (client_key, link_id, kind, dedupe_key, payload, state, attempts, run_at, created_at, updated_at)
+    const rows = await this.sql.query(
+      `INSERT INTO outbox (client_key, link_id, kind, dedupe_key, payload, state, attempts, run_at, created_at, updated_at)
        SELECT ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?
        WHERE NOT EXISTS (SELECT 1 FROM deliveries WHERE source = ? AND delivery_id = ?)
        ON CONFLICT (dedupe_key) WHERE state = 'pending'
        DO UPDATE SET payload = excluded.payload, updated_at = excluded.updated_at
        RETURNING id`,
-      { replacements: [...values, w.delivery?.source ?? "", w.delivery?.id ?? ""], type: QueryTypes.SELECT },
+      [...values, w.delivery?.source ?? "", w.delivery?.id ?? ""],
     );
     return rows.length > 0;
   }
@@ -74,7 +77,7 @@ export class Outbox {
    */
   async claim(limit: number): Promise<OutboxItem[]> {
     const now = Date.now();
-    const rows = await this.sequelize.query<Record<string, unknown>>(
+    const rows = await this.sql.query<Record<string, unknown>>(
       `UPDATE outbox SET state = 'running', attempts = attempts + 1, lease_until = ?, updated_at = ?
        WHERE id IN (
          SELECT o.id FROM outbox o
@@ -86,13 +89,13 @@ export class Outbox {
          LIMIT ?
          ${this.postgres ? "FOR UPDATE SKIP LOCKED" : ""})
        RETURNING *`,
-      { replacements: [now + this.leaseMs, now, now, now, limit], type: QueryTypes.SELECT },
+      [now + this.leaseMs, now, now, now, limit],
     );
     return rows.map(toItem);
   }
 
   async complete(id: number): Promise<void> {
-    await this.sequelize.query("DELETE FROM outbox WHERE id = ?", { replacements: [id] });
+    await this.sql.query("DELETE FROM outbox WHERE id = ?", [id]);
   }
 
   /**
@@ -101,31 +104,31 @@ export class Outbox {
    */
   async retry(item: OutboxItem, runAt: number, error: string, countAttempt = true): Promise<void> {
     const now = Date.now();
+    runAt = Math.round(runAt); // backoff with jitter is fractional; run_at is a BIGINT of milliseconds
     const attempts = countAttempt ? item.attempts : item.attempts - 1;
-    const back = await this.sequelize.query(
+    const back = await this.sql.query(
       `UPDATE outbox SET state = 'pending', run_at = ?, attempts = ?, lease_until = NULL, last_error = ?, updated_at = ?
        WHERE id = ? AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.dedupe_key = ? AND p.state = 'pending')
        RETURNING id`,
-      { replacements: [runAt, attempts, error, now, item.id, item.dedupeKey], type: QueryTypes.SELECT },
+      [runAt, attempts, error, now, item.id, item.dedupeKey],
     );
     if (back.length > 0) return;
-    await this.sequelize.query(
+    await this.sql.query(
       `UPDATE outbox SET run_at = CASE WHEN run_at < ? THEN ? ELSE run_at END,
          attempts = CASE WHEN attempts < ? THEN ? ELSE attempts END, last_error = ?, updated_at = ?
        WHERE dedupe_key = ? AND state = 'pending'`,
-      { replacements: [runAt, runAt, attempts, attempts, error, now, item.dedupeKey] },
+      [runAt, runAt, attempts, attempts, error, now, item.dedupeKey],
     );
     await this.complete(item.id);
   }
 
   /** Gives up on a row for good; it stays, with its reason, for people to see. */
   async bury(id: number, error: string): Promise<void> {
-    await this.sequelize.query(
-      "UPDATE outbox SET state = 'dead', lease_until = NULL, last_error = ?, updated_at = ? WHERE id = ?",
-      {
-        replacements: [error, Date.now(), id],
-      },
-    );
+    await this.sql.query("UPDATE outbox SET state = 'dead', lease_until = NULL, last_error = ?, updated_at = ? WHERE id = ?", [
+      error,
+      Date.now(),
+      id,
+    ]);
   }
 
   /**
@@ -134,15 +137,15 @@ export class Outbox {
    */
   async recoverExpiredLeases(): Promise<number> {
     const now = Date.now();
-    await this.sequelize.query(
+    await this.sql.query(
       `DELETE FROM outbox WHERE state = 'running' AND lease_until < ?
          AND EXISTS (SELECT 1 FROM outbox p WHERE p.dedupe_key = outbox.dedupe_key AND p.state = 'pending')`,
-      { replacements: [now] },
+      [now],
     );
-    const back = await this.sequelize.query(
+    const back = await this.sql.query(
       `UPDATE outbox SET state = 'pending', lease_until = NULL, run_at = ?, updated_at = ?
        WHERE state = 'running' AND lease_until < ? RETURNING id`,
-      { replacements: [now, now, now], type: QueryTypes.SELECT },
+      [now, now, now],
     );
     return back.length;
   }
@@ -153,45 +156,44 @@ export class Outbox {
    * wakes the worker anyway.
    */
   async nextDueIn(now = Date.now()): Promise<number | null> {
-    const [row] = await this.sequelize.query<{ at: number | string | null }>(
+    const [row] = await this.sql.query<{ at: number | string | null }>(
       "SELECT MIN(run_at) AS at FROM outbox WHERE state = 'pending' AND run_at > ?",
-      { replacements: [now], type: QueryTypes.SELECT },
+      [now],
     );
     return row?.at == null ? null : Math.max(0, Number(row.at) - now);
   }
 
   /** How long the oldest row that is due has been waiting past its run time (0 if none). */
   async oldestDueAgeMs(now = Date.now()): Promise<number> {
-    const [row] = await this.sequelize.query<{ at: number | string | null }>(
+    const [row] = await this.sql.query<{ at: number | string | null }>(
       "SELECT MIN(run_at) AS at FROM outbox WHERE state = 'pending' AND run_at <= ?",
-      { replacements: [now], type: QueryTypes.SELECT },
+      [now],
     );
     return row?.at == null ? 0 : now - Number(row.at);
   }
 
   async depth(): Promise<{ pending: number; running: number; dead: number }> {
-    const rows = await this.sequelize.query<{ state: string; n: number | string }>(
+    const rows = await this.sql.query<{ state: string; n: number | string }>(
       "SELECT state, COUNT(*) AS n FROM outbox GROUP BY state",
-      { type: QueryTypes.SELECT },
     );
     const count = (s: string) => Number(rows.find((r) => r.state === s)?.n ?? 0);
     return { pending: count("pending"), running: count("running"), dead: count("dead") };
   }
 
   async dead(clientKey?: string): Promise<OutboxItem[]> {
-    const rows = await this.sequelize.query<Record<string, unknown>>(
+    const rows = await this.sql.query<Record<string, unknown>>(
       `SELECT * FROM outbox WHERE state = 'dead' ${clientKey ? "AND client_key = ?" : ""} ORDER BY id`,
-      { replacements: clientKey ? [clientKey] : [], type: QueryTypes.SELECT },
+      clientKey ? [clientKey] : [],
     );
     return rows.map(toItem);
   }
 
   async removeTenant(clientKey: string): Promise<void> {
-    await this.sequelize.query("DELETE FROM outbox WHERE client_key = ?", { replacements: [clientKey] });
+    await this.sql.query("DELETE FROM outbox WHERE client_key = ?", [clientKey]);
   }
 
   async removeLink(linkId: string): Promise<void> {
-    await this.sequelize.query("DELETE FROM outbox WHERE link_id = ?", { replacements: [linkId] });
+    await this.sql.query("DELETE FROM outbox WHERE link_id = ?", [linkId]);
   }
 }
 

@@ -1,4 +1,5 @@
-import { ForeignKeyConstraintError, QueryTypes, type Sequelize } from "sequelize";
+import { ForeignKeyConstraintError, type Sequelize } from "sequelize";
+import { DirectSql } from "../db/direct-sql";
 import { DeliveryFailure } from "./failure";
 
 export interface BudgetOptions {
@@ -15,10 +16,13 @@ export interface BudgetOptions {
 export class TenantBudget {
   private readonly ratePerMs: number;
 
+  private readonly sql: DirectSql;
+
   constructor(
     private readonly sequelize: Sequelize,
     private readonly opts: BudgetOptions,
   ) {
+    this.sql = DirectSql.for(sequelize);
     this.ratePerMs = opts.perHour / 3_600_000;
   }
 
@@ -31,15 +35,14 @@ export class TenantBudget {
     const min = this.sequelize.getDialect() === "postgres" ? "LEAST" : "MIN";
     const refilled = `${min}(${burst}, tenant_budgets.tokens + (${now} - tenant_budgets.refilled_at) * ${this.ratePerMs})`;
     // Refill by elapsed time (capped at the burst) and spend one, in a single statement, so concurrent
-    // workers of several instances cannot both spend the last token. The leading comment keeps Sequelize's
-    // SQLite dialect from discarding RETURNING rows of an INSERT.
-    const taken = await this.sequelize
+    // workers of several instances cannot both spend the last token.
+    const taken = await this.sql
       .query(
-        `/* take budget */ INSERT INTO tenant_budgets (client_key, tokens, refilled_at, paused_until) VALUES (?, ?, ?, 0)
+        `INSERT INTO tenant_budgets (client_key, tokens, refilled_at, paused_until) VALUES (?, ?, ?, 0)
        ON CONFLICT (client_key) DO UPDATE SET tokens = ${refilled} - 1, refilled_at = ${now}
        WHERE tenant_budgets.paused_until <= ${now} AND ${refilled} >= 1
        RETURNING tokens`,
-        { replacements: [clientKey, burst - 1, now], type: QueryTypes.SELECT },
+        [clientKey, burst - 1, now],
       )
       .catch((err: unknown) => {
         // The installation was removed while this work was on its way: nothing may be sent for it.
@@ -48,14 +51,11 @@ export class TenantBudget {
         throw err;
       });
     if (taken.length > 0) return 0;
-    const [row] = await this.sequelize.query<{
+    const [row] = await this.sql.query<{
       tokens: number | string;
       refilled_at: number | string;
       paused_until: number | string;
-    }>("SELECT tokens, refilled_at, paused_until FROM tenant_budgets WHERE client_key = ?", {
-      replacements: [clientKey],
-      type: QueryTypes.SELECT,
-    });
+    }>("SELECT tokens, refilled_at, paused_until FROM tenant_budgets WHERE client_key = ?", [clientKey]);
     if (!row) return 0;
     const pausedFor = Number(row.paused_until) - now;
     const tokens = Math.min(burst, Number(row.tokens) + (now - Number(row.refilled_at)) * this.ratePerMs);
@@ -69,13 +69,14 @@ export class TenantBudget {
 
   /** Hold every call of this installation until `until` (Bitbucket said 429, or the budget is spent). */
   async pause(clientKey: string, until: number): Promise<void> {
-    await this.sequelize.query(
+    until = Math.round(until); // paused_until is a BIGINT of milliseconds
+    await this.sql.query(
       `UPDATE tenant_budgets SET paused_until = CASE WHEN paused_until < ? THEN ? ELSE paused_until END WHERE client_key = ?`,
-      { replacements: [until, until, clientKey] },
+      [until, until, clientKey],
     );
   }
 
   async removeTenant(clientKey: string): Promise<void> {
-    await this.sequelize.query("DELETE FROM tenant_budgets WHERE client_key = ?", { replacements: [clientKey] });
+    await this.sql.query("DELETE FROM tenant_budgets WHERE client_key = ?", [clientKey]);
   }
 }

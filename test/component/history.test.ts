@@ -17,13 +17,19 @@ describe("the link's event log", () => {
     await stack.gitlab.deliver(project, "Pipeline Hook", stack.gitlab.pipelineHookPayload(p));
     await eventually(() => stack.bitbucket.statuses({ sha }).length === 1, 8_000);
 
-    const res = await fetch(`${stack.app.url}/api/repositories/${encodeURIComponent(repo.uuid)}/events`, {
-      headers: { Authorization: `JWT ${settingsToken}` },
-    });
-    assert.equal(res.status, 200);
-    const { events } = (await res.json()) as {
-      events: { kind: string; outcome: string; summary: string; durationMs: number; at: string }[];
+    type Event = { kind: string; outcome: string; summary: string; durationMs: number; at: string };
+    const read = async () => {
+      const res = await fetch(`${stack.app.url}/api/repositories/${encodeURIComponent(repo.uuid)}/events`, {
+        headers: { Authorization: `JWT ${settingsToken}` },
+      });
+      assert.equal(res.status, 200);
+      return ((await res.json()) as { events: Event[] }).events;
     };
+    // The event is written just after Bitbucket has answered, so it may lag the status by a moment.
+    const events = await eventually(async () => {
+      const all = await read();
+      return all.filter((e) => e.kind === "status-sync").length >= 2 ? all : null;
+    });
     const statusEvents = events.filter((e) => e.kind === "status-sync");
     assert.equal(statusEvents[0]!.outcome, "done");
     assert.match(
