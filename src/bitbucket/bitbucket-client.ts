@@ -1,3 +1,4 @@
+import { request } from "undici";
 import type { BuildStatus } from "../core/build-status";
 import type { Tenant } from "../db/tenants";
 import { DeliveryFailure, isRetryableStatus, parseRetryAfter } from "../outbox/failure";
@@ -32,28 +33,34 @@ export class BitbucketClient {
       method,
       pathAndQuery: path,
     });
-    let response: Response;
+    // undici's request rather than fetch: one status post per event, and fetch's WHATWG layers (streams,
+    // Headers, AbortSignal) cost several times more CPU for the same call. Redirects are not followed.
+    let status: number;
+    let retryAfter: string | string[] | undefined;
+    let text: string;
     try {
-      response = await fetch(this.tenant.baseApiUrl.replace(/\/+$/, "") + path, {
-        method,
+      const response = await request(this.tenant.baseApiUrl.replace(/\/+$/, "") + path, {
+        method: method as "POST",
         headers: { Authorization: `JWT ${token}`, "Content-Type": "application/json", Accept: "application/json" },
         body: JSON.stringify(body),
-        redirect: "error",
-        signal: AbortSignal.timeout(this.timeoutMs),
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
       });
+      status = response.statusCode;
+      retryAfter = response.headers["retry-after"];
+      text = await response.body.text().catch(() => "");
     } catch (e) {
       this.onStatus(0);
       throw new DeliveryFailure(`Bitbucket unreachable: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`, true);
     }
-    this.onStatus(response.status);
-    const text = await response.text().catch(() => "");
-    if (!response.ok) {
+    this.onStatus(status);
+    if (status < 200 || status >= 300) {
       throw new DeliveryFailure(
-        `Bitbucket ${response.status}: ${bitbucketMessage(text)}`,
-        isRetryableStatus(response.status),
-        parseRetryAfter(response.headers.get("retry-after")),
+        `Bitbucket ${status}: ${bitbucketMessage(text)}`,
+        isRetryableStatus(status),
+        parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter),
         false,
-        response.status,
+        status,
       );
     }
     return text ? JSON.parse(text) : null;

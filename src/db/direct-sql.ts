@@ -1,8 +1,13 @@
 import { ForeignKeyConstraintError, type Sequelize } from "sequelize";
 
 /** The two drivers' connections, as far as this file uses them. */
+interface SqliteStatement {
+  all(params: unknown[], callback: (err: Error | null, rows: unknown[]) => void): void;
+  finalize(callback: () => void): void;
+}
 interface SqliteConnection {
   all(sql: string, params: unknown[], callback: (err: Error | null, rows: unknown[]) => void): void;
+  prepare(sql: string, callback: (err: Error | null) => void): SqliteStatement;
 }
 interface PgConnection {
   query(sql: string, params: unknown[]): Promise<{ rows: unknown[] }>;
@@ -21,6 +26,10 @@ interface ConnectionManager {
  * and for rewriting replacements into the SQL text. At a dozen statements per event that was a quarter
  * of the app's CPU. Everything else (models, migrations, the settings pages) stays on Sequelize.
  *
+ * On SQLite each statement is prepared once and kept: preparing and finalizing per call cost 2.5 times
+ * the CPU of a cached statement's run, and finalizing waits on the connection's mutex on the main thread.
+ * Kept statements are finalized before Sequelize closes the connection (SQLite refuses to close otherwise).
+ *
  * SQL is written with `?` placeholders (none of these statements has a `?` inside a literal), turned
  * into `$1, $2, …` for PostgreSQL. Rows come back as the driver gives them: BIGINT columns are strings on
  * PostgreSQL, so callers convert with Number() as they did with Sequelize.
@@ -29,10 +38,23 @@ export class DirectSql {
   private readonly postgres: boolean;
   private readonly manager: ConnectionManager;
   private readonly pgText = new Map<string, string>();
+  private prepared = new Map<string, SqliteStatement>();
+  private preparedOn: SqliteConnection | null = null;
+  private closing = false;
+  /** Preparations under way, which closing must wait for (a statement prepared after it would block it). */
+  private readonly preparing = new Set<Promise<unknown>>();
 
   private constructor(sequelize: Sequelize) {
     this.postgres = sequelize.getDialect() === "postgres";
     this.manager = (sequelize as unknown as { connectionManager: ConnectionManager }).connectionManager;
+    if (!this.postgres) {
+      const close = sequelize.close.bind(sequelize);
+      sequelize.close = async () => {
+        this.closing = true;
+        await this.finalizeAll();
+        return close();
+      };
+    }
   }
 
   private static readonly instances = new WeakMap<Sequelize, DirectSql>();
@@ -47,10 +69,13 @@ export class DirectSql {
   async query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
     const values = params.map((v) => (v === undefined ? null : v));
     if (!this.postgres) {
+      const done = (resolve: (rows: T[]) => void, reject: (e: Error) => void) => (err: Error | null, rows: unknown[]) =>
+        err ? reject(asKnownError(err)) : resolve(rows as T[]);
+      const statement = await this.statement(sql);
+      if (statement) return new Promise((resolve, reject) => statement.all(values, done(resolve, reject)));
+      // Shutting down: a statement that comes late is run once and finalized at once.
       const connection = (await this.manager.getConnection({})) as SqliteConnection;
-      return new Promise((resolve, reject) =>
-        connection.all(sql, values, (err, rows) => (err ? reject(asKnownError(err)) : resolve(rows as T[]))),
-      );
+      return new Promise((resolve, reject) => connection.all(sql, values, done(resolve, reject)));
     }
     const client = (await this.manager.getConnection({ type: "write" })) as PgConnection;
     try {
@@ -60,6 +85,47 @@ export class DirectSql {
     } finally {
       await this.manager.releaseConnection(client);
     }
+  }
+
+  /** The kept statement for this text, prepared on first use; null while closing. */
+  private async statement(sql: string): Promise<SqliteStatement | null> {
+    if (this.closing) return null;
+    const connection = (await this.manager.getConnection({})) as SqliteConnection;
+    if (connection !== this.preparedOn) {
+      // A new connection (Sequelize reopened it): statements of the old one are gone with it.
+      this.prepared = new Map();
+      this.preparedOn = connection;
+    }
+    const kept = this.prepared.get(sql);
+    if (kept) return kept;
+    // Tracked as a whole (prepare, then keep or finalize), so closing can wait for it to settle.
+    const op = (async () => {
+      const made = await new Promise<SqliteStatement>((resolve, reject) => {
+        const s = connection.prepare(sql, (err) => (err ? reject(asKnownError(err)) : resolve(s)));
+      });
+      // Another call may have prepared the same text meanwhile, or closing began: keep one, finalize the rest.
+      const other = this.prepared.get(sql);
+      if (other || this.closing || connection !== this.preparedOn) {
+        await new Promise<void>((resolve) => made.finalize(() => resolve()));
+        return other ?? null;
+      }
+      this.prepared.set(sql, made);
+      return made;
+    })();
+    this.preparing.add(op);
+    try {
+      return await op;
+    } finally {
+      this.preparing.delete(op);
+    }
+  }
+
+  private async finalizeAll(): Promise<void> {
+    await Promise.allSettled([...this.preparing]);
+    const statements = [...this.prepared.values()];
+    this.prepared = new Map();
+    this.preparedOn = null;
+    await Promise.all(statements.map((s) => new Promise<void>((resolve) => s.finalize(() => resolve()))));
   }
 
   private numbered(sql: string): string {
