@@ -49,5 +49,6 @@ export async function createDeps(config: Config, log: Logger): Promise<Deps> {
       config.allowPrivateHosts ? undefined : guardedDispatcher(config.gitlabAllowedHosts, config.httpTimeoutMs),
     ),
     kick: () => undefined,
+    kickIn: () => undefined,
   };
 }

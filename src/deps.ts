@@ -39,4 +39,6 @@ export interface Deps {
   workerRunning: () => boolean;
   /** Wakes this instance's outbox worker after intake wrote work, so delivery starts at once. */
   kick: () => void;
+  /** Wakes the worker in `ms` (work written to run later, e.g. a debounced mirror trigger). */
+  kickIn: (ms: number) => void;
 }

@@ -64,6 +64,7 @@ export async function startRuntime(config: Config, log: Logger, opts: { worker?:
     },
   );
   deps.kick = () => worker.kick();
+  deps.kickIn = (ms) => worker.kickIn(ms);
   deps.workerRunning = () => worker.isRunning;
   const app = await createApp(deps);
   handler = app;

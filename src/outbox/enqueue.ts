@@ -37,7 +37,7 @@ export async function enqueueMirrorTrigger(
     delayMs: deps.config.mirrorDebounceMs,
     delivery,
   });
-  if (written) deps.kick();
+  if (written) deps.kickIn(deps.config.mirrorDebounceMs);
   return written;
 }
 

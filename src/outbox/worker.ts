@@ -32,6 +32,7 @@ export class OutboxWorker {
   private running = false;
   private inFlight = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
+  private timerAt = 0;
   private pumping = false;
   private again = false;
   private leasesCheckedAt = 0;
@@ -62,6 +63,30 @@ export class OutboxWorker {
       return;
     }
     void this.pump();
+  }
+
+  /**
+   * Asks the worker to look in `ms`, for work written to run later: waking it now would only run a
+   * claim that finds nothing (a statement per push, since mirror triggers are debounced).
+   */
+  kickIn(ms: number): void {
+    if (!this.running) return;
+    if (ms <= 0) return this.kick();
+    const at = Date.now() + ms;
+    if (this.pumping || (this.timer && this.timerAt <= at)) {
+      // A pass is running or the worker already wakes sooner; that pass ends by scheduling the next wake
+      // from the earliest due row, which includes this one.
+      if (this.pumping) this.again = true;
+      return;
+    }
+    this.sleep(ms);
+  }
+
+  private sleep(ms: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = Date.now() + ms;
+    this.timer = setTimeout(() => this.kick(), ms);
+    this.timer.unref();
   }
 
   /** Stops claiming, waits for deliveries in flight up to the deadline; unfinished rows are left to their lease. */
@@ -110,8 +135,7 @@ export class OutboxWorker {
     this.pumping = false;
     if (this.running) {
       if (this.again) return this.kick();
-      this.timer = setTimeout(() => this.kick(), wait);
-      this.timer.unref();
+      this.sleep(wait);
     }
   }
 
