@@ -1,5 +1,7 @@
 import { ForeignKeyConstraintError, type Sequelize } from "sequelize";
 
+const MAX_PREPARED = 100;
+
 /** The two drivers' connections, as far as this file uses them. */
 interface SqliteStatement {
   all(params: unknown[], callback: (err: Error | null, rows: unknown[]) => void): void;
@@ -66,6 +68,11 @@ export class DirectSql {
     return direct;
   }
 
+  /** How many prepared statements are kept (SQLite; always 0 on PostgreSQL). */
+  get keptStatements(): number {
+    return this.prepared.size;
+  }
+
   /** Runs one statement; returns its rows (none for a statement without RETURNING). */
   async query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
     const values = params.map((v) => (v === undefined ? null : v));
@@ -74,7 +81,7 @@ export class DirectSql {
         err ? reject(asKnownError(err)) : resolve(rows as T[]);
       const statement = await this.statement(sql);
       if (statement) return new Promise((resolve, reject) => statement.all(values, done(resolve, reject)));
-      // Shutting down: a statement that comes late is run once and finalized at once.
+      // Shutting down, or a text past the cache: run once and finalized at once.
       const connection = (await this.manager.getConnection({})) as SqliteConnection;
       return new Promise((resolve, reject) => connection.all(sql, values, done(resolve, reject)));
     }
@@ -88,7 +95,7 @@ export class DirectSql {
     }
   }
 
-  /** The kept statement for this text, prepared on first use; null while closing. */
+  /** The kept statement for this text, prepared on first use; null while closing or when the cache is full. */
   private async statement(sql: string): Promise<SqliteStatement | null> {
     if (this.closing) return null;
     const connection = (await this.manager.getConnection({})) as SqliteConnection;
@@ -103,6 +110,9 @@ export class DirectSql {
     }
     const kept = this.prepared.get(sql);
     if (kept) return kept;
+    // The per-event statements are a few dozen texts. More means a caller splices values into its SQL,
+    // and keeping each would leak: such texts run once, as Sequelize would run them.
+    if (this.prepared.size >= MAX_PREPARED) return null;
     // Tracked as a whole (prepare, then keep or finalize), so closing can wait for it to settle.
     const op = (async () => {
       const made = await new Promise<SqliteStatement>((resolve, reject) => {

@@ -33,16 +33,18 @@ export class TenantBudget {
   async take(clientKey: string, now = Date.now()): Promise<number> {
     const { burst } = this.opts;
     const min = this.sequelize.getDialect() === "postgres" ? "LEAST" : "MIN";
-    const refilled = `${min}(${burst}, tenant_budgets.tokens + (${now} - tenant_budgets.refilled_at) * ${this.ratePerMs})`;
+    // `now` is bound, never spliced in: the statement's text must stay the same from call to call, since
+    // direct-sql keeps one prepared statement per text.
+    const refilled = `${min}(${burst}, tenant_budgets.tokens + (? - tenant_budgets.refilled_at) * ${this.ratePerMs})`;
     // Refill by elapsed time (capped at the burst) and spend one, in a single statement, so concurrent
     // workers of several instances cannot both spend the last token.
     const taken = await this.sql
       .query(
         `INSERT INTO tenant_budgets (client_key, tokens, refilled_at, paused_until) VALUES (?, ?, ?, 0)
-       ON CONFLICT (client_key) DO UPDATE SET tokens = ${refilled} - 1, refilled_at = ${now}
-       WHERE tenant_budgets.paused_until <= ${now} AND ${refilled} >= 1
+       ON CONFLICT (client_key) DO UPDATE SET tokens = ${refilled} - 1, refilled_at = ?
+       WHERE tenant_budgets.paused_until <= ? AND ${refilled} >= 1
        RETURNING tokens`,
-        [clientKey, burst - 1, now],
+        [clientKey, burst - 1, now, now, now, now, now],
       )
       .catch((err: unknown) => {
         // The installation was removed while this work was on its way: nothing may be sent for it.
