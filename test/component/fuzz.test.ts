@@ -81,16 +81,22 @@ describe("fuzzing every public route", function () {
   let repo: SimRepo;
   let settingsToken: string;
   let hook: { url: string; token?: string };
+  let workspaceToken: string;
 
   before(async () => {
     stack = await Stack.start({ env: { LOG_LEVEL: "warn" } });
     const linked = await stack.linkedRepository();
     ({ tenant, repo, settingsToken } = linked);
     hook = stack.gitlab.hooks(linked.project)[0]!;
+    const page = await (await fetch(stack.bitbucket.workspacePageUrl(tenant))).text();
+    workspaceToken = /<meta name="token" content="([^"]+)"/.exec(page)![1]!;
   });
   after(async () => stack.stop());
 
-  /** Everything the app stores, except the webhook receipt time, which a well-authenticated delivery may move. */
+  /**
+   * Everything the app stores, except what a well-authenticated request is meant to move: the webhook
+   * receipt time (a delivery) and what GitLab said of the mirror (Re-check now, whose body is ignored).
+   */
   async function snapshot(): Promise<string> {
     const q = (sql: string) => stack.app.deps.sequelize.query(sql, { type: QueryTypes.SELECT });
     return JSON.stringify([
@@ -98,12 +104,13 @@ describe("fuzzing every public route", function () {
         "SELECT client_key, app_key, shared_secret, base_url, base_api_url, workspace_uuid FROM tenants ORDER BY client_key",
       ),
       await q(
-        "SELECT id, client_key, repo_uuid, gitlab_url, project_id, token, webhook_secret, webhook_id, status_mode, mirror_state FROM links ORDER BY id",
+        "SELECT id, client_key, repo_uuid, gitlab_url, project_id, token, webhook_secret, webhook_id, status_mode FROM links ORDER BY id",
       ),
       await q("SELECT COUNT(*) AS n FROM outbox"),
       await q("SELECT COUNT(*) AS n FROM deliveries"),
       await q("SELECT COUNT(*) AS n FROM posted_statuses"),
       await q("SELECT COUNT(*) AS n FROM audit_events"),
+      await q("SELECT COUNT(*) AS n FROM workspace_defaults"),
     ]);
   }
 
@@ -119,7 +126,7 @@ describe("fuzzing every public route", function () {
     return res;
   }
 
-  it(`answers ${RUNS * 7} generated requests without a 5xx, a crash, a stack trace or a change to stored state`, async () => {
+  it(`answers ${RUNS * 9} generated requests without a 5xx, a crash, a stack trace or a change to stored state`, async () => {
     const before = await snapshot();
     const property = (route: (b: { text: string }, ct: string, extra: string) => Promise<unknown>) =>
       checked(fc.asyncProperty(body, contentType, oddString, async (b, ct, extra) => void (await route(b, ct, extra))));
@@ -158,6 +165,34 @@ describe("fuzzing every public route", function () {
     );
     await property((_b, _ct, extra) =>
       send(`/api/repositories/${enc(extra)}/link`, { headers: { Authorization: `JWT ${settingsToken}` } }),
+    );
+    // The settings page's other JSON routes (GitLab look-ups, project creation, the workspace's defaults),
+    // one picked per run, and the read-only ones under an odd repository id.
+    const base = `/api/repositories/${encodeURIComponent(repo.uuid)}`;
+    const posts = [
+      ["POST", `${base}/gitlab/check`, "repo"],
+      ["POST", `${base}/gitlab/projects`, "repo"],
+      ["POST", `${base}/gitlab/project`, "repo"],
+      ["POST", `${base}/gitlab/namespaces`, "repo"],
+      ["POST", `${base}/project`, "repo"],
+      ["POST", `${base}/recheck`, "repo"],
+      ["POST", `${base}/failed/1/resend`, "repo"],
+      ["PUT", "/api/workspace/defaults", "workspace"],
+    ] as const;
+    await checked(
+      fc.asyncProperty(body, contentType, fc.constantFrom(...posts), async (b, ct, [method, path, scope]) => {
+        const token = scope === "repo" ? settingsToken : workspaceToken;
+        await send(path, {
+          method,
+          headers: { ...(ct ? { "Content-Type": ct } : {}), Authorization: `JWT ${token}` },
+          body: b.text,
+        });
+      }),
+    );
+    await checked(
+      fc.asyncProperty(oddString, fc.constantFrom("events", "audit", "health", "workspace-defaults"), async (extra, what) => {
+        await send(`/api/repositories/${enc(extra)}/${what}`, { headers: { Authorization: `JWT ${settingsToken}` } });
+      }),
     );
     await property(async (_b, _ct, extra) => {
       const pathAndQuery = `/settings/repository?repoUuid=${enc(extra)}&repoPath=${enc(extra)}`;
