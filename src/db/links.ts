@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { DataTypes, QueryTypes, type Model, type ModelStatic, type Sequelize } from "sequelize";
+import { DataTypes, type Model, type ModelStatic, type Sequelize } from "sequelize";
+import { DirectSql } from "./direct-sql";
 import type { SecretBox } from "../security/secret-box";
 
 export type StatusMode = "pipeline" | "jobs" | "both";
@@ -102,9 +103,9 @@ export class Links {
 
   /** The id of the repository's link, without opening its secrets: all a push needs to queue a trigger. */
   async idForRepository(clientKey: string, repoUuid: string): Promise<string | null> {
-    const [row] = await this.model.sequelize!.query<{ id: string }>(
+    const [row] = await DirectSql.for(this.model.sequelize!).query<{ id: string }>(
       "SELECT id FROM links WHERE client_key = ? AND repo_uuid = ?",
-      { replacements: [clientKey, repoUuid], type: QueryTypes.SELECT },
+      [clientKey, repoUuid],
     );
     return row?.id ?? null;
   }
