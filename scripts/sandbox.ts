@@ -15,12 +15,12 @@ import express from "express";
 import { loadConfig } from "../src/config";
 import { createLogger } from "../src/logger";
 import { startRuntime, type Runtime } from "../src/runtime";
-import { BitbucketSim, type SimRepo, type SimTenant } from "../test/support/bitbucket-sim";
-import { GitLabSim, type SimProject } from "../test/support/gitlab-sim";
-import { hostPage } from "../test/browser/support/bitbucket-frame";
-import { HostServer } from "../test/browser/support/host-server";
-import { sandboxPanel } from "../test/browser/support/sandbox-panel";
-import { runPipelinesOnMirrorUpdate } from "../test/browser/support/simulated-ci";
+import { BitbucketSim, type SimRepo, type SimTenant } from "../sim/bitbucket-sim";
+import { GitLabSim, type SimProject } from "../sim/gitlab-sim";
+import { hostPage } from "../sim/host/bitbucket-frame";
+import { HostServer } from "../sim/host/host-server";
+import { sandboxPanel } from "../sim/host/sandbox-panel";
+import { runPipelinesOnMirrorUpdate } from "../sim/host/simulated-ci";
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,6 +1,6 @@
-import { randomSha } from "../../test/support/bitbucket-sim/ids";
-import { pushPayload } from "../../test/support/bitbucket-sim/payloads";
-import type { SimRepo, SimTenant } from "../../test/support/bitbucket-sim";
+import { randomSha } from "../../sim/bitbucket-sim/ids";
+import { pushPayload } from "../../sim/bitbucket-sim/payloads";
+import type { SimRepo, SimTenant } from "../../sim/bitbucket-sim";
 import type { HookTarget } from "./paced-run";
 import type { LinkInfo, SetupInfo } from "./protocol";
 import type { SimWorld } from "./sim-world";

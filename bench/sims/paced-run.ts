@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import type { SimProject } from "../../test/support/gitlab-sim";
+import type { SimProject } from "../../sim/gitlab-sim";
 import { summarize } from "../support/stats";
 import type { RunOptions, RunResult } from "./protocol";
 import type { SimWorld } from "./sim-world";
@@ -118,7 +118,7 @@ function quarters(samples: { at: number; ms: number }[], start: number, windowMs
   );
 }
 
-// The headers GitLab 17.x sends with a webhook (see test/support/gitlab-sim/deliver-hooks.ts). Sent here
+// The headers GitLab 17.x sends with a webhook (see sim/gitlab-sim/deliver-hooks.ts). Sent here
 // rather than through the simulator's deliver(), which would disable the hook after four failures as
 // GitLab does and so end a stress step early.
 function hookHeaders(target: HookTarget, instanceUrl: string): Record<string, string> {

@@ -1,6 +1,6 @@
 import type { Server } from "node:http";
-import { BitbucketSim } from "../../test/support/bitbucket-sim";
-import { GitLabSim, type SimPipeline, type SimProject } from "../../test/support/gitlab-sim";
+import { BitbucketSim } from "../../sim/bitbucket-sim";
+import { GitLabSim, type SimPipeline, type SimProject } from "../../sim/gitlab-sim";
 import type { SimCounters } from "./protocol";
 
 // Matched loosely: express, the first listener, has already stripped the /2.0 mount from req.url.

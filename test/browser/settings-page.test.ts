@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import type { Browser, BrowserContext, FrameLocator, Page } from "playwright-core";
 import { eventually, Stack } from "../support/stack";
-import { openFramed, routeBitbucket } from "./support/bitbucket-frame";
+import { openFramed, routeBitbucket } from "../../sim/host/bitbucket-frame";
 import { chromiumPath, launchChromium } from "./support/chromium";
-import { HostServer } from "./support/host-server";
+import { HostServer } from "../../sim/host/host-server";
 import { frameFitsContent, seeText, shot } from "./support/page-checks";
-import { runPipelinesOnMirrorUpdate } from "./support/simulated-ci";
+import { runPipelinesOnMirrorUpdate } from "../../sim/host/simulated-ci";
 
 describe("the repository settings page in a real browser", function () {
   this.timeout(60_000);

@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { createQueryStringHash, decodeSymmetric, encodeSymmetric, fromMethodAndUrl, SymmetricAlgorithm } from "atlassian-jwt";
-import { BitbucketSim, type SimRepo, type SimTenant } from "../support/bitbucket-sim";
-import { type FakeConnectApp, startFakeConnectApp } from "../support/bitbucket-sim/fake-connect-app";
+import { BitbucketSim, type SimRepo, type SimTenant } from "../../sim/bitbucket-sim";
+import { type FakeConnectApp, startFakeConnectApp } from "../../sim/bitbucket-sim/fake-connect-app";
 
 const fixture = (name: string) =>
-  JSON.parse(readFileSync(path.join(__dirname, "..", "fixtures", "bitbucket", `${name}.json`), "utf8"));
+  JSON.parse(readFileSync(path.join(__dirname, "..", "..", "sim", "fixtures", "bitbucket", `${name}.json`), "utf8"));
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 const SHA = "0123456789abcdef0123456789abcdef01234567";
 const STATUS = {

@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { AppProcess, freePort } from "../support/app-process";
 import { installAndLink } from "../support/link-over-http";
-import { BitbucketSim } from "../support/bitbucket-sim";
-import { GitLabSim } from "../support/gitlab-sim";
+import { BitbucketSim } from "../../sim/bitbucket-sim";
+import { GitLabSim } from "../../sim/gitlab-sim";
 import { eventually } from "../support/stack";
 import { freshDatabaseUrl } from "../support/test-database";
 

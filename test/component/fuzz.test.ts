@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { QueryTypes } from "sequelize";
-import type { SimRepo, SimTenant } from "../support/bitbucket-sim";
+import type { SimRepo, SimTenant } from "../../sim/bitbucket-sim";
 import { Stack } from "../support/stack";
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);

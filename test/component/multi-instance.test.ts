@@ -4,8 +4,8 @@ import { QueryTypes, Sequelize } from "sequelize";
 import { bitbucketState } from "../../src/core/status-state";
 import { AppProcess, freePort } from "../support/app-process";
 import { installAndLink } from "../support/link-over-http";
-import { BitbucketSim } from "../support/bitbucket-sim";
-import { GitLabSim, type GitLabStatus } from "../support/gitlab-sim";
+import { BitbucketSim } from "../../sim/bitbucket-sim";
+import { GitLabSim, type GitLabStatus } from "../../sim/gitlab-sim";
 import { eventually } from "../support/stack";
 import { freshDatabaseUrl } from "../support/test-database";
 

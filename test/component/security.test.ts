@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { createQueryStringHash, encodeSymmetric, fromMethodAndUrl, SymmetricAlgorithm } from "atlassian-jwt";
-import type { SimTenant } from "../support/bitbucket-sim";
+import type { SimTenant } from "../../sim/bitbucket-sim";
 import { Stack } from "../support/stack";
 
 /** A JWT with any header, signed HS256 with `secret` (so header-confusion attacks can be built). */

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { createQueryStringHash, encodeSymmetric, fromMethodAndUrl, SymmetricAlgorithm } from "atlassian-jwt";
 import { QueryTypes } from "sequelize";
 import { mintAccessToken } from "../../src/bitbucket/access-token";
-import type { SimTenant } from "../support/bitbucket-sim";
-import type { SimProject } from "../support/gitlab-sim";
+import type { SimTenant } from "../../sim/bitbucket-sim";
+import type { SimProject } from "../../sim/gitlab-sim";
 import { eventually, Stack } from "../support/stack";
 
 type Reply = { status: number; body: any };

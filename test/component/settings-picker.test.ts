@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { AccessLevel } from "../support/gitlab-sim";
+import type { AccessLevel } from "../../sim/gitlab-sim";
 import { Stack } from "../support/stack";
 
 describe("connecting GitLab in one screen: token check and project picker", () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { QueryTypes } from "sequelize";
-import type { SimRepo, SimTenant } from "../support/bitbucket-sim";
+import type { SimRepo, SimTenant } from "../../sim/bitbucket-sim";
 import { eventually, Stack } from "../support/stack";
 
 type Reply = { status: number; body: any };

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import fc from "fast-check";
 import { jobStatus, pipelineStatus } from "../../src/core/build-status";
-import type { GitLabStatus, SimPipeline, SimProject } from "../support/gitlab-sim";
+import type { GitLabStatus, SimPipeline, SimProject } from "../../sim/gitlab-sim";
 import { drained, Stack } from "../support/stack";
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 200);

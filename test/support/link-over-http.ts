@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import type { BitbucketSim } from "./bitbucket-sim";
-import type { GitLabSim } from "./gitlab-sim";
+import type { BitbucketSim } from "../../sim/bitbucket-sim";
+import type { GitLabSim } from "../../sim/gitlab-sim";
 
 /**
  * For tests that run the app as a separate process: install it into a workspace and link a repository

@@ -6,8 +6,8 @@ import { Writable } from "node:stream";
 import { loadConfig } from "../../src/config";
 import { createLogger } from "../../src/logger";
 import { startRuntime, type Runtime } from "../../src/runtime";
-import { BitbucketSim, type BitbucketSimOptions, type SimRepo, type SimTenant } from "./bitbucket-sim";
-import { GitLabSim } from "./gitlab-sim";
+import { BitbucketSim, type BitbucketSimOptions, type SimRepo, type SimTenant } from "../../sim/bitbucket-sim";
+import { GitLabSim } from "../../sim/gitlab-sim";
 import { freshDatabaseUrl } from "./test-database";
 
 export interface StackOptions {

@@ -5,7 +5,7 @@ import type { SimRepo } from "./types";
 
 /** Bodies Bitbucket sends, built from the captured fixtures with identities swapped in. */
 
-const FIXTURES = path.join(__dirname, "..", "..", "fixtures", "bitbucket");
+const FIXTURES = path.join(__dirname, "..", "fixtures", "bitbucket");
 const fixture = (name: string): any => JSON.parse(readFileSync(path.join(FIXTURES, `${name}.json`), "utf8"));
 
 /** Who the fixtures were captured from. */

@@ -1,5 +1,5 @@
-import type { SimRepo } from "../../support/bitbucket-sim";
-import type { GitLabSim, SimProject } from "../../support/gitlab-sim";
+import type { SimRepo } from "../bitbucket-sim";
+import type { GitLabSim, SimProject } from "../gitlab-sim";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -1,5 +1,5 @@
 // Pipeline Hook and Job Hook bodies (Gitlab::DataBuilder::Pipeline and ::Build), shaped like
-// test/fixtures/gitlab/*.json and built from the simulator's current state, as GitLab builds them
+// sim/fixtures/gitlab/*.json and built from the simulator's current state, as GitLab builds them
 // when its background job runs rather than when the status changed.
 import { detailedStatusLabel } from "./detailed-status";
 import { commitMessage, commitTitle } from "./ci-entities";
