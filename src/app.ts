@@ -1,26 +1,39 @@
 import path from "node:path";
 import express from "express";
 import { engine } from "express-handlebars";
-import { createAddon } from "./bitbucket/addon";
-import { lifecycleRouter } from "./bitbucket/lifecycle";
-import { historyApiRouter } from "./bitbucket/history-api";
-import { settingsApiRouter } from "./bitbucket/settings-api";
-import { settingsPageRouter } from "./bitbucket/settings-page";
-import { bitbucketWebhookRouter } from "./bitbucket/webhook-intake";
+import { createAddon } from "./connect/addon";
+import { lifecycleRouter } from "./connect/lifecycle";
+import { settingsAuth, workspaceAuth } from "./connect/settings-auth";
+import { settingsPageRouter } from "./connect/settings-page";
+import { bitbucketWebhookRouter } from "./connect/webhook-intake";
 import type { Deps } from "./deps";
 import { gitlabWebhookRouter } from "./gitlab/webhook-intake";
 import { errorHandler, notFoundHandler } from "./http/error-handler";
 import { opsRouter } from "./http/ops-routes";
 import { requestLog } from "./http/request-log";
 import { projectRoot } from "./paths";
+import type { SettingsDoor } from "./settings/grant";
+import { gitlabLookupApiRouter } from "./settings/gitlab-lookup-api";
+import { healthApiRouter } from "./settings/health-api";
+import { linkApiRouter } from "./settings/link-api";
+import { workspaceApiRouter } from "./settings/workspace-api";
 
-/** Builds the express app from its parts. Listening, migrations and workers belong to server.ts. */
+/** The settings JSON API, for one front door (its path prefix and its auth wall). */
+function settingsApi(app: express.Express, deps: Deps, door: SettingsDoor): void {
+  app.use(linkApiRouter(deps, door));
+  app.use(gitlabLookupApiRouter(deps, door));
+  app.use(healthApiRouter(deps, door));
+  app.use(workspaceApiRouter(deps, door));
+}
+
+/** Builds the express app from its parts. Listening, migrations and workers belong to runtime.ts. */
 export async function createApp(deps: Deps): Promise<express.Express> {
   const app = express();
   app.disable("x-powered-by");
   app.engine("hbs", engine({ extname: ".hbs", defaultLayout: "layout", layoutsDir: path.join(projectRoot, "views", "layouts") }));
   app.set("view engine", "hbs");
   app.set("views", path.join(projectRoot, "views"));
+  // First: every request gets its id and child logger, which every later log line (and 5xx body) carries.
   app.use(requestLog(deps.log));
 
   const { addon, ready } = createAddon(app, deps);
@@ -29,14 +42,17 @@ export async function createApp(deps: Deps): Promise<express.Express> {
   app.use(opsRouter(deps));
   app.use("/public", express.static(path.join(projectRoot, "public"), { maxAge: "1h", index: false }));
 
-  // Signed by Bitbucket (each router verifies its own way) or by GitLab (per-link secret). Each route
-  // parses its own body, with a size limit fitted to what the sender really sends.
+  // Inbound webhooks, each authenticated its own way before its body is trusted: Bitbucket's Connect JWT
+  // (lifecycle and events), GitLab's per-link secret. Each route parses its own body, with a size limit
+  // fitted to what the sender really sends.
   app.use(lifecycleRouter(deps, addon));
   app.use(bitbucketWebhookRouter(deps));
   app.use(gitlabWebhookRouter(deps));
+
+  // The Connect edition's settings pages (Bitbucket frames them with a JWT), and the JSON API they call
+  // with the token the page embeds.
   app.use(settingsPageRouter(deps, addon));
-  app.use(settingsApiRouter(deps));
-  app.use(historyApiRouter(deps));
+  settingsApi(app, deps, { prefix: "/api", repositoryAuth: settingsAuth(deps), workspaceAuth: workspaceAuth(deps) });
 
   // ACE mounts the descriptor route now; its own webhook route for the same URL sits behind ours.
   await ready;

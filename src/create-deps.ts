@@ -1,54 +1,85 @@
-import { TenantCache } from "./bitbucket/tenant-cache";
 import type { Config } from "./config";
-import { openDatabase } from "./db/database";
+import { connectInstallations } from "./connect/connect-installation";
+import { TenantCache } from "./connect/tenant-cache";
 import { AuditLog } from "./db/audit-log";
+import { openDatabase } from "./db/database";
 import { Deliveries } from "./db/deliveries";
+import { DirectSql } from "./db/direct-sql";
 import { LinkEvents } from "./db/link-events";
 import { Links } from "./db/links";
-import { LinkCache } from "./links/link-cache";
 import { migrate } from "./db/migrator";
 import { PostedStatuses } from "./db/posted-statuses";
 import { Tenants } from "./db/tenants";
+import { WorkspaceDefaults } from "./db/workspace-defaults";
 import type { Deps } from "./deps";
 import { gitlabClients } from "./gitlab/gitlab-clients";
 import { guardedDispatcher } from "./gitlab/guarded-dispatcher";
 import { Metrics } from "./http/metrics";
+import { LinkCache } from "./links/link-cache";
+import { MirrorCredentials } from "./links/mirror-credentials";
 import type { Logger } from "./logger";
 import { Outbox } from "./outbox/outbox";
 import { TenantBudget } from "./outbox/tenant-budget";
+import { OutboxWorker } from "./outbox/worker";
 import { SecretBox } from "./security/secret-box";
-import { WorkspaceDefaults } from "./db/workspace-defaults";
+import { deliverers, BITBUCKET_BUDGETED_KINDS } from "./sync/deliverers";
 
-/** Opens the database, applies migrations, and builds the stores every part shares. */
+/**
+ * The composition root: opens the database, applies migrations, builds the stores, the installations of
+ * both editions, the queue and its worker with every use case's deliverer registered.
+ */
 export async function createDeps(config: Config, log: Logger): Promise<Deps> {
   const sequelize = await openDatabase(config.databaseUrl, log);
   await migrate(sequelize, log);
+  const sql = DirectSql.for(sequelize);
   const box = new SecretBox(config.encryptionKeys);
   const links = new Links(sequelize, box);
-  const outbox = new Outbox(sequelize, config.outbox.leaseMs);
-  return {
+  const outbox = new Outbox(sql, config.outbox.leaseMs, BITBUCKET_BUDGETED_KINDS);
+  const metrics = new Metrics(outbox);
+  const tenants = new TenantCache(new Tenants(sequelize, box));
+  const findInstallation = connectInstallations(tenants, {
+    appKey: config.appKey,
+    timeoutMs: config.httpTimeoutMs,
+    onBitbucketStatus: (status) => metrics.peerResponses.inc({ peer: "bitbucket", status: String(status) }),
+  });
+  const budget = new TenantBudget(sql, config.bitbucketBudget);
+  const events = new LinkEvents(sequelize);
+  const worker = new OutboxWorker(
+    outbox,
+    new Map(),
+    config.outbox,
+    log.child({ component: "outbox" }),
+    async (item, outcome, summary, durationMs) => {
+      metrics.deliveries.observe({ kind: item.kind, outcome }, (Date.now() - item.createdAt) / 1000);
+      if (item.linkId)
+        await events.record(item.linkId, item.clientKey, { at: Date.now(), kind: item.kind, outcome, summary, durationMs });
+    },
+  );
+  const deps: Deps = {
     config,
     log,
     sequelize,
     box,
-    tenants: new TenantCache(new Tenants(sequelize, box)),
+    tenants,
+    findInstallation,
     links,
     linkCache: new LinkCache(links),
     outbox,
-    metrics: new Metrics(outbox),
-    workerRunning: () => false,
+    worker,
+    metrics,
     deliveries: new Deliveries(sequelize),
     posted: new PostedStatuses(sequelize),
-    budget: new TenantBudget(sequelize, config.bitbucketBudget),
+    budget,
     workspaceDefaults: new WorkspaceDefaults(sequelize, box),
-    events: new LinkEvents(sequelize),
+    events,
     audit: new AuditLog(sequelize),
     // Outside production the simulators live on loopback; in production every GitLab connection is checked.
     gitlab: gitlabClients(
       config.httpTimeoutMs,
       config.allowPrivateHosts ? undefined : guardedDispatcher(config.gitlabAllowedHosts, config.httpTimeoutMs),
     ),
-    kick: () => undefined,
-    kickIn: () => undefined,
+    mirrorCredentials: new MirrorCredentials({ findInstallation, budget }),
   };
+  for (const [kind, deliver] of deliverers(deps)) worker.register(kind, deliver);
+  return deps;
 }

@@ -5,10 +5,8 @@ import type { Config } from "./config";
 import { createDeps } from "./create-deps";
 import type { Deps } from "./deps";
 import type { Logger } from "./logger";
-import { deliverMirrorTrigger } from "./outbox/deliver-mirror-trigger";
-import { deliverStatusSync } from "./outbox/deliver-status-sync";
-import { Reconciler } from "./outbox/reconciler";
-import { OutboxWorker } from "./outbox/worker";
+import type { OutboxWorker } from "./outbox/worker";
+import { Reconciler } from "./sync/reconciler";
 
 export interface Runtime {
   url: string;
@@ -52,23 +50,18 @@ export async function startRuntime(config: Config, log: Logger, opts: { worker?:
   const effective = config.port === 0 ? { ...config, baseUrl: `http://127.0.0.1:${port}` } : config;
 
   const deps = await createDeps(effective, log);
-  const worker = new OutboxWorker(
-    deps.outbox,
-    { "mirror-trigger": deliverMirrorTrigger(deps), "status-sync": deliverStatusSync(deps) },
-    effective.outbox,
-    log.child({ component: "outbox" }),
-    async (item, outcome, summary, durationMs) => {
-      deps.metrics.deliveries.observe({ kind: item.kind, outcome }, (Date.now() - item.createdAt) / 1000);
-      if (item.linkId)
-        await deps.events.record(item.linkId, item.clientKey, { at: Date.now(), kind: item.kind, outcome, summary, durationMs });
-    },
-  );
-  deps.kick = () => worker.kick();
-  deps.kickIn = (ms) => worker.kickIn(ms);
-  deps.workerRunning = () => worker.isRunning;
+  const worker = deps.worker;
   const app = await createApp(deps);
   handler = app;
-  const reconciler = new Reconciler(deps);
+  const reconciler = new Reconciler({
+    outbox: deps.outbox,
+    wake: deps.worker,
+    debounceMs: effective.mirrorDebounceMs,
+    posted: deps.posted,
+    links: deps.links,
+    log: deps.log,
+    reconcile: effective.reconcile,
+  });
   if (opts.worker !== false) {
     worker.start();
     reconciler.start();

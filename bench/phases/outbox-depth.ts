@@ -2,6 +2,7 @@ import type { Sequelize } from "sequelize";
 import { openDatabase } from "../../src/db/database";
 import { migrate } from "../../src/db/migrator";
 import { createLogger } from "../../src/logger";
+import { DirectSql } from "../../src/db/direct-sql";
 import { Outbox } from "../../src/outbox/outbox";
 import { OutboxWorker } from "../../src/outbox/worker";
 import { sleep } from "../support/free-port";
@@ -37,7 +38,7 @@ export async function outboxAtDepth(store: Store, rows: number, concurrency: num
     const t0 = performance.now();
     await bulkInsert(sequelize, rows);
     const insertSeconds = round((performance.now() - t0) / 1000, 2);
-    const outbox = new Outbox(sequelize, 60_000);
+    const outbox = new Outbox(DirectSql.for(sequelize), 60_000, ["status-sync"]);
     const atDepth = await timeEnqueues(outbox, 500, "deep");
 
     const claims: { at: number; ms: number }[] = [];
@@ -58,7 +59,10 @@ export async function outboxAtDepth(store: Store, rows: number, concurrency: num
     const noop = async () => undefined;
     const worker = new OutboxWorker(
       outbox,
-      { "status-sync": noop, "mirror-trigger": noop },
+      new Map([
+        ["status-sync", noop],
+        ["mirror-trigger", noop],
+      ]),
       { concurrency, pollMs: 1000, maxAttempts: 12 },
       log,
     );

@@ -1,6 +1,7 @@
 import { QueryTypes, type Sequelize } from "sequelize";
 import { openDatabase } from "../../src/db/database";
 import { createLogger } from "../../src/logger";
+import { DirectSql } from "../../src/db/direct-sql";
 import { Outbox } from "../../src/outbox/outbox";
 
 /** Reads the app's outbox depth from the side, over its own connection (WAL lets SQLite readers in). */
@@ -12,7 +13,7 @@ export class DepthProbe {
 
   static async open(databaseUrl: string): Promise<DepthProbe> {
     const sequelize = await openDatabase(databaseUrl, createLogger("silent"));
-    return new DepthProbe(sequelize, new Outbox(sequelize, 60_000));
+    return new DepthProbe(sequelize, new Outbox(DirectSql.for(sequelize), 60_000));
   }
 
   /** Rows waiting or being delivered (dead rows are not backlog). */

@@ -1,67 +1,71 @@
 import { request } from "undici";
 import type { BuildStatus } from "../core/build-status";
-import type { Tenant } from "../db/tenants";
-import { DeliveryFailure, isRetryableStatus, parseRetryAfter } from "../outbox/failure";
-import { connectJwt } from "./connect-jwt";
+import { parseRetryAfter, PeerFailure, peerStatusFailure } from "../errors";
 
-/** Calls the Bitbucket REST API as the app, for one installation. */
+/**
+ * How one installation proves itself to Bitbucket: the Connect edition signs a JWT bound to the call's
+ * method, path and query; the Forge edition sends its app system token. The client knows neither.
+ */
+export interface BitbucketAuth {
+  /** The `Authorization` header value for one call; `pathAndQuery` is relative to the API base URL. */
+  authorization(method: string, pathAndQuery: string): Promise<string> | string;
+}
+
+export interface BitbucketClientOptions {
+  /** `https://api.bitbucket.org` for Connect tenants; the FIT's `app.apiBaseUrl` for Forge installations. */
+  baseApiUrl: string;
+  auth: BitbucketAuth;
+  timeoutMs: number;
+  /** Told every answer's HTTP status (0 when none came), for metrics. */
+  onStatus?: (status: number) => void;
+}
+
+/** Calls the Bitbucket REST API as the app, for one installation, whichever edition it is. */
 export class BitbucketClient {
-  constructor(
-    private readonly tenant: Tenant,
-    private readonly appKey: string,
-    private readonly timeoutMs: number,
-    /** Told every answer's HTTP status (0 when none came), for metrics. */
-    private readonly onStatus: (status: number) => void = () => undefined,
-  ) {}
+  private readonly base: string;
+
+  constructor(private readonly opts: BitbucketClientOptions) {
+    this.base = opts.baseApiUrl.replace(/\/+$/, "");
+  }
 
   /**
    * Creates or overwrites a commit build status. Repositories are addressed by uuid (workspace and repo),
    * so a rename on Bitbucket does not break us.
    */
-  async postBuildStatus(repoUuid: string, sha: string, status: BuildStatus): Promise<void> {
+  async postBuildStatus(workspaceUuid: string, repoUuid: string, sha: string, status: BuildStatus): Promise<void> {
     const path =
-      `/2.0/repositories/${encodeURIComponent(this.tenant.workspaceUuid)}/${encodeURIComponent(repoUuid)}` +
+      `/2.0/repositories/${encodeURIComponent(workspaceUuid)}/${encodeURIComponent(repoUuid)}` +
       `/commit/${encodeURIComponent(sha)}/statuses/build`;
     await this.request("POST", path, status);
   }
 
   private async request(method: string, path: string, body: unknown): Promise<unknown> {
-    const token = connectJwt({
-      appKey: this.appKey,
-      clientKey: this.tenant.clientKey,
-      sharedSecret: this.tenant.sharedSecret,
-      method,
-      pathAndQuery: path,
-    });
+    const authorization = await this.opts.auth.authorization(method, path);
+    const onStatus = this.opts.onStatus ?? (() => undefined);
     // undici's request rather than fetch: one status post per event, and fetch's WHATWG layers (streams,
     // Headers, AbortSignal) cost several times more CPU for the same call. Redirects are not followed.
     let status: number;
     let retryAfter: string | string[] | undefined;
     let text: string;
     try {
-      const response = await request(this.tenant.baseApiUrl.replace(/\/+$/, "") + path, {
+      const response = await request(this.base + path, {
         method: method as "POST",
-        headers: { Authorization: `JWT ${token}`, "Content-Type": "application/json", Accept: "application/json" },
+        headers: { Authorization: authorization, "Content-Type": "application/json", Accept: "application/json" },
         body: JSON.stringify(body),
-        headersTimeout: this.timeoutMs,
-        bodyTimeout: this.timeoutMs,
+        headersTimeout: this.opts.timeoutMs,
+        bodyTimeout: this.opts.timeoutMs,
       });
       status = response.statusCode;
       retryAfter = response.headers["retry-after"];
       text = await response.body.text().catch(() => "");
     } catch (e) {
-      this.onStatus(0);
-      throw new DeliveryFailure(`Bitbucket unreachable: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`, true);
+      onStatus(0);
+      const message = `Bitbucket unreachable: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;
+      throw new PeerFailure({ peer: "bitbucket", message, transient: true });
     }
-    this.onStatus(status);
+    onStatus(status);
     if (status < 200 || status >= 300) {
-      throw new DeliveryFailure(
-        `Bitbucket ${status}: ${bitbucketMessage(text)}`,
-        isRetryableStatus(status),
-        parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter),
-        false,
-        status,
-      );
+      throw peerStatusFailure("bitbucket", status, `Bitbucket ${status}: ${bitbucketMessage(text)}`, parseRetryAfter(retryAfter));
     }
     return text ? JSON.parse(text) : null;
   }

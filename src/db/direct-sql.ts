@@ -1,4 +1,6 @@
-import { ForeignKeyConstraintError, type Sequelize } from "sequelize";
+import type { Sequelize } from "sequelize";
+import { OwnerGone } from "../errors";
+import type { SqlStore } from "../outbox/sql-store";
 
 const MAX_PREPARED = 100;
 
@@ -37,8 +39,9 @@ interface ConnectionManager {
  * into `$1, $2, …` for PostgreSQL. Rows come back as the driver gives them: BIGINT columns are strings on
  * PostgreSQL, so callers convert with Number() as they did with Sequelize.
  */
-export class DirectSql {
+export class DirectSql implements SqlStore {
   private readonly postgres: boolean;
+  readonly dialect: "sqlite" | "postgres";
   private readonly manager: ConnectionManager;
   private readonly pgText = new Map<string, string>();
   private prepared = new Map<string, SqliteStatement>();
@@ -49,6 +52,7 @@ export class DirectSql {
 
   private constructor(sequelize: Sequelize) {
     this.postgres = sequelize.getDialect() === "postgres";
+    this.dialect = this.postgres ? "postgres" : "sqlite";
     this.manager = (sequelize as unknown as { connectionManager: ConnectionManager }).connectionManager;
     if (!this.postgres) {
       const close = sequelize.close.bind(sequelize);
@@ -154,9 +158,9 @@ export class DirectSql {
   }
 }
 
-/** A foreign-key violation (SQLite's message, PostgreSQL's 23503) becomes Sequelize's error class for it. */
+/** A foreign-key violation (SQLite's message, PostgreSQL's 23503) becomes OwnerGone: the row's owner was deleted. */
 function asKnownError(err: Error): Error {
   const code = (err as { code?: unknown }).code;
   const foreignKey = code === "23503" || (code === "SQLITE_CONSTRAINT" && /FOREIGN KEY constraint failed/.test(err.message));
-  return foreignKey ? new ForeignKeyConstraintError({ parent: err as never, message: err.message }) : err;
+  return foreignKey ? new OwnerGone(err.message) : err;
 }

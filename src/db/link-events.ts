@@ -1,4 +1,5 @@
-import { ForeignKeyConstraintError, type Sequelize } from "sequelize";
+import type { Sequelize } from "sequelize";
+import { OwnerGone } from "../errors";
 import { DirectSql } from "./direct-sql";
 
 export interface LinkEvent {
@@ -29,7 +30,7 @@ export class LinkEvents {
         [linkId, clientKey, e.at, e.kind, e.outcome, e.summary.slice(0, 512), Math.round(e.durationMs)],
       );
     } catch (err) {
-      if (err instanceof ForeignKeyConstraintError) return;
+      if (err instanceof OwnerGone) return;
       throw err;
     }
     // Trimming on every write would double the writes; every twentieth per instance keeps it bounded.

@@ -1,7 +1,7 @@
 import { GitbeakerRequestError, Jobs, Pipelines, ProjectHooks, ProjectMembers, Projects, Users } from "@gitbeaker/rest";
 import type { Agent } from "node:http";
 import type { Dispatcher } from "undici";
-import { DeliveryFailure, isRetryableStatus, parseRetryAfter } from "../outbox/failure";
+import { parseRetryAfter, PeerFailure, peerStatusFailure } from "../errors";
 
 export interface GitLabUser {
   id: number;
@@ -248,19 +248,13 @@ export function gitlabMessage(e: unknown): string {
   return e instanceof Error ? `${e.name}: ${e.message}`.slice(0, 300) : String(e).slice(0, 300);
 }
 
-/** Translates a failed GitLab call into a delivery outcome: retry later or give up now. */
-export function gitlabFailure(e: unknown, what: string): DeliveryFailure {
+/** Translates a failed GitLab call into a peer failure: retry later or give up now. */
+export function gitlabFailure(e: unknown, what: string): PeerFailure {
   const status = statusOf(e);
   const message = `${what}: GitLab ${status ?? "unreachable"}: ${gitlabMessage(e)}`;
-  if (status === undefined) return new DeliveryFailure(message, true);
+  if (status === undefined) return new PeerFailure({ peer: "gitlab", message, transient: true });
   const response = (e as { cause?: { response?: Response } }).cause?.response;
-  return new DeliveryFailure(
-    message,
-    isRetryableStatus(status),
-    parseRetryAfter(response?.headers.get("retry-after")),
-    false,
-    status,
-  );
+  return peerStatusFailure("gitlab", status, message, parseRetryAfter(response?.headers.get("retry-after")));
 }
 
 export interface GitLabTokenInfo {

@@ -6,7 +6,7 @@ import { AppError, notFound, unauthorized } from "../errors";
 import { handle } from "../http/handle";
 import { countIntake } from "../http/intake-metrics";
 import { validate } from "../http/validate";
-import { enqueueStatusSync } from "../outbox/enqueue";
+import { queueStatusSync } from "../sync/sync-statuses";
 import { fromJobHook, fromPipelineHook, jobHook, pipelineHook, type StatusTrigger } from "./webhook-payloads";
 
 type Parser = (link: Link, body: unknown) => StatusTrigger | null;
@@ -49,7 +49,7 @@ export function gitlabWebhookRouter(deps: Deps) {
 
       const deliveryId = req.header("idempotency-key") ?? req.header("x-gitlab-event-uuid");
       const delivery = deliveryId ? { source: "gitlab" as const, id: deliveryId } : undefined;
-      if (!(await enqueueStatusSync(deps, link, trigger.sha, trigger.ref, trigger.pipelineId, false, delivery)))
+      if (!(await queueStatusSync({ outbox: deps.outbox, wake: deps.worker }, link, trigger, delivery)))
         return res.status(200).setHeader("X-Outcome", "duplicate").json({ outcome: "duplicate" });
       if (deliveryId) await deps.deliveries.record("gitlab", deliveryId, link.clientKey);
       res.status(200).setHeader("X-Outcome", "accepted").json({ outcome: "accepted" });
@@ -58,7 +58,7 @@ export function gitlabWebhookRouter(deps: Deps) {
   return router;
 }
 
-async function authenticate(deps: Deps, linkId: string, token: string | undefined): Promise<Link> {
+async function authenticate(deps: Pick<Deps, "linkCache">, linkId: string, token: string | undefined): Promise<Link> {
   if (!LINK_ID.test(linkId)) throw notFound("unknown_webhook", "No link has this webhook; remove the hook from GitLab");
   let link = await deps.linkCache.get(linkId);
   if (link && !sameSecret(token, link.webhookSecret)) link = await deps.linkCache.get(linkId, true);

@@ -19,14 +19,18 @@ const PARSER_ERRORS: Record<string, AppError> = {
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const known = toAppError(err);
-    if (!known) log.error({ err, method: req.method, path: req.path }, "unhandled error");
+    // A 5xx names the log line that explains it: the request's id, as `error.reference`.
+    const reference = known && known.status < 500 ? undefined : (req.id ?? "unknown");
+    if (!known) (req.log ?? log).error({ err, method: req.method, path: req.path, reference }, "unhandled error");
+    else if (reference)
+      (req.log ?? log).error({ code: known.code, message: known.message, reference }, "answered with a server error");
     const e = known ?? new AppError("internal_error", 500, "Something went wrong on our side");
     if (res.headersSent) return res.end();
     res.status(e.status);
     if (req.method === "GET" && req.path.startsWith("/settings/") && req.accepts(["json", "html"]) === "html") {
-      return res.render("error", { title: "GitLab CI", message: e.message, status: e.status });
+      return res.render("error", { title: "GitLab CI", message: e.message, status: e.status, reference });
     }
-    res.json({ error: { code: e.code, message: e.message, ...(e.details ?? {}) } });
+    res.json({ error: { code: e.code, message: e.message, ...(e.details ?? {}), ...(reference ? { reference } : {}) } });
   };
 }
 

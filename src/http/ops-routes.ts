@@ -26,7 +26,7 @@ export function opsRouter(deps: Deps) {
     "/readyz",
     handle(async (_req, res) => {
       migrated ||= (await migrator(deps.sequelize).pending()).length === 0;
-      const worker = deps.workerRunning();
+      const worker = deps.worker.isRunning;
       res.status(migrated && worker ? 200 : 503).json({
         ready: migrated && worker,
         migrations: migrated ? "applied" : "pending",

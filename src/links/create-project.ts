@@ -1,9 +1,7 @@
-import { mintAccessToken } from "../bitbucket/access-token";
 import type { StatusMode } from "../db/links";
 import type { Deps } from "../deps";
-import { AppError, badRequest } from "../errors";
+import { AppError, badRequest, PeerFailure, WorkAbandoned, WorkDeferred } from "../errors";
 import { gitlabMessage, statusOf, type GitLabProjectDetails } from "../gitlab/gitlab-api";
-import { DeliveryFailure } from "../outbox/failure";
 import { checked } from "./gitlab-errors";
 import { openGitLab, type ResolvedCredentials } from "./gitlab-session";
 import { linkRepository, type LinkResult } from "./link-repository";
@@ -34,27 +32,30 @@ export interface CreateProjectResult extends LinkResult {
  * (webhook included). The token lives 2 hours; the mirror trigger renews it before each update. Neither
  * the token nor the clone URL carrying it is stored or logged by us: GitLab keeps them.
  */
-export async function createMirrorProject(deps: Deps, req: CreateProjectRequest): Promise<CreateProjectResult> {
+export async function createMirrorProject(
+  deps: Pick<Deps, "audit" | "config" | "findInstallation" | "gitlab" | "linkCache" | "links" | "log" | "mirrorCredentials">,
+  req: CreateProjectRequest,
+): Promise<CreateProjectResult> {
   if (!req.repoFullName) {
     throw badRequest("Reload the settings page from Bitbucket: it did not say which repository this is");
   }
   const { gitlabUrl, api } = await openGitLab(deps, req.creds);
   const user = await checked(() => api.currentUser(), "token");
-  const tenant = (await deps.tenants.get(req.clientKey))!;
+  const installation = await deps.findInstallation(req.clientKey);
+  if (!installation) throw new AppError("unauthorized", 401, "The app is no longer installed in this workspace");
 
-  const wait = await deps.budget.take(req.clientKey);
-  if (wait > 0) {
-    throw new AppError(
-      "bitbucket_busy",
-      503,
-      `The app has used this workspace's Bitbucket call budget for now; try again in ${Math.ceil(wait / 1000)} s`,
-    );
-  }
   let bitbucketToken: string;
   try {
-    bitbucketToken = (await mintAccessToken(tenant, deps.config.appKey, deps.config.httpTimeoutMs)).token;
+    bitbucketToken = (await deps.mirrorCredentials.mint(installation, req.repoUuid)).token;
   } catch (e) {
-    const reason = e instanceof DeliveryFailure ? e.message : "Bitbucket could not be reached";
+    if (e instanceof WorkDeferred) {
+      throw new AppError(
+        "bitbucket_busy",
+        503,
+        `The app has used this workspace's Bitbucket call budget for now; try again in ${Math.ceil(e.waitMs / 1000)} s`,
+      );
+    }
+    const reason = e instanceof PeerFailure || e instanceof WorkAbandoned ? e.message : "Bitbucket could not be reached";
     throw new AppError("bitbucket_token_failed", 422, `Bitbucket did not give the app an access token to clone with: ${reason}`);
   }
 
@@ -65,7 +66,7 @@ export async function createMirrorProject(deps: Deps, req: CreateProjectRequest)
       name: req.name,
       path,
       namespace_id: req.namespaceId,
-      import_url: withToken(cloneUrl(tenant.baseUrl, req.repoFullName), bitbucketToken),
+      import_url: withToken(cloneUrl(installation.webBaseUrl, req.repoFullName), bitbucketToken),
       mirror: true,
       mirror_trigger_builds: true,
       description: `CI/CD for ${req.repoFullName} on Bitbucket, pull-mirrored by GitLab CI for Bitbucket.`,

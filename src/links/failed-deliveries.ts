@@ -1,13 +1,14 @@
 import type { Link } from "../db/links";
 import type { Deps } from "../deps";
 import { notFound } from "../errors";
-import { enqueueMirrorTrigger, enqueueStatusSync, type MirrorTriggerPayload, type StatusSyncPayload } from "../outbox/enqueue";
+import { queueStatusSync, STATUS_SYNC, type StatusSyncPayload } from "../sync/sync-statuses";
+import { queueMirrorTrigger, type MirrorTriggerPayload } from "../sync/trigger-mirror";
 import type { OutboxItem } from "../outbox/outbox";
 
 const SHOWN = 20;
 
 /** The link's deliveries the outbox gave up on, newest first, in words the settings page can show. */
-export async function failedDeliveries(deps: Deps, link: Link) {
+export async function failedDeliveries(deps: Pick<Deps, "outbox">, link: Link) {
   const dead = (await deps.outbox.dead(link.clientKey)).filter((i) => i.linkId === link.id);
   return dead.slice(-SHOWN).reverse().map(describe);
 }
@@ -20,7 +21,7 @@ function describe(item: OutboxItem) {
     error: item.lastError,
     lastTriedAt: new Date(item.runAt).toISOString(),
   };
-  if (item.kind === "status-sync") {
+  if (item.kind === STATUS_SYNC) {
     const p = item.payload as unknown as StatusSyncPayload;
     return { ...base, what: `Build status for ${p.ref} @ ${p.sha.slice(0, 8)} (pipeline #${p.pipelineId})` };
   }
@@ -32,14 +33,15 @@ function describe(item: OutboxItem) {
  * "Re-send": queues the same work again (a status sync re-reads GitLab, so it posts the current result)
  * and drops the dead row, which the new attempt replaces.
  */
-export async function resendFailed(deps: Deps, link: Link, id: number) {
+export async function resendFailed(deps: Pick<Deps, "config" | "outbox" | "worker">, link: Link, id: number) {
   const item = (await deps.outbox.dead(link.clientKey)).find((i) => i.id === id && i.linkId === link.id);
   if (!item) throw notFound("not_found", "No such failed delivery: it was re-sent already, or the link changed");
-  if (item.kind === "status-sync") {
+  const queue = { outbox: deps.outbox, wake: deps.worker, debounceMs: deps.config.mirrorDebounceMs };
+  if (item.kind === STATUS_SYNC) {
     const p = item.payload as unknown as StatusSyncPayload;
-    await enqueueStatusSync(deps, link, p.sha, p.ref, p.pipelineId);
+    await queueStatusSync(queue, link, { sha: p.sha, ref: p.ref, pipelineId: p.pipelineId });
   } else {
-    await enqueueMirrorTrigger(deps, link, (item.payload as unknown as MirrorTriggerPayload).refs);
+    await queueMirrorTrigger(queue, link, (item.payload as unknown as MirrorTriggerPayload).refs);
   }
   await deps.outbox.complete(item.id);
   return describe(item);

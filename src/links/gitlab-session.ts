@@ -26,7 +26,7 @@ export interface GitLabSession {
 }
 
 /** A GitLab client for what the admin typed, after the same address checks linking does. */
-export async function openGitLab(deps: Deps, creds: GitLabCredentials): Promise<GitLabSession> {
+export async function openGitLab(deps: Pick<Deps, "config" | "gitlab">, creds: GitLabCredentials): Promise<GitLabSession> {
   const gitlabUrl = await checkGitLabUrl(creds.gitlabUrl, {
     allowPrivate: deps.config.allowPrivateHosts,
     allowedHosts: deps.config.gitlabAllowedHosts,
@@ -36,7 +36,7 @@ export async function openGitLab(deps: Deps, creds: GitLabCredentials): Promise<
 }
 
 /** Whose token this is, and (where GitLab tells) its scopes and expiry. */
-export async function checkToken(deps: Deps, creds: GitLabCredentials) {
+export async function checkToken(deps: Pick<Deps, "config" | "gitlab">, creds: GitLabCredentials) {
   const { gitlabUrl, api } = await openGitLab(deps, creds);
   const user = (await checked(() => api.currentUser(), "token")) as GitLabUser & { web_url?: string; avatar_url?: string };
   const token = await tokenInfo(api);
@@ -61,7 +61,11 @@ export async function tokenInfo(api: GitLabApi): Promise<GitLabTokenInfo | null>
  * workspace's default token is used, and only ever with the workspace's own GitLab address, so a
  * repository admin cannot send the workspace's token to a host of their choosing.
  */
-export async function resolveCredentials(deps: Deps, clientKey: string, input: CredentialsInput): Promise<ResolvedCredentials> {
+export async function resolveCredentials(
+  deps: Pick<Deps, "workspaceDefaults">,
+  clientKey: string,
+  input: CredentialsInput,
+): Promise<ResolvedCredentials> {
   if (input.token) {
     if (!input.gitlabUrl) throw badRequest("Enter the GitLab address", { gitlabUrl: "Enter the GitLab address" });
     return { gitlabUrl: input.gitlabUrl, token: input.token, source: "repository" };

@@ -1,7 +1,7 @@
 import type { Link } from "../db/links";
 import type { Deps } from "../deps";
 import { gitlabMessage, statusOf, type GitLabApi } from "../gitlab/gitlab-api";
-import { enqueueStatusSync } from "../outbox/enqueue";
+import { queueStatusSync } from "../sync/sync-statuses";
 import { failedDeliveries } from "./failed-deliveries";
 
 /**
@@ -9,11 +9,11 @@ import { failedDeliveries } from "./failed-deliveries";
  * default branch with the statuses we posted for its commit. Each part fails on its own, so one refusal
  * (say, a Developer's token cannot read the mirror) still leaves the rest to show.
  */
-export async function linkHealth(deps: Deps, link: Link) {
+export async function linkHealth(deps: Pick<Deps, "gitlab" | "outbox" | "posted">, link: Link) {
   return (await readHealth(deps, link)).health;
 }
 
-async function readHealth(deps: Deps, link: Link) {
+async function readHealth(deps: Pick<Deps, "gitlab" | "outbox" | "posted">, link: Link) {
   const api = deps.gitlab(link.gitlabUrl, link.token);
   const [mirror, webhook, pipeline, failed] = await Promise.all([
     mirrorHealth(api, link),
@@ -33,7 +33,7 @@ async function readHealth(deps: Deps, link: Link) {
  * "Re-check now": reads the health, keeps the mirror state GitLab reported on the link, and queues a
  * status sync for the newest pipeline of the default branch so Bitbucket shows GitLab's current answer.
  */
-export async function recheckLink(deps: Deps, link: Link) {
+export async function recheckLink(deps: Pick<Deps, "gitlab" | "links" | "outbox" | "posted" | "worker">, link: Link) {
   const { found, health } = await readHealth(deps, link);
   if (health.mirror.state === "ok") {
     await deps.links.setMirrorState(link.id, {
@@ -44,7 +44,12 @@ export async function recheckLink(deps: Deps, link: Link) {
       lastSuccessfulUpdateAt: health.mirror.lastSuccessfulUpdateAt,
     });
   }
-  if (found) await enqueueStatusSync(deps, link, found.sha, found.ref, found.id);
+  if (found)
+    await queueStatusSync({ outbox: deps.outbox, wake: deps.worker }, link, {
+      sha: found.sha,
+      ref: found.ref,
+      pipelineId: found.id,
+    });
   return { ...health, statusQueued: !!found };
 }
 

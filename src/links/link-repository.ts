@@ -35,7 +35,10 @@ const MAINTAINER = 40;
  * link with its token and a fresh webhook secret sealed. Re-linking keeps the link id, so its webhook URL
  * stays the same, and replaces the hook we had registered.
  */
-export async function linkRepository(deps: Deps, req: LinkRequest): Promise<LinkResult> {
+export async function linkRepository(
+  deps: Pick<Deps, "audit" | "config" | "gitlab" | "linkCache" | "links" | "log">,
+  req: LinkRequest,
+): Promise<LinkResult> {
   const api = deps.gitlab(req.gitlabUrl, req.token);
   const user = await checked(() => api.currentUser(), "token");
   const project = await checked(() => api.project(req.project), "project");
@@ -99,7 +102,7 @@ export async function linkRepository(deps: Deps, req: LinkRequest): Promise<Link
 
 /** Unlinks a repository: removes our GitLab hook (best effort), queued work, its event log and the link. */
 export async function unlinkRepository(
-  deps: Deps,
+  deps: Pick<Deps, "audit" | "events" | "gitlab" | "linkCache" | "links" | "log" | "outbox" | "posted">,
   clientKey: string,
   repoUuid: string,
   actor: string | null = null,
@@ -130,7 +133,7 @@ async function registerHook(api: GitLabApi, project: GitLabProject, url: string,
   }
 }
 
-async function removeHookQuietly(deps: Deps, link: Link): Promise<void> {
+async function removeHookQuietly(deps: Pick<Deps, "gitlab" | "log">, link: Link): Promise<void> {
   if (link.webhookId == null) return;
   try {
     await deps.gitlab(link.gitlabUrl, link.token).removeHook(link.projectId, link.webhookId);

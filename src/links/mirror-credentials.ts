@@ -1,9 +1,8 @@
-import { mintAccessToken, type BitbucketAccessToken } from "../bitbucket/access-token";
 import type { Link } from "../db/links";
-import type { Tenant } from "../db/tenants";
-import type { Deps } from "../deps";
+import { PeerFailure, WorkAbandoned } from "../errors";
 import { gitlabFailure, statusOf, type GitLabApi } from "../gitlab/gitlab-api";
-import { deferral, DeliveryFailure } from "../outbox/failure";
+import type { AccessToken, FindInstallation, Installation } from "../installations/installation";
+import type { TenantBudget } from "../outbox/tenant-budget";
 
 /** Bitbucket's user name for access-token clones. */
 export const TOKEN_USER = "x-token-auth";
@@ -26,53 +25,51 @@ export function withToken(url: string, token: string): string {
 }
 
 /**
- * Mints a Bitbucket access token, drawing one call from the installation's Bitbucket budget (a 429
- * pauses the installation like a status post does).
+ * The Bitbucket credentials GitLab's pull mirror clones with, for projects the app created: a token bound
+ * to the one repository, read-only, living 2 hours. GitLab keeps it; we keep none, and never log it.
  */
-export async function mintWithinBudget(deps: Deps, tenant: Tenant): Promise<BitbucketAccessToken> {
-  const wait = await deps.budget.take(tenant.clientKey);
-  if (wait > 0) throw deferral("waiting for this installation's Bitbucket rate budget", wait);
-  try {
-    return await mintAccessToken(tenant, deps.config.appKey, deps.config.httpTimeoutMs);
-  } catch (e) {
-    if (e instanceof DeliveryFailure && e.status === 429) {
-      await deps.budget.pause(tenant.clientKey, Date.now() + (e.retryAfterMs ?? deps.config.bitbucketBudget.pauseAfter429Ms));
-    }
-    throw e;
-  }
-}
+export class MirrorCredentials {
+  constructor(private readonly c: { findInstallation: FindInstallation; budget: TenantBudget }) {}
 
-/**
- * Gives GitLab a fresh Bitbucket access token for the mirror of a project the app created: the one it
- * holds lives 2 hours, so this runs before each mirror trigger. GitLab 17.6+ takes it through
- * `PUT /projects/:id/mirror/pull`; older GitLabs answer that with 404 and take it as the project's
- * `import_url`. GitLab keeps the credentials; we keep none, and never log the token or the URL with it.
- * Returns which route GitLab accepted.
- */
-export async function refreshMirrorCredentials(deps: Deps, link: Link, api: GitLabApi): Promise<"mirror-api" | "import-url"> {
-  const tenant = await deps.tenants.get(link.clientKey);
-  if (!tenant) throw new DeliveryFailure("The app is no longer installed in this workspace", false);
-  if (!link.repoFullName) {
-    throw new DeliveryFailure("The link does not know the repository's path to clone; link it again", false);
+  /**
+   * Mints a token GitLab may hold for this repository, drawing one call from the installation's Bitbucket
+   * budget (a 429 pauses the installation like a status post does).
+   */
+  async mint(installation: Installation, repoUuid: string): Promise<AccessToken> {
+    const token = await this.c.budget.spend(installation.key, () => installation.repositoryToken(repoUuid));
+    // Forge's system token opens the whole workspace: it is never given to GitLab (push sync is the way).
+    if (!token.shareable) throw new WorkAbandoned("This installation has no repository-bound token to give GitLab's mirror");
+    return token;
   }
-  const { token } = await mintWithinBudget(deps, tenant);
-  const url = cloneUrl(tenant.baseUrl, link.repoFullName);
-  try {
-    await api.updatePullMirror(link.projectId, { url, auth_user: TOKEN_USER, auth_password: token });
-    return "mirror-api";
-  } catch (e) {
-    if (statusOf(e) !== 404) throw scrubbed(gitlabFailure(e, "Renewing the mirror's Bitbucket credentials"), token);
-  }
-  try {
-    await api.setImportUrl(link.projectId, withToken(url, token));
-    return "import-url";
-  } catch (e) {
-    throw scrubbed(gitlabFailure(e, "Renewing the mirror's Bitbucket credentials (import URL)"), token);
+
+  /**
+   * Gives GitLab a fresh token for the mirror: the one it holds lives 2 hours, so this runs before each
+   * mirror trigger. GitLab 17.6+ takes it through `PUT /projects/:id/mirror/pull`; older GitLabs answer
+   * that with 404 and take it as the project's `import_url`. Returns which route GitLab accepted.
+   */
+  async refresh(link: Link, api: GitLabApi): Promise<"mirror-api" | "import-url"> {
+    const installation = await this.c.findInstallation(link.clientKey);
+    if (!installation) throw new WorkAbandoned("The app is no longer installed in this workspace");
+    if (!link.repoFullName) throw new WorkAbandoned("The link does not know the repository's path to clone; link it again");
+    const { token } = await this.mint(installation, link.repoUuid);
+    const url = cloneUrl(installation.webBaseUrl, link.repoFullName);
+    try {
+      await api.updatePullMirror(link.projectId, { url, auth_user: TOKEN_USER, auth_password: token });
+      return "mirror-api";
+    } catch (e) {
+      if (statusOf(e) !== 404) throw scrubbed(gitlabFailure(e, "Renewing the mirror's Bitbucket credentials"), token);
+    }
+    try {
+      await api.setImportUrl(link.projectId, withToken(url, token));
+      return "import-url";
+    } catch (e) {
+      throw scrubbed(gitlabFailure(e, "Renewing the mirror's Bitbucket credentials (import URL)"), token);
+    }
   }
 }
 
 /** The same failure with the token cut out of its message, should GitLab ever echo it back. */
-export function scrubbed(f: DeliveryFailure, token: string): DeliveryFailure {
+export function scrubbed(f: PeerFailure, token: string): PeerFailure {
   const message = f.message.split(token).join("[redacted]").split(encodeURIComponent(token)).join("[redacted]");
-  return message === f.message ? f : new DeliveryFailure(message, f.retryable, f.retryAfterMs, f.deferred, f.status);
+  return message === f.message ? f : f.withMessage(message);
 }

@@ -12,7 +12,7 @@ const DEVELOPER = 30;
  * personal projects) and the groups where they are at least Developer. GET /namespaces lists every group
  * they belong to, at any role, so it is narrowed with GET /groups?min_access_level=30.
  */
-export async function listNamespaces(deps: Deps, creds: GitLabCredentials, search: string) {
+export async function listNamespaces(deps: Pick<Deps, "config" | "gitlab">, creds: GitLabCredentials, search: string) {
   const { api } = await openGitLab(deps, creds);
   const [user, namespaces, groupIds] = await Promise.all([
     checked(() => api.currentUser() as Promise<{ username: string; can_create_project?: boolean }>, "token"),

@@ -21,7 +21,7 @@ const listedAccess = (p: GitLabProjectDetails) =>
   Math.max(p.permissions?.project_access?.access_level ?? 0, p.permissions?.group_access?.access_level ?? 0);
 
 /** The projects the token's user belongs to that match `search` (name, path or group path). */
-export async function findProjects(deps: Deps, creds: GitLabCredentials, search: string) {
+export async function findProjects(deps: Pick<Deps, "config" | "gitlab">, creds: GitLabCredentials, search: string) {
   const { api } = await openGitLab(deps, creds);
   const projects = await checked(() => api.searchProjects(search), "token");
   return { projects: projects.map((p) => projectChoice(p)) };
@@ -29,7 +29,7 @@ export async function findProjects(deps: Deps, creds: GitLabCredentials, search:
 
 /** One project in full: the user's effective role, its mirror, and what linking it will and will not do. */
 export async function inspectProject(
-  deps: Deps,
+  deps: Pick<Deps, "config" | "gitlab">,
   creds: GitLabCredentials & Partial<Pick<ResolvedCredentials, "source">>,
   project: number | string,
 ) {

@@ -16,7 +16,7 @@ export function defaultsView(d: WorkspaceDefault) {
 }
 
 /** What a workspace admin sees: the defaults, and how many repositories use the workspace's token. */
-export async function workspaceDefaults(deps: Deps, clientKey: string) {
+export async function workspaceDefaults(deps: Pick<Deps, "links" | "workspaceDefaults">, clientKey: string) {
   const d = await deps.workspaceDefaults.get(clientKey);
   if (!d) return { defaults: null };
   return { defaults: { ...defaultsView(d), repositoriesUsingToken: await deps.links.countUsingWorkspaceToken(clientKey) } };
@@ -28,7 +28,7 @@ export async function workspaceDefaults(deps: Deps, clientKey: string) {
  * the same GitLab switch to the new token at once.
  */
 export async function saveWorkspaceDefaults(
-  deps: Deps,
+  deps: Pick<Deps, "config" | "gitlab" | "linkCache" | "links" | "log" | "workspaceDefaults">,
   req: { clientKey: string; gitlabUrl: string; token: string; user: string },
 ) {
   const { gitlabUrl, api } = await openGitLab(deps, req);

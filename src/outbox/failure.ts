@@ -1,39 +1,21 @@
+import { PeerFailure, WorkAbandoned, WorkDeferred } from "../errors";
+
+/** What the worker does with a row whose delivery threw. */
+export type FailureVerdict =
+  | { kind: "deferred"; message: string; waitMs: number }
+  | { kind: "permanent"; message: string }
+  | { kind: "transient"; message: string; retryAfterMs?: number };
+
 /**
- * How a delivery failed. Transient failures (network, timeouts, 408/425/429, 5xx) are retried later;
- * permanent ones (other 4xx: the request itself is wrong, or we are not allowed) stop at once.
+ * Reads a thrown error as the queue needs it. Anything that is not one of the app's own failure types (a
+ * dropped connection, a timeout, a bug) is assumed transient: retrying costs little, losing work a lot.
  */
-export class DeliveryFailure extends Error {
-  constructor(
-    message: string,
-    readonly retryable: boolean,
-    readonly retryAfterMs?: number,
-    /** Not a failure at all: the work waits for a rate budget and the attempt does not count. */
-    readonly deferred = false,
-    /** The peer's HTTP status, when it answered. */
-    readonly status?: number,
-  ) {
-    super(message);
-    this.name = "DeliveryFailure";
-  }
-}
-
-/** The work must wait (rate budget, a pause after 429) without using up one of its attempts. */
-export const deferral = (reason: string, waitMs: number) => new DeliveryFailure(reason, true, waitMs, true);
-
-export const isRetryableStatus = (status: number) => status === 408 || status === 425 || status === 429 || status >= 500;
-
-/** `Retry-After` as milliseconds, from either of its forms (seconds, or an HTTP date). */
-export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
-/** Anything thrown that is not a DeliveryFailure (a dropped connection, a timeout, a bug) is assumed transient. */
-export function asDeliveryFailure(e: unknown): DeliveryFailure {
-  if (e instanceof DeliveryFailure) return e;
-  const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-  return new DeliveryFailure(message, true);
+export function verdictOf(e: unknown): FailureVerdict {
+  if (e instanceof WorkDeferred) return { kind: "deferred", message: e.message, waitMs: e.waitMs };
+  if (e instanceof WorkAbandoned) return { kind: "permanent", message: e.message };
+  if (e instanceof PeerFailure)
+    return e.transient
+      ? { kind: "transient", message: e.message, retryAfterMs: e.retryAfterMs }
+      : { kind: "permanent", message: e.message };
+  return { kind: "transient", message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
 }

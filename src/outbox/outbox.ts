@@ -1,8 +1,7 @@
-import type { Sequelize } from "sequelize";
-import { DirectSql } from "../db/direct-sql";
-import { dialectOf } from "../db/database";
+import type { SqlStore } from "./sql-store";
 
-export type OutboxKind = "mirror-trigger" | "status-sync";
+/** A kind of work; each use case (src/sync/) names its own. */
+export type OutboxKind = string;
 
 export interface OutboxItem<P = Record<string, unknown>> {
   id: number;
@@ -41,14 +40,30 @@ export interface NewWork<P> {
 export class Outbox {
   private readonly postgres: boolean;
 
-  private readonly sql: DirectSql;
+  private readonly claimSql: string;
 
+  /**
+   * @param budgeted kinds of work that spend the installation's Bitbucket budget: while it is held back
+   *   (spent, or paused after a 429) their rows are not claimed, so they do not churn.
+   */
   constructor(
-    sequelize: Sequelize,
+    private readonly sql: SqlStore,
     private readonly leaseMs: number,
+    budgeted: readonly string[] = [],
   ) {
-    this.sql = DirectSql.for(sequelize);
-    this.postgres = dialectOf(sequelize) === "postgres";
+    this.postgres = sql.dialect === "postgres";
+    const kinds = budgeted.map((k) => `'${k.replace(/'/g, "''")}'`).join(", ") || "''";
+    this.claimSql = `UPDATE outbox SET state = 'running', attempts = attempts + 1, lease_until = ?, updated_at = ?
+       WHERE id IN (
+         SELECT o.id FROM outbox o
+         WHERE o.state = 'pending' AND o.run_at <= ?
+           AND NOT EXISTS (SELECT 1 FROM outbox r WHERE r.dedupe_key = o.dedupe_key AND r.state = 'running')
+           AND (o.kind NOT IN (${kinds})
+             OR NOT EXISTS (SELECT 1 FROM tenant_budgets b WHERE b.client_key = o.client_key AND b.paused_until > ?))
+         ORDER BY o.run_at, o.id
+         LIMIT ?
+         ${this.postgres ? "FOR UPDATE SKIP LOCKED" : ""})
+       RETURNING *`;
   }
 
   /**
@@ -77,20 +92,7 @@ export class Outbox {
    */
   async claim(limit: number): Promise<OutboxItem[]> {
     const now = Date.now();
-    const rows = await this.sql.query<Record<string, unknown>>(
-      `UPDATE outbox SET state = 'running', attempts = attempts + 1, lease_until = ?, updated_at = ?
-       WHERE id IN (
-         SELECT o.id FROM outbox o
-         WHERE o.state = 'pending' AND o.run_at <= ?
-           AND NOT EXISTS (SELECT 1 FROM outbox r WHERE r.dedupe_key = o.dedupe_key AND r.state = 'running')
-           AND (o.kind <> 'status-sync'
-             OR NOT EXISTS (SELECT 1 FROM tenant_budgets b WHERE b.client_key = o.client_key AND b.paused_until > ?))
-         ORDER BY o.run_at, o.id
-         LIMIT ?
-         ${this.postgres ? "FOR UPDATE SKIP LOCKED" : ""})
-       RETURNING *`,
-      [now + this.leaseMs, now, now, now, limit],
-    );
+    const rows = await this.sql.query<Record<string, unknown>>(this.claimSql, [now + this.leaseMs, now, now, now, limit]);
     return rows.map(toItem);
   }
 

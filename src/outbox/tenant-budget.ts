@@ -1,12 +1,13 @@
-import { ForeignKeyConstraintError, type Sequelize } from "sequelize";
-import { DirectSql } from "../db/direct-sql";
-import { DeliveryFailure } from "./failure";
+import { OwnerGone, PeerFailure, WorkAbandoned, WorkDeferred } from "../errors";
+import type { SqlStore } from "./sql-store";
 
 export interface BudgetOptions {
   /** Calls allowed per hour and installation; Bitbucket allows about 1,000 before answering 429. */
   perHour: number;
   /** How many calls may go at once after a quiet spell. */
   burst: number;
+  /** How long an installation is held after a 429 that does not say (Bitbucket's limit is per rolling hour). */
+  pauseAfter429Ms: number;
 }
 
 /**
@@ -16,14 +17,28 @@ export interface BudgetOptions {
 export class TenantBudget {
   private readonly ratePerMs: number;
 
-  private readonly sql: DirectSql;
-
   constructor(
-    private readonly sequelize: Sequelize,
+    private readonly sql: SqlStore,
     private readonly opts: BudgetOptions,
   ) {
-    this.sql = DirectSql.for(sequelize);
     this.ratePerMs = opts.perHour / 3_600_000;
+  }
+
+  /**
+   * Makes one Bitbucket call within the installation's budget: waits for it (WorkDeferred, which costs the
+   * work no attempt) when it is spent, and holds the whole installation when Bitbucket answers 429.
+   */
+  async spend<T>(installationKey: string, call: () => Promise<T>): Promise<T> {
+    const wait = await this.take(installationKey);
+    if (wait > 0) throw new WorkDeferred("waiting for this installation's Bitbucket rate budget", wait);
+    try {
+      return await call();
+    } catch (e) {
+      if (e instanceof PeerFailure && e.status === 429) {
+        await this.pause(installationKey, Date.now() + (e.retryAfterMs ?? this.opts.pauseAfter429Ms));
+      }
+      throw e;
+    }
   }
 
   /**
@@ -32,7 +47,7 @@ export class TenantBudget {
    */
   async take(clientKey: string, now = Date.now()): Promise<number> {
     const { burst } = this.opts;
-    const min = this.sequelize.getDialect() === "postgres" ? "LEAST" : "MIN";
+    const min = this.sql.dialect === "postgres" ? "LEAST" : "MIN";
     // `now` is bound, never spliced in: the statement's text must stay the same from call to call, since
     // direct-sql keeps one prepared statement per text.
     const refilled = `${min}(${burst}, tenant_budgets.tokens + (? - tenant_budgets.refilled_at) * ${this.ratePerMs})`;
@@ -48,8 +63,7 @@ export class TenantBudget {
       )
       .catch((err: unknown) => {
         // The installation was removed while this work was on its way: nothing may be sent for it.
-        if (err instanceof ForeignKeyConstraintError)
-          throw new DeliveryFailure("the app was uninstalled from this workspace", false);
+        if (err instanceof OwnerGone) throw new WorkAbandoned("the app was uninstalled from this workspace");
         throw err;
       });
     if (taken.length > 0) return 0;

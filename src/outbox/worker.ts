@@ -1,11 +1,12 @@
 import type { Logger } from "../logger";
 import { backoffMs } from "./backoff";
-import { asDeliveryFailure } from "./failure";
-import type { Outbox, OutboxItem, OutboxKind } from "./outbox";
+import { WorkAbandoned } from "../errors";
+import { verdictOf } from "./failure";
+import type { Outbox, OutboxItem } from "./outbox";
 
 /**
  * Delivers one row. Returns normally when done (optionally with a line saying what it did, for the
- * link's event log); throws (ideally a DeliveryFailure) when not.
+ * link's event log); throws when not (a PeerFailure, WorkDeferred or WorkAbandoned says how to go on).
  */
 export type Deliverer = (item: OutboxItem, log: Logger) => Promise<string | void>;
 
@@ -39,11 +40,17 @@ export class OutboxWorker {
 
   constructor(
     private readonly outbox: Outbox,
-    private readonly deliverers: Record<OutboxKind, Deliverer>,
+    /** The deliverer of each kind of work, registered by the composition root for the use cases. */
+    private readonly deliverers: Map<string, Deliverer>,
     private readonly opts: WorkerOptions,
     private readonly log: Logger,
     private readonly report: AttemptReporter = async () => undefined,
   ) {}
+
+  /** Registers the deliverer of one kind of work (before `start`). */
+  register(kind: string, deliverer: Deliverer): void {
+    this.deliverers.set(kind, deliverer);
+  }
 
   start(): void {
     if (this.running) return;
@@ -159,25 +166,27 @@ export class OutboxWorker {
     let outcome: Parameters<AttemptReporter>[1];
     let summary: string;
     try {
-      summary = (await this.deliverers[item.kind](item, log)) || `${item.kind} delivered`;
+      const deliverer = this.deliverers.get(item.kind);
+      if (!deliverer) throw new WorkAbandoned(`No deliverer for work of kind ${item.kind}`);
+      summary = (await deliverer(item, log)) || `${item.kind} delivered`;
       await this.outbox.complete(item.id);
       outcome = "done";
     } catch (e) {
-      const failure = asDeliveryFailure(e);
-      summary = failure.message;
+      const verdict = verdictOf(e);
+      summary = verdict.message;
       try {
-        if (failure.deferred) {
+        if (verdict.kind === "deferred") {
           outcome = "deferred";
-          await this.outbox.retry(item, Date.now() + (failure.retryAfterMs ?? this.opts.pollMs), failure.message, false);
-        } else if (!failure.retryable || item.attempts >= this.opts.maxAttempts) {
+          await this.outbox.retry(item, Date.now() + (verdict.waitMs || this.opts.pollMs), verdict.message, false);
+        } else if (verdict.kind === "permanent" || item.attempts >= this.opts.maxAttempts) {
           outcome = "failed";
-          log.warn({ reason: failure.message }, "delivery given up");
-          await this.outbox.bury(item.id, failure.message);
+          log.warn({ reason: verdict.message }, "delivery given up");
+          await this.outbox.bury(item.id, verdict.message);
         } else {
           outcome = "retry";
-          const delay = backoffMs(item.attempts, failure.retryAfterMs);
-          log.info({ reason: failure.message, retryInMs: Math.round(delay) }, "delivery will be retried");
-          await this.outbox.retry(item, Date.now() + delay, failure.message);
+          const delay = backoffMs(item.attempts, verdict.retryAfterMs);
+          log.info({ reason: verdict.message, retryInMs: Math.round(delay) }, "delivery will be retried");
+          await this.outbox.retry(item, Date.now() + delay, verdict.message);
         }
       } catch (err) {
         // The lease will run out and the row will be retried; nothing is lost.

@@ -7,7 +7,8 @@ import { GitbeakerRequestError, Gitlab } from "@gitbeaker/rest";
 import express from "express";
 import { GitLabSim, type SimProject, type SimUser } from "../../sim/gitlab-sim";
 
-const fixture = (name: string): unknown => JSON.parse(readFileSync(path.join(__dirname, "../../sim/fixtures/gitlab", name), "utf8"));
+const fixture = (name: string): unknown =>
+  JSON.parse(readFileSync(path.join(__dirname, "../../sim/fixtures/gitlab", name), "utf8"));
 
 const SHA = "bcbb5ec396a2c0f828686f14fac9b80b780504f2";
 

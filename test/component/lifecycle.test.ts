@@ -138,7 +138,7 @@ describe("install and uninstall", () => {
       summary: "late",
       durationMs: 1,
     });
-    await assert.rejects(deps.budget.take(tenant.clientKey), (e: any) => e.name === "DeliveryFailure" && e.retryable === false);
+    await assert.rejects(deps.budget.take(tenant.clientKey), (e: any) => e.name === "WorkAbandoned");
     for (const table of ["link_events", "tenant_budgets"]) {
       const rows = (await deps.sequelize.query(`SELECT COUNT(*) AS n FROM ${table}`, { type: "SELECT" })) as any[];
       assert.equal(Number(rows[0].n), 0, `${table} has a row written after the uninstall`);

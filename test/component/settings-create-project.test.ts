@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createQueryStringHash, encodeSymmetric, fromMethodAndUrl, SymmetricAlgorithm } from "atlassian-jwt";
 import { QueryTypes } from "sequelize";
-import { mintAccessToken } from "../../src/bitbucket/access-token";
+import { mintAccessToken } from "../../src/connect/access-token";
 import type { SimTenant } from "../../sim/bitbucket-sim";
 import type { SimProject } from "../../sim/gitlab-sim";
 import { eventually, Stack } from "../support/stack";

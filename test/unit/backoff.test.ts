@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { backoffMs } from "../../src/outbox/backoff";
-import { parseRetryAfter } from "../../src/outbox/failure";
+import { parseRetryAfter } from "../../src/errors";
 
 describe("retry backoff", () => {
   it("doubles with each attempt, between half and all of the step", () => {

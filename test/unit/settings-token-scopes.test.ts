@@ -7,7 +7,7 @@ import {
   settingsScopeOf,
   verifySettingsToken,
   verifyWorkspaceToken,
-} from "../../src/bitbucket/settings-token";
+} from "../../src/connect/settings-token";
 
 describe("settings token scopes: a repository's or the workspace's, never both", () => {
   const key = randomBytes(32);

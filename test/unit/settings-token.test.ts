@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { encodeSymmetric, SymmetricAlgorithm } from "atlassian-jwt";
-import { issueSettingsToken, verifySettingsToken } from "../../src/bitbucket/settings-token";
+import { issueSettingsToken, verifySettingsToken } from "../../src/connect/settings-token";
 
 describe("settings tokens", () => {
   const key = randomBytes(32);

@@ -13,7 +13,10 @@ let stores = 0;
  * qsh); tenants come from our table through a store adapter, and lifecycle routes are ours. ACE mounts
  * its routes on the next tick: `ready` resolves after that, and routes mounted before it win over ACE's.
  */
-export function createAddon(app: express.Express, deps: Deps): { addon: Addon; ready: Promise<void> } {
+export function createAddon(
+  app: express.Express,
+  deps: Pick<Deps, "config" | "log" | "tenants">,
+): { addon: Addon; ready: Promise<void> } {
   // ACE's store registry is global; a name per app keeps several apps in one process apart (tests).
   const adapter = `app-tenants-${++stores}`;
   ace.store.register(adapter, () => aceStore(deps.tenants) as unknown as ace.StoreAdapter);

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Deps } from "../deps";
 import { validate } from "../http/validate";
-import { enqueueMirrorTrigger } from "../outbox/enqueue";
+import { queueMirrorTrigger } from "../sync/trigger-mirror";
 
 const ref = z.object({ type: z.string(), name: z.string() }).passthrough().nullable();
 const repoPush = z.object({
@@ -9,14 +9,22 @@ const repoPush = z.object({
   push: z.object({ changes: z.array(z.object({ new: ref, old: ref }).passthrough()) }).passthrough(),
 });
 
+export type RepoPushCollaborators = Pick<Deps, "links" | "outbox" | "worker" | "deliveries" | "config">;
+
 /** A push to a linked repository asks GitLab to update its mirror now rather than at its next poll. */
-export async function onRepoPush(deps: Deps, clientKey: string, data: unknown, deliveryId: string | undefined): Promise<string> {
+export async function onRepoPush(
+  deps: RepoPushCollaborators,
+  clientKey: string,
+  data: unknown,
+  deliveryId: string | undefined,
+): Promise<string> {
   const push = validate(repoPush, data, "Not a repo:push payload");
   const linkId = await deps.links.idForRepository(clientKey, push.repository.uuid);
   if (!linkId) return "ignored: repository not linked";
   const refs = push.push.changes.map((c) => (c.new ?? c.old)?.name).filter((n): n is string => !!n);
   const delivery = deliveryId ? { source: "bitbucket" as const, id: deliveryId } : undefined;
-  if (!(await enqueueMirrorTrigger(deps, { id: linkId, clientKey }, refs, delivery))) return "duplicate";
+  const queue = { outbox: deps.outbox, wake: deps.worker, debounceMs: deps.config.mirrorDebounceMs };
+  if (!(await queueMirrorTrigger(queue, { id: linkId, clientKey }, refs, delivery))) return "duplicate";
   if (deliveryId) await deps.deliveries.record("bitbucket", deliveryId, clientKey);
   return "accepted";
 }

@@ -1,12 +1,60 @@
 import { createHash } from "node:crypto";
 import { jobStatus, pipelineStatus, type BuildStatus, type PipelineFacts } from "../core/build-status";
-import { BitbucketClient } from "../bitbucket/bitbucket-client";
-import type { Link } from "../db/links";
-import type { Deps } from "../deps";
+import type { Link, Links } from "../db/links";
+import type { PostedStatuses } from "../db/posted-statuses";
+import { PeerFailure } from "../errors";
 import { gitlabFailure, type GitLabApi, type GitLabJob, type GitLabPipeline } from "../gitlab/gitlab-api";
-import type { StatusSyncPayload } from "./enqueue";
-import { deferral, DeliveryFailure } from "./failure";
-import type { Deliverer } from "./worker";
+import type { FindInstallation } from "../installations/installation";
+import type { LinkCache } from "../links/link-cache";
+import type { Outbox } from "../outbox/outbox";
+import type { TenantBudget } from "../outbox/tenant-budget";
+import type { Deliverer } from "../outbox/worker";
+import type { Delivery, Wakeup } from "./work";
+
+export const STATUS_SYNC = "status-sync";
+
+export interface StatusSyncPayload {
+  linkId: string;
+  sha: string;
+  ref: string;
+  pipelineId: number;
+  /** Set when reconciliation, not a hook, asked for this sync. */
+  reconcile?: boolean;
+}
+
+/**
+ * One waiting status sync per commit and ref: the deliverer re-reads GitLab, so however many events
+ * arrived while it waited, one read and one post carry the newest state.
+ */
+export async function queueStatusSync(
+  c: { outbox: Outbox; wake: Wakeup },
+  link: Pick<Link, "id" | "clientKey">,
+  target: { sha: string; ref: string; pipelineId: number; reconcile?: boolean },
+  delivery?: Delivery,
+): Promise<boolean> {
+  const { sha, ref, pipelineId, reconcile } = target;
+  const written = await c.outbox.enqueue<StatusSyncPayload>({
+    clientKey: link.clientKey,
+    linkId: link.id,
+    kind: STATUS_SYNC,
+    dedupeKey: `status:${link.id}:${sha}:${ref}`,
+    payload: { linkId: link.id, sha, ref, pipelineId, ...(reconcile ? { reconcile } : {}) },
+    delivery,
+  });
+  if (written) c.wake.kick();
+  return written;
+}
+
+export interface SyncStatusesCollaborators {
+  linkCache: LinkCache;
+  links: Pick<Links, "noteMissedWebhook">;
+  posted: PostedStatuses;
+  budget: TenantBudget;
+  findInstallation: FindInstallation;
+  gitlab: (host: string, token: string) => GitLabApi;
+  /** Told each GitLab answer's status (0 when none came), for metrics. */
+  onGitLabStatus?: (status: number) => void;
+}
 
 /**
  * Brings Bitbucket's statuses for one commit and ref up to date with GitLab. The webhook that queued
@@ -14,49 +62,49 @@ import type { Deliverer } from "./worker";
  * that arrived late, twice or out of order cannot make a status go back, and one delivery per key at a
  * time (the outbox's rule) means posts for a key never overtake each other.
  */
-export const deliverStatusSync =
-  (deps: Deps): Deliverer =>
+export const syncStatuses =
+  (c: SyncStatusesCollaborators): Deliverer =>
   async (item, log) => {
     const p = item.payload as unknown as StatusSyncPayload;
+    const onGitLab = c.onGitLabStatus ?? (() => undefined);
     // The link comes from the cache intake keeps (10 s): reading and opening it per delivery was a
     // statement and two decryptions each time. If GitLab refuses its token, the link is read afresh once,
     // since the token may have just been replaced (possibly through another instance).
-    const cached = await deps.linkCache.get(p.linkId);
+    const cached = await c.linkCache.get(p.linkId);
     if (!cached) return;
     let link: Link = cached;
-    const tenant = await deps.tenants.get(link.clientKey);
-    if (!tenant) return;
+    const installation = await c.findInstallation(link.clientKey);
+    if (!installation) return;
     const read = (l: Link) =>
-      readGitLab(deps.gitlab(l.gitlabUrl, l.token), l, p).catch((e: unknown) => {
-        deps.metrics.peerResponses.inc({ peer: "gitlab", status: String((e as DeliveryFailure).status ?? 0) });
+      readGitLab(c.gitlab(l.gitlabUrl, l.token), l, p).catch((e: unknown) => {
+        onGitLab(e instanceof PeerFailure ? (e.status ?? 0) : 0);
         throw e;
       });
     const { pipeline, jobs } = await read(link).catch(async (e: unknown) => {
-      const refused = e instanceof DeliveryFailure && (e.status === 401 || e.status === 403);
-      const fresh = refused ? await deps.linkCache.get(p.linkId, true) : null;
+      const refused = e instanceof PeerFailure && (e.status === 401 || e.status === 403);
+      const fresh = refused ? await c.linkCache.get(p.linkId, true) : null;
       if (!fresh || fresh.token === cached.token) throw e;
       link = fresh;
       return read(fresh);
     });
-    deps.metrics.peerResponses.inc({ peer: "gitlab", status: "200" });
+    onGitLab(200);
     const statuses = statusesFor(link, pipeline, jobs);
 
-    const bitbucket = new BitbucketClient(tenant, deps.config.appKey, deps.config.httpTimeoutMs, (status) =>
-      deps.metrics.peerResponses.inc({ peer: "bitbucket", status: String(status) }),
-    );
-    const posted = await deps.posted.forCommit(link.id, p.sha);
+    const posted = await c.posted.forCommit(link.id, p.sha);
     const sent: string[] = [];
     for (const status of statuses) {
       const fingerprint = createHash("sha256").update(JSON.stringify(status)).digest("hex");
       const previous = posted.get(status.key);
       if (previous && (previous.fingerprint === fingerprint || previous.pipelineId > pipeline.id)) continue;
-      await postWithinBudget(deps, link.clientKey, () => bitbucket.postBuildStatus(link.repoUuid, p.sha, status));
+      await c.budget.spend(installation.key, () =>
+        installation.bitbucket.postBuildStatus(installation.workspaceUuid, link.repoUuid, p.sha, status),
+      );
       if (p.reconcile && previous?.state === "INPROGRESS" && status.state !== "INPROGRESS") {
         // GitLab finished this pipeline and no hook told us: the link's webhook may be broken.
         log.warn({ linkId: link.id, sha: p.sha, key: status.key }, "reconciliation corrected a status no webhook had updated");
-        await deps.links.noteMissedWebhook(link.id, Date.now());
+        await c.links.noteMissedWebhook(link.id, Date.now());
       }
-      await deps.posted.record({
+      await c.posted.record({
         linkId: link.id,
         sha: p.sha,
         statusKey: status.key,
@@ -71,24 +119,6 @@ export const deliverStatusSync =
     const what = `${p.reconcile ? "re-check: " : ""}pipeline #${pipeline.id} ${pipeline.status} on ${p.ref} @ ${p.sha.slice(0, 12)}`;
     return sent.length > 0 ? `${what}: posted ${sent.join(", ")}` : `${what}: Bitbucket already shows this`;
   };
-
-/**
- * Spends one call of the installation's Bitbucket budget, or waits for it without using an attempt.
- * A 429 pauses the whole installation (for Retry-After, or BITBUCKET_429_PAUSE_MS) so its other work
- * waits too.
- */
-async function postWithinBudget(deps: Deps, clientKey: string, post: () => Promise<void>): Promise<void> {
-  const wait = await deps.budget.take(clientKey);
-  if (wait > 0) throw deferral("waiting for this installation's Bitbucket rate budget", wait);
-  try {
-    await post();
-  } catch (e) {
-    if (e instanceof DeliveryFailure && e.status === 429) {
-      await deps.budget.pause(clientKey, Date.now() + (e.retryAfterMs ?? deps.config.bitbucketBudget.pauseAfter429Ms));
-    }
-    throw e;
-  }
-}
 
 async function readGitLab(
   api: GitLabApi,

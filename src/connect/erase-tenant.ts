@@ -8,7 +8,23 @@ const HOOK_REMOVAL_BUDGET_MS = 3_000;
  * The GitLab webhooks we registered are removed best effort first (a hook left behind gets 404s from us
  * and GitLab disables it).
  */
-export async function eraseTenant(deps: Deps, clientKey: string): Promise<void> {
+export async function eraseTenant(
+  deps: Pick<
+    Deps,
+    | "audit"
+    | "budget"
+    | "deliveries"
+    | "events"
+    | "gitlab"
+    | "linkCache"
+    | "links"
+    | "outbox"
+    | "posted"
+    | "tenants"
+    | "workspaceDefaults"
+  >,
+  clientKey: string,
+): Promise<void> {
   const links = await deps.links.allForTenant(clientKey);
   await Promise.race([
     Promise.allSettled(

@@ -1,5 +1,5 @@
 import type { Tenant } from "../db/tenants";
-import { DeliveryFailure, isRetryableStatus, parseRetryAfter } from "../outbox/failure";
+import { parseRetryAfter, PeerFailure, peerStatusFailure } from "../errors";
 import { connectJwt } from "./connect-jwt";
 
 const TOKEN_PATH = "/site/oauth2/access_token";
@@ -19,7 +19,13 @@ export interface BitbucketAccessToken {
  * The JWT is signed like every call of ours (iss = app key, sub = clientKey), with its qsh over this POST
  * relative to the tenant's baseUrl (bitbucket.org, not the API host). The token is never logged.
  */
-export async function mintAccessToken(tenant: Tenant, appKey: string, timeoutMs: number): Promise<BitbucketAccessToken> {
+export async function mintAccessToken(
+  tenant: Tenant,
+  appKey: string,
+  timeoutMs: number,
+  /** Binds the token to this one repository (`bitbucket_repository`), so it opens nothing else. */
+  repoUuid?: string,
+): Promise<BitbucketAccessToken> {
   const jwt = connectJwt({
     appKey,
     clientKey: tenant.clientKey,
@@ -33,31 +39,38 @@ export async function mintAccessToken(tenant: Tenant, appKey: string, timeoutMs:
     response = await fetch(tenant.baseUrl.replace(/\/+$/, "") + TOKEN_PATH, {
       method: "POST",
       headers: { Authorization: `JWT ${jwt}`, "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
-      body: new URLSearchParams({ grant_type: "urn:bitbucket:oauth2:jwt" }).toString(),
+      body: new URLSearchParams({
+        grant_type: "urn:bitbucket:oauth2:jwt",
+        ...(repoUuid ? { bitbucket_repository: repoUuid } : {}),
+      }).toString(),
       redirect: "error",
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (e) {
-    throw new DeliveryFailure(`Bitbucket unreachable for an access token: ${e instanceof Error ? e.name : String(e)}`, true);
+    const message = `Bitbucket unreachable for an access token: ${e instanceof Error ? e.name : String(e)}`;
+    throw new PeerFailure({ peer: "bitbucket", message, transient: true });
   }
   const text = await response.text().catch(() => "");
   if (!response.ok) {
-    throw new DeliveryFailure(
-      `Bitbucket refused an access token (${response.status}): ${oauthMessage(text)}`,
-      isRetryableStatus(response.status),
-      parseRetryAfter(response.headers.get("retry-after")),
-      false,
+    throw peerStatusFailure(
+      "bitbucket",
       response.status,
+      `Bitbucket refused an access token (${response.status}): ${oauthMessage(text)}`,
+      parseRetryAfter(response.headers.get("retry-after")),
     );
   }
   let body: { access_token?: unknown; expires_in?: unknown; scopes?: unknown };
   try {
     body = JSON.parse(text) as typeof body;
   } catch {
-    throw new DeliveryFailure("Bitbucket answered the token request with something other than JSON", true);
+    throw new PeerFailure({
+      peer: "bitbucket",
+      message: "Bitbucket answered the token request with something other than JSON",
+      transient: true,
+    });
   }
   if (typeof body.access_token !== "string" || !body.access_token) {
-    throw new DeliveryFailure("Bitbucket's token answer has no access_token", true);
+    throw new PeerFailure({ peer: "bitbucket", message: "Bitbucket's token answer has no access_token", transient: true });
   }
   const seconds = typeof body.expires_in === "number" && body.expires_in > 0 ? body.expires_in : 7200;
   return {

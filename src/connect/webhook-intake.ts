@@ -5,12 +5,17 @@ import { handle } from "../http/handle";
 import { countIntake } from "../http/intake-metrics";
 import { validate } from "../http/validate";
 import { bitbucketWebhookAuth } from "./connect-auth";
-import { onRepoPush } from "./on-repo-push";
+import { onRepoPush, type RepoPushCollaborators } from "./on-repo-push";
 
 const envelope = z.object({ event: z.string().max(100), data: z.unknown() });
 
 /** A handler decides what one Bitbucket event means for us; the router only authenticates and dispatches. */
-export type BitbucketHandler = (deps: Deps, clientKey: string, data: unknown, deliveryId: string | undefined) => Promise<string>;
+export type BitbucketHandler = (
+  deps: RepoPushCollaborators,
+  clientKey: string,
+  data: unknown,
+  deliveryId: string | undefined,
+) => Promise<string>;
 
 // A Map, not an object literal: the event name is the sender's, and "__proto__" or "constructor" must
 // find nothing rather than something of Object.prototype (the fuzz test sent exactly that).

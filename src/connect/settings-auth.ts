@@ -2,20 +2,8 @@ import type { NextFunction, Request, Response } from "express";
 import type { Deps } from "../deps";
 import { forbidden, unauthorized } from "../errors";
 import { handle } from "../http/handle";
-import {
-  settingsScopeOf,
-  verifySettingsToken,
-  verifyWorkspaceToken,
-  type SettingsGrant,
-  type WorkspaceGrant,
-} from "./settings-token";
-
-declare module "express-serve-static-core" {
-  interface Request {
-    grant?: SettingsGrant;
-    workspaceGrant?: WorkspaceGrant;
-  }
-}
+import "../settings/grant";
+import { settingsScopeOf, verifySettingsToken, verifyWorkspaceToken } from "./settings-token";
 
 const KEY = "settings-token";
 
@@ -25,7 +13,7 @@ const KEY = "settings-token";
  * cannot set, and we send no CORS headers, so other sites cannot use a token they do not have. A
  * workspace settings token names no repository and never passes here.
  */
-export const settingsAuth = (deps: Deps) =>
+export const settingsAuth = (deps: Pick<Deps, "box" | "tenants">) =>
   handle(async (req: Request, _res: Response, next: NextFunction) => {
     const token = bearer(req);
     const key = deps.box.derive(KEY);
@@ -45,7 +33,7 @@ export const settingsAuth = (deps: Deps) =>
  * The workspace settings API's wall: a token from the workspace settings page (which Bitbucket shows to
  * workspace admins only) for a still-installed tenant. A repository's token never passes here.
  */
-export const workspaceAuth = (deps: Deps) =>
+export const workspaceAuth = (deps: Pick<Deps, "box" | "tenants">) =>
   handle(async (req: Request, _res: Response, next: NextFunction) => {
     const token = bearer(req);
     const key = deps.box.derive(KEY);

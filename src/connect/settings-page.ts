@@ -76,7 +76,7 @@ export function settingsPageRouter(deps: Deps, addon: Addon) {
 const allJs = (hostBaseUrl?: string) => (hostBaseUrl ? `${new URL(hostBaseUrl).origin}/atlassian-connect/all.js` : null);
 
 /** CSP for a framed page: scripts from us and Bitbucket (all.js), framed by Bitbucket only. */
-function pageHeaders(deps: Deps) {
+function pageHeaders(deps: Pick<Deps, "config">) {
   return (req: Request, res: Response, next: NextFunction) => {
     const host = req.context?.hostBaseUrl ? new URL(req.context.hostBaseUrl).origin : "";
     helmet({

@@ -1,5 +1,20 @@
-import type { Deps } from "../deps";
-import { enqueueMirrorTrigger, enqueueStatusSync } from "./enqueue";
+import type { Links } from "../db/links";
+import type { PostedStatuses } from "../db/posted-statuses";
+import type { Logger } from "../logger";
+import type { Outbox } from "../outbox/outbox";
+import { queueStatusSync } from "./sync-statuses";
+import { queueMirrorTrigger } from "./trigger-mirror";
+import type { Wakeup } from "./work";
+
+export interface ReconcilerCollaborators {
+  outbox: Outbox;
+  wake: Wakeup;
+  debounceMs: number;
+  posted: PostedStatuses;
+  links: Pick<Links, "managedMirrorsIdleSince">;
+  log: Logger;
+  reconcile: { afterMs: number; everyMs: number };
+}
 
 const BATCH = 200;
 /** The Bitbucket access tokens the app mints for mirrors live 2 hours; renew well before. */
@@ -14,13 +29,13 @@ export const MIRROR_CREDENTIALS_EVERY_MS = 90 * 60_000;
 export class Reconciler {
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly deps: Deps) {}
+  constructor(private readonly deps: ReconcilerCollaborators) {}
 
   start(): void {
     if (this.timer) return;
     this.timer = setInterval(
       () => void this.runOnce().catch((err) => this.deps.log.error({ err }, "reconciliation failed")),
-      this.deps.config.reconcile.everyMs,
+      this.deps.reconcile.everyMs,
     );
     this.timer.unref();
   }
@@ -37,17 +52,21 @@ export class Reconciler {
    */
   async renewMirrorCredentials(now = Date.now()): Promise<number> {
     const idle = await this.deps.links.managedMirrorsIdleSince(now - MIRROR_CREDENTIALS_EVERY_MS, BATCH);
-    for (const link of idle) await enqueueMirrorTrigger(this.deps, link, []);
+    for (const link of idle) await queueMirrorTrigger(this.deps, link, []);
     if (idle.length > 0) this.deps.log.info({ count: idle.length }, "renewing the Bitbucket credentials of idle mirrors");
     return idle.length;
   }
 
   /** Queues a check for each stale INPROGRESS status; returns how many. */
   async runOnce(now = Date.now()): Promise<number> {
-    const stale = await this.deps.posted.staleInProgress(now - this.deps.config.reconcile.afterMs, BATCH);
+    const stale = await this.deps.posted.staleInProgress(now - this.deps.reconcile.afterMs, BATCH);
     for (const s of stale) {
       if (s.ref == null) continue;
-      await enqueueStatusSync(this.deps, { id: s.linkId, clientKey: s.clientKey }, s.sha, s.ref, s.pipelineId, true);
+      await queueStatusSync(
+        this.deps,
+        { id: s.linkId, clientKey: s.clientKey },
+        { sha: s.sha, ref: s.ref, pipelineId: s.pipelineId, reconcile: true },
+      );
       await this.deps.posted.markChecked(s, now);
     }
     if (stale.length > 0) this.deps.log.info({ count: stale.length }, "queued checks of statuses left in progress");

@@ -5,12 +5,12 @@ import { handle } from "../http/handle";
 import { validate } from "../http/validate";
 import { saveWorkspaceDefaults, workspaceDefaults } from "../links/workspace-defaults";
 import { gitlabUrl, gitlabToken } from "./settings-fields";
-import { workspaceAuth } from "./settings-auth";
+import type { SettingsDoor } from "./grant";
 
 const defaultsBody = z.object({ gitlabUrl, token: gitlabToken }).strict();
 
 /**
- * The workspace settings page's JSON API, under /api/workspace, with the workspace page's token:
+ * The workspace settings page's JSON API, under {prefix}/workspace, with the workspace page's token:
  * - GET    /api/workspace/defaults → 200 {"defaults": view | null}
  * - PUT    /api/workspace/defaults {gitlabUrl, token} → checks the token with GitLab, stores it sealed;
  *          200 {"defaults": view, "token": {scopes, expiresAt}, "repositoriesUpdated": n}
@@ -18,10 +18,10 @@ const defaultsBody = z.object({ gitlabUrl, token: gitlabToken }).strict();
  * The view never holds the token: `gitlabUrl, tokenHint, tokenOwner {username, name}, createdAt,
  * updatedAt, repositoriesUsingToken`.
  */
-export function workspaceApiRouter(deps: Deps) {
+export function workspaceApiRouter(deps: Deps, door: SettingsDoor) {
   const router = express.Router();
-  const path = "/api/workspace/defaults";
-  const auth = workspaceAuth(deps);
+  const path = `${door.prefix}/workspace/defaults`;
+  const auth = door.workspaceAuth;
 
   router.get(
     path,

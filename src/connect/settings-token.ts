@@ -1,4 +1,7 @@
 import { decodeSymmetric, encodeSymmetric, SymmetricAlgorithm } from "atlassian-jwt";
+import type { SettingsGrant, WorkspaceGrant } from "../settings/grant";
+
+export type { SettingsGrant, WorkspaceGrant };
 
 const AUDIENCE = "gitlab-ci-for-bitbucket/settings-api";
 const WORKSPACE_AUDIENCE = "gitlab-ci-for-bitbucket/workspace-settings-api";
@@ -6,19 +9,6 @@ export const SETTINGS_TOKEN_SECONDS = 60 * 60;
 
 /** What a token may do: one repository's settings, or the workspace's defaults. Never both. */
 export type SettingsScope = "repository" | "workspace";
-
-export interface SettingsGrant {
-  clientKey: string;
-  repoUuid: string;
-  /** workspace/repo as Bitbucket named it when the page loaded (display only). */
-  repoPath: string | null;
-  user: string;
-}
-
-export interface WorkspaceGrant {
-  clientKey: string;
-  user: string;
-}
 
 type Claims = {
   aud?: unknown;

@@ -1,0 +1,64 @@
+import express, { type Request, type Response } from "express";
+import { z } from "zod";
+import type { Deps } from "../deps";
+import { handle } from "../http/handle";
+import { validate } from "../http/validate";
+import { resendFailed } from "../links/failed-deliveries";
+import { linkHealth, recheckLink } from "../links/link-health";
+import { linkView } from "../links/link-view";
+import type { SettingsDoor } from "./grant";
+import { linkedRepository } from "./link-api";
+
+/**
+ * How a link is doing and what happened to it, under {prefix}/repositories/{repoUuid}: GET health,
+ * POST recheck, POST failed/{id}/resend, GET events (the link's last 50 deliveries: what came in, what we
+ * did, what the peer answered, how long it took) and GET audit (who linked, changed or unlinked, when).
+ */
+export function healthApiRouter(deps: Deps, door: SettingsDoor) {
+  const router = express.Router();
+  const base = `${door.prefix}/repositories/:repoUuid`;
+  const auth = door.repositoryAuth;
+
+  router.get(
+    `${base}/health`,
+    auth,
+    handle(async (req, res) => {
+      res.json({ health: await linkHealth(deps, await linkedRepository(deps, req)) });
+    }),
+  );
+  router.post(
+    `${base}/recheck`,
+    auth,
+    handle(async (req, res) => {
+      const link = await linkedRepository(deps, req);
+      const health = await recheckLink(deps, link);
+      res.json({ link: linkView((await deps.links.byId(link.id)) ?? link), health });
+    }),
+  );
+  router.post(
+    `${base}/failed/:id/resend`,
+    auth,
+    handle(async (req, res) => {
+      const id = validate(z.coerce.number().int().positive(), req.params.id, "No such failed delivery");
+      res.json({ resent: await resendFailed(deps, await linkedRepository(deps, req), id) });
+    }),
+  );
+  router.get(
+    `${base}/events`,
+    auth,
+    handle(async (req: Request, res: Response) => {
+      const link = await linkedRepository(deps, req);
+      const events = await deps.events.forLink(link.id);
+      res.json({ events: events.map((e) => ({ ...e, at: new Date(e.at).toISOString() })) });
+    }),
+  );
+  router.get(
+    `${base}/audit`,
+    auth,
+    handle(async (req: Request, res: Response) => {
+      const events = await deps.audit.forRepository(req.grant!.clientKey, req.grant!.repoUuid);
+      res.json({ audit: events.map((e) => ({ ...e, at: new Date(e.at).toISOString() })) });
+    }),
+  );
+  return router;
+}

@@ -1,0 +1,26 @@
+import type { Deps } from "../deps";
+import type { Deliverer } from "../outbox/worker";
+import { STATUS_SYNC, syncStatuses } from "./sync-statuses";
+import { MIRROR_TRIGGER, triggerMirror } from "./trigger-mirror";
+
+/** Kinds of work that spend the installation's Bitbucket budget (the queue holds them while it is spent). */
+export const BITBUCKET_BUDGETED_KINDS = [STATUS_SYNC];
+
+/** Every kind of work and its deliverer, each given only the parts it uses. */
+export function deliverers(deps: Deps): Array<[string, Deliverer]> {
+  return [
+    [MIRROR_TRIGGER, triggerMirror({ links: deps.links, gitlab: deps.gitlab, credentials: deps.mirrorCredentials })],
+    [
+      STATUS_SYNC,
+      syncStatuses({
+        linkCache: deps.linkCache,
+        links: deps.links,
+        posted: deps.posted,
+        budget: deps.budget,
+        findInstallation: deps.findInstallation,
+        gitlab: deps.gitlab,
+        onGitLabStatus: (status) => deps.metrics.peerResponses.inc({ peer: "gitlab", status: String(status) }),
+      }),
+    ],
+  ];
+}
