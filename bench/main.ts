@@ -18,6 +18,7 @@ import { ROOT, startApp } from "./support/app-process";
 import { startBaseline } from "./support/baseline-process";
 import { DepthProbe } from "./support/depth-probe";
 import { summarizeProfile } from "./support/profile-summary";
+import { committedResults, compareWithCommitted } from "./support/regression-guard";
 import { memoryOf } from "./support/proc";
 import { round } from "./support/stats";
 import { freshStore, type StoreKind } from "./support/stores";
@@ -33,6 +34,8 @@ async function main(): Promise<void> {
     results[kind] = await benchStore(kind, opts);
   }
   process.stdout.write(`\n${table(results)}\n`);
+  const guard = compareWithCommitted(results, committedResults(ROOT));
+  process.stdout.write(`\n${guard.lines.join("\n")}\n`);
   const previous = existsSync(RESULTS)
     ? (JSON.parse(readFileSync(RESULTS, "utf8")) as { stores?: Record<string, StoreResult> })
     : {};
@@ -44,6 +47,7 @@ async function main(): Promise<void> {
   };
   writeFileSync(RESULTS, `${JSON.stringify(out, null, 2)}\n`);
   log(`\nwrote ${path.relative(process.cwd(), RESULTS)}`);
+  if (guard.regressed && opts.failOnRegression) process.exitCode = 3;
 }
 
 async function benchStore(kind: StoreKind, opts: BenchOptions): Promise<StoreResult> {

@@ -9,6 +9,8 @@ export interface BenchOptions {
   phases: Set<Phase>;
   /** Write a V8 CPU profile of the app process per store (bench/profiles/) and print its hot spots. */
   cpuProf: boolean;
+  /** Exit with status 3 when a figure is worse than the committed one by more than a quarter. */
+  failOnRegression: boolean;
   /** Repositories linked, each to its own GitLab project and token; end-to-end events go to them in turn. */
   links: number;
   connections: number;
@@ -31,7 +33,7 @@ const num = (name: string, fallback: number) => {
   return value;
 };
 
-const USAGE = `npm run bench -- [--quick] [--store sqlite|postgres|both] [--phases ${PHASES.join(",")}] [--cpu-prof]`;
+const USAGE = `npm run bench -- [--quick] [--store sqlite|postgres|both] [--phases ${PHASES.join(",")}] [--cpu-prof] [--fail-on-regression]`;
 
 /** Reads the command line and BENCH_* variables (see bench/README.md). */
 export function parseOptions(argv: string[]): BenchOptions {
@@ -55,6 +57,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     stores: store === "both" ? ["sqlite", "postgres"] : [store as StoreKind],
     phases: new Set(phases as Phase[]),
     cpuProf: flag("cpu-prof"),
+    failOnRegression: flag("fail-on-regression"),
     links: Math.max(8, num("BENCH_LINKS", 50)),
     connections: num("BENCH_CONNECTIONS", 10),
     intakeSeconds: num("BENCH_INTAKE_SECONDS", 10),

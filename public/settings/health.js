@@ -3,7 +3,6 @@ import { call, errorOf } from "./api.js";
 import { $, ago, busy, el, flash, lozenge, resize } from "./dom.js";
 
 const MIRROR_KIND = { finished: "success", failed: "removed", started: "inprogress", scheduled: "inprogress" };
-const PIPELINE_KIND = { success: "success", failed: "removed", canceled: "default", skipped: "default", manual: "moved" };
 const BITBUCKET_KIND = { SUCCESSFUL: "success", FAILED: "removed", INPROGRESS: "inprogress", STOPPED: "default" };
 
 let stored = null; // the link last rendered: what the app itself recorded about the webhook
@@ -65,7 +64,7 @@ export function renderLive(health) {
   if (p.state === "found") {
     row(
       "health-pipeline",
-      lozenge(p.status, PIPELINE_KIND[p.status] || "inprogress"),
+      lozenge(p.status, BITBUCKET_KIND[p.bitbucketState] || "inprogress"),
       text(" "),
       el("a", { href: p.webUrl, target: "_blank", rel: "noopener noreferrer" }, `#${p.id}`),
       text(` at ${p.sha.slice(0, 8)}${p.updatedAt ? `, updated ${ago(p.updatedAt)}` : ""}`),

@@ -1,3 +1,4 @@
+import { bitbucketState } from "../core/status-state";
 import type { Link } from "../db/links";
 import type { Deps } from "../deps";
 import { gitlabMessage, statusOf, type GitLabApi } from "../gitlab/gitlab-api";
@@ -97,7 +98,20 @@ async function latest(api: GitLabApi, link: Link) {
     const found = ref ? await api.latestPipeline(link.projectId, ref) : null;
     if (!found) return { found: null, view: { state: "none" as const, ref } };
     const { id, status, sha, web_url: webUrl, updated_at: updatedAt = null } = found;
-    return { found, view: { state: "found" as const, id, status, ref: found.ref, sha, webUrl, updatedAt } };
+    // What the status means is decided in core, once: the page colours it by its Bitbucket state.
+    return {
+      found,
+      view: {
+        state: "found" as const,
+        id,
+        status,
+        bitbucketState: bitbucketState(status),
+        ref: found.ref,
+        sha,
+        webUrl,
+        updatedAt,
+      },
+    };
   } catch (e) {
     return { found: null, view: { state: "unknown" as const, message: `Could not read pipelines: ${gitlabMessage(e)}` } };
   }
