@@ -27,6 +27,8 @@ export interface Config {
   mirrorDebounceMs: number;
   /** A status left INPROGRESS longer than `afterMs` is checked against GitLab; the check runs every `everyMs`. */
   reconcile: { afterMs: number; everyMs: number };
+  /** The per-link catch-up sweep: every `everyMs`, pipelines changed since the last one seen and settled for `settleMs`. */
+  catchUp: { everyMs: number; settleMs: number };
   httpTimeoutMs: number;
   /** Bearer token that may read /metrics; unset, /metrics is off. */
   metricsToken: string | null;
@@ -78,6 +80,12 @@ const schema = z.object({
     .min(1_000)
     .default(30 * 60_000),
   RECONCILE_EVERY_MS: z.coerce.number().int().min(100).default(60_000),
+  CATCH_UP_EVERY_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(5 * 60_000),
+  CATCH_UP_SETTLE_MS: z.coerce.number().int().min(0).default(60_000),
   FRAME_ANCESTORS: z.string().optional(),
   METRICS_TOKEN: z.string().min(16, "use at least 16 characters").optional(),
 });
@@ -119,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bitbucketBudget: { perHour: e.BITBUCKET_CALLS_PER_HOUR, burst: e.BITBUCKET_BURST, pauseAfter429Ms: e.BITBUCKET_429_PAUSE_MS },
     mirrorDebounceMs: e.MIRROR_DEBOUNCE_MS,
     reconcile: { afterMs: e.RECONCILE_AFTER_MS, everyMs: e.RECONCILE_EVERY_MS },
+    catchUp: { everyMs: e.CATCH_UP_EVERY_MS, settleMs: e.CATCH_UP_SETTLE_MS },
     frameAncestors: (
       e.FRAME_ANCESTORS ??
       (production ? "https://bitbucket.org" : "'self' http://localhost:* http://127.0.0.1:* https://bitbucket.org")

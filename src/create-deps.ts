@@ -6,6 +6,7 @@ import { openDatabase } from "./db/database";
 import { Deliveries } from "./db/deliveries";
 import { DirectSql } from "./db/direct-sql";
 import { LinkEvents } from "./db/link-events";
+import { LinkSweeps } from "./db/link-sweeps";
 import { Links } from "./db/links";
 import { migrate } from "./db/migrator";
 import { PostedStatuses } from "./db/posted-statuses";
@@ -73,6 +74,7 @@ export async function createDeps(config: Config, log: Logger): Promise<Deps> {
     workspaceDefaults: new WorkspaceDefaults(sequelize, box),
     events,
     audit: new AuditLog(sequelize),
+    sweeps: new LinkSweeps(sequelize),
     // Outside production the simulators live on loopback; in production every GitLab connection is checked.
     gitlab: gitlabClients(
       config.httpTimeoutMs,

@@ -4,6 +4,7 @@ import type { Config } from "./config";
 import type { AuditLog } from "./db/audit-log";
 import type { Deliveries } from "./db/deliveries";
 import type { LinkEvents } from "./db/link-events";
+import type { LinkSweeps } from "./db/link-sweeps";
 import type { Links } from "./db/links";
 import type { PostedStatuses } from "./db/posted-statuses";
 import type { WorkspaceDefaults } from "./db/workspace-defaults";
@@ -43,6 +44,8 @@ export interface Deps {
   /** Each workspace's default GitLab address and token. */
   workspaceDefaults: WorkspaceDefaults;
   events: LinkEvents;
+  /** The catch-up sweep's schedule and high-water marks per link. */
+  sweeps: LinkSweeps;
   audit: AuditLog;
   /** A GitLab client for a host and token (cached). */
   gitlab: (host: string, token: string) => GitLabApi;

@@ -61,6 +61,8 @@ export async function startRuntime(config: Config, log: Logger, opts: { worker?:
     links: deps.links,
     log: deps.log,
     reconcile: effective.reconcile,
+    sweeps: deps.sweeps,
+    catchUp: effective.catchUp,
   });
   if (opts.worker !== false) {
     worker.start();

@@ -154,6 +154,20 @@ export class GitLabApi {
     return this.api.ProjectHooks.show(projectId, hookId) as unknown as Promise<GitLabHookDetails>;
   }
 
+  /**
+   * The project's pipelines updated after `after` (ISO 8601), oldest update first, a page at a time: what
+   * the catch-up sweep reads. An idle project costs one call.
+   */
+  async pipelinesUpdatedAfter(projectId: number, after: string, perPage = 100): Promise<GitLabPipeline[]> {
+    return (await this.api.Pipelines.all(projectId, {
+      updatedAfter: after,
+      orderBy: "updated_at",
+      sort: "asc",
+      perPage,
+      maxPages: 1,
+    })) as unknown as GitLabPipeline[];
+  }
+
   /** The newest pipeline on a branch, if any. */
   async latestPipeline(projectId: number, ref: string): Promise<GitLabPipeline | null> {
     const list = (await this.api.Pipelines.all(projectId, {

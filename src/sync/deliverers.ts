@@ -1,5 +1,6 @@
 import type { Deps } from "../deps";
 import type { Deliverer } from "../outbox/worker";
+import { CATCH_UP, catchUp } from "./catch-up";
 import { STATUS_SYNC, syncStatuses } from "./sync-statuses";
 import { MIRROR_TRIGGER, triggerMirror } from "./trigger-mirror";
 
@@ -20,6 +21,18 @@ export function deliverers(deps: Deps): Array<[string, Deliverer]> {
         findInstallation: deps.findInstallation,
         gitlab: deps.gitlab,
         onGitLabStatus: (status) => deps.metrics.peerResponses.inc({ peer: "gitlab", status: String(status) }),
+      }),
+    ],
+    [
+      CATCH_UP,
+      catchUp({
+        links: deps.links,
+        sweeps: deps.sweeps,
+        posted: deps.posted,
+        outbox: deps.outbox,
+        wake: deps.worker,
+        gitlab: deps.gitlab,
+        options: deps.config.catchUp,
       }),
     ],
   ];

@@ -1,4 +1,6 @@
 import type { Links } from "../db/links";
+import type { LinkSweeps } from "../db/link-sweeps";
+import { scheduleCatchUps, type CatchUpOptions } from "./catch-up";
 import type { PostedStatuses } from "../db/posted-statuses";
 import type { Logger } from "../logger";
 import type { Outbox } from "../outbox/outbox";
@@ -7,6 +9,8 @@ import { queueMirrorTrigger } from "./trigger-mirror";
 import type { Wakeup } from "./work";
 
 export interface ReconcilerCollaborators {
+  sweeps: LinkSweeps;
+  catchUp: CatchUpOptions;
   outbox: Outbox;
   wake: Wakeup;
   debounceMs: number;
@@ -71,6 +75,7 @@ export class Reconciler {
     }
     if (stale.length > 0) this.deps.log.info({ count: stale.length }, "queued checks of statuses left in progress");
     await this.renewMirrorCredentials(now);
+    await scheduleCatchUps({ ...this.deps, options: this.deps.catchUp }, now);
     return stale.length;
   }
 }

@@ -18,8 +18,10 @@ export interface StatusSyncPayload {
   sha: string;
   ref: string;
   pipelineId: number;
-  /** Set when reconciliation, not a hook, asked for this sync. */
+  /** Set when reconciliation (a status left INPROGRESS), not a hook, asked for this sync. */
   reconcile?: boolean;
+  /** Set when the catch-up sweep found a pipeline Bitbucket does not show as it is. */
+  sweep?: boolean;
 }
 
 /**
@@ -29,16 +31,16 @@ export interface StatusSyncPayload {
 export async function queueStatusSync(
   c: { outbox: Outbox; wake: Wakeup },
   link: Pick<Link, "id" | "clientKey">,
-  target: { sha: string; ref: string; pipelineId: number; reconcile?: boolean },
+  target: { sha: string; ref: string; pipelineId: number; reconcile?: boolean; sweep?: boolean },
   delivery?: Delivery,
 ): Promise<boolean> {
-  const { sha, ref, pipelineId, reconcile } = target;
+  const { sha, ref, pipelineId, reconcile, sweep } = target;
   const written = await c.outbox.enqueue<StatusSyncPayload>({
     clientKey: link.clientKey,
     linkId: link.id,
     kind: STATUS_SYNC,
     dedupeKey: `status:${link.id}:${sha}:${ref}`,
-    payload: { linkId: link.id, sha, ref, pipelineId, ...(reconcile ? { reconcile } : {}) },
+    payload: { linkId: link.id, sha, ref, pipelineId, ...(reconcile ? { reconcile } : {}), ...(sweep ? { sweep } : {}) },
     delivery,
   });
   if (written) c.wake.kick();
@@ -99,8 +101,9 @@ export const syncStatuses =
       await c.budget.spend(installation.key, () =>
         installation.bitbucket.postBuildStatus(installation.workspaceUuid, link.repoUuid, p.sha, status),
       );
-      if (p.reconcile && previous?.state === "INPROGRESS" && status.state !== "INPROGRESS") {
-        // GitLab finished this pipeline and no hook told us: the link's webhook may be broken.
+      if ((p.reconcile && previous?.state === "INPROGRESS" && status.state !== "INPROGRESS") || p.sweep) {
+        // GitLab finished this pipeline (or the sweep found one Bitbucket never showed) and no hook told
+        // us: the link's webhook may be broken.
         log.warn({ linkId: link.id, sha: p.sha, key: status.key }, "reconciliation corrected a status no webhook had updated");
         await c.links.noteMissedWebhook(link.id, Date.now());
       }
@@ -116,7 +119,7 @@ export const syncStatuses =
       });
       sent.push(`${status.state} ${status.key}`);
     }
-    const what = `${p.reconcile ? "re-check: " : ""}pipeline #${pipeline.id} ${pipeline.status} on ${p.ref} @ ${p.sha.slice(0, 12)}`;
+    const what = `${p.reconcile ? "re-check: " : p.sweep ? "catch-up (no hook came): " : ""}pipeline #${pipeline.id} ${pipeline.status} on ${p.ref} @ ${p.sha.slice(0, 12)}`;
     return sent.length > 0 ? `${what}: posted ${sent.join(", ")}` : `${what}: Bitbucket already shows this`;
   };
 

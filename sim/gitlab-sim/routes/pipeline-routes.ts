@@ -74,6 +74,12 @@ function listPipelines(state: SimState, project: SimProject, req: Request): SimP
   if (typeof q.status === "string") list = list.filter((p) => p.status === q.status);
   if (typeof q.source === "string") list = list.filter((p) => p.source === q.source);
   if (typeof q.username === "string") list = list.filter((p) => p.user.username === q.username);
+  // GitLab: `updated_at > updated_after` (exclusive), ISO 8601.
+  if (typeof q.updated_after === "string") {
+    const after = Date.parse(q.updated_after);
+    if (Number.isNaN(after)) throw invalidParams("updated_after is invalid");
+    list = list.filter((p) => Date.parse(p.updatedAt) > after);
+  }
   if (q.scope === "running" || q.scope === "pending") list = list.filter((p) => p.status === q.scope);
   if (q.scope === "finished") list = list.filter((p) => FINISHED.includes(p.status));
   if (q.scope === "tags") list = list.filter((p) => p.tag);

@@ -1,0 +1,119 @@
+import { statusKey } from "../core/status-key";
+import { bitbucketState } from "../core/status-state";
+import type { Links } from "../db/links";
+import type { LinkSweeps } from "../db/link-sweeps";
+import type { PostedStatuses } from "../db/posted-statuses";
+import { gitlabFailure, type GitLabApi, type GitLabPipeline } from "../gitlab/gitlab-api";
+import type { Outbox } from "../outbox/outbox";
+import type { Deliverer } from "../outbox/worker";
+import { queueStatusSync } from "./sync-statuses";
+import type { Wakeup } from "./work";
+
+export const CATCH_UP = "catch-up";
+
+export interface CatchUpPayload {
+  linkId: string;
+}
+
+export interface CatchUpOptions {
+  /** How often each link is swept (CATCH_UP_EVERY_MS). */
+  everyMs: number;
+  /**
+   * Pipelines updated more recently than this are left to their hooks for now (and to the next sweep):
+   * a sweep racing a hook that is on its way would mark a healthy webhook as missing events.
+   */
+  settleMs: number;
+}
+
+/**
+ * Queues a sweep for each link whose turn has come. Runs on every instance's reconciler tick; a link's
+ * turn is claimed in the database, so it is swept by one instance per interval.
+ */
+export async function scheduleCatchUps(
+  c: { sweeps: LinkSweeps; outbox: Outbox; wake: Wakeup; options: CatchUpOptions },
+  now = Date.now(),
+): Promise<number> {
+  await c.sweeps.schedule(now, c.options.everyMs);
+  const due = await c.sweeps.claimDue(now, c.options.everyMs, 500);
+  for (const linkId of due) {
+    const clientKey = await c.sweeps.clientKeyOf(linkId);
+    if (clientKey === null) continue; // unlinked meanwhile
+    await c.outbox.enqueue<CatchUpPayload>({
+      clientKey,
+      linkId,
+      kind: CATCH_UP,
+      dedupeKey: `sweep:${linkId}`,
+      payload: { linkId },
+    });
+  }
+  if (due.length > 0) c.wake.kick();
+  return due.length;
+}
+
+/**
+ * GitLab never resends a lost hook, and a Bitbucket webhook can be missed while the app is down. A
+ * sweep asks GitLab for the link's pipelines updated since the newest one it has seen (one call when
+ * nothing changed) and queues a status sync — the same path hooks take, so ordering, dedupe and budgets
+ * hold — for each pipeline whose latest state Bitbucket does not show yet.
+ */
+export const catchUp =
+  (c: {
+    links: Pick<Links, "byId">;
+    sweeps: LinkSweeps;
+    posted: PostedStatuses;
+    outbox: Outbox;
+    wake: Wakeup;
+    gitlab: (host: string, token: string) => GitLabApi;
+    options: CatchUpOptions;
+  }): Deliverer =>
+  async (item) => {
+    const { linkId } = item.payload as unknown as CatchUpPayload;
+    const link = await c.links.byId(linkId);
+    if (!link) return;
+    const sweep = await c.sweeps.get(linkId);
+    // The first sweep of a link starts where the link started: anything since then that Bitbucket does
+    // not show is caught up, including what finished while the app was down.
+    let after = sweep?.highWater ?? link.createdAt.toISOString();
+    const settledBefore = Date.now() - c.options.settleMs;
+    const api = c.gitlab(link.gitlabUrl, link.token);
+    let seen = 0;
+    let queued = 0;
+    for (let page = 0; page < 10; page++) {
+      let pipelines: GitLabPipeline[];
+      try {
+        pipelines = await api.pipelinesUpdatedAfter(link.projectId, after);
+      } catch (e) {
+        throw gitlabFailure(e, "Reading the pipelines changed since the last sweep");
+      }
+      const settled = pipelines.filter((p) => p.updated_at && Date.parse(p.updated_at) <= settledBefore);
+      for (const p of settled) {
+        seen++;
+        if (await shownOnBitbucket(c.posted, link.projectId, linkId, p)) continue;
+        await queueStatusSync(c, link, { sha: p.sha, ref: p.ref, pipelineId: p.id, sweep: true });
+        queued++;
+      }
+      const last = settled.at(-1);
+      if (last?.updated_at) after = last.updated_at;
+      if (pipelines.length < 100 || settled.length < pipelines.length) break;
+    }
+    await c.sweeps.advance(linkId, after, Date.now());
+    return seen === 0
+      ? "catch-up: nothing changed"
+      : `catch-up: ${seen} pipelines changed; ${queued} not shown on Bitbucket yet, synced`;
+  };
+
+/**
+ * Whether Bitbucket already shows this pipeline as it is now: we posted for a newer pipeline of the same
+ * commit and ref, or for this one after its last update, or its own status already has its state.
+ */
+async function shownOnBitbucket(posted: PostedStatuses, projectId: number, linkId: string, p: GitLabPipeline): Promise<boolean> {
+  const updatedAt = Date.parse(p.updated_at ?? "") || 0;
+  const pipelineKey = statusKey({ projectId, ref: p.ref });
+  const forCommit = [...(await posted.forCommit(linkId, p.sha)).values()].filter((s) => s.ref === p.ref);
+  return forCommit.some(
+    (s) =>
+      s.pipelineId > p.id ||
+      (s.pipelineId === p.id &&
+        (s.postedAt >= updatedAt || (s.statusKey === pipelineKey && s.state === bitbucketState(p.status)))),
+  );
+}
