@@ -29,6 +29,10 @@ export interface Config {
   reconcile: { afterMs: number; everyMs: number };
   /** The per-link catch-up sweep: every `everyMs`, pipelines changed since the last one seen and settled for `settleMs`. */
   catchUp: { everyMs: number; settleMs: number };
+  /** How Code Insights calls authenticate for Connect installations: an access token (documented) or the JWT. */
+  codeInsightsAuth: "bearer" | "jwt";
+  /** Calls of each installation's Bitbucket budget that Code Insights reports leave to statuses. */
+  statusReserve: number;
   httpTimeoutMs: number;
   /** Bearer token that may read /metrics; unset, /metrics is off. */
   metricsToken: string | null;
@@ -86,6 +90,8 @@ const schema = z.object({
     .min(100)
     .default(5 * 60_000),
   CATCH_UP_SETTLE_MS: z.coerce.number().int().min(0).default(60_000),
+  CODE_INSIGHTS_AUTH: z.enum(["bearer", "jwt"]).default("bearer"),
+  BITBUCKET_STATUS_RESERVE: z.coerce.number().int().min(0).default(20),
   FRAME_ANCESTORS: z.string().optional(),
   METRICS_TOKEN: z.string().min(16, "use at least 16 characters").optional(),
 });
@@ -128,6 +134,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mirrorDebounceMs: e.MIRROR_DEBOUNCE_MS,
     reconcile: { afterMs: e.RECONCILE_AFTER_MS, everyMs: e.RECONCILE_EVERY_MS },
     catchUp: { everyMs: e.CATCH_UP_EVERY_MS, settleMs: e.CATCH_UP_SETTLE_MS },
+    codeInsightsAuth: e.CODE_INSIGHTS_AUTH,
+    statusReserve: e.BITBUCKET_STATUS_RESERVE,
     frameAncestors: (
       e.FRAME_ANCESTORS ??
       (production ? "https://bitbucket.org" : "'self' http://localhost:* http://127.0.0.1:* https://bitbucket.org")

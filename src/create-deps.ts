@@ -10,6 +10,7 @@ import { LinkSweeps } from "./db/link-sweeps";
 import { Links } from "./db/links";
 import { migrate } from "./db/migrator";
 import { PostedStatuses } from "./db/posted-statuses";
+import { PublishedReports } from "./db/published-reports";
 import { Tenants } from "./db/tenants";
 import { WorkspaceDefaults } from "./db/workspace-defaults";
 import type { Deps } from "./deps";
@@ -41,6 +42,7 @@ export async function createDeps(config: Config, log: Logger): Promise<Deps> {
   const findInstallation = connectInstallations(tenants, {
     appKey: config.appKey,
     timeoutMs: config.httpTimeoutMs,
+    insightsAuth: config.codeInsightsAuth,
     onBitbucketStatus: (status) => metrics.peerResponses.inc({ peer: "bitbucket", status: String(status) }),
   });
   const budget = new TenantBudget(sql, config.bitbucketBudget);
@@ -75,6 +77,7 @@ export async function createDeps(config: Config, log: Logger): Promise<Deps> {
     events,
     audit: new AuditLog(sequelize),
     sweeps: new LinkSweeps(sequelize),
+    published: new PublishedReports(sequelize),
     // Outside production the simulators live on loopback; in production every GitLab connection is checked.
     gitlab: gitlabClients(
       config.httpTimeoutMs,

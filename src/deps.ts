@@ -7,6 +7,7 @@ import type { LinkEvents } from "./db/link-events";
 import type { LinkSweeps } from "./db/link-sweeps";
 import type { Links } from "./db/links";
 import type { PostedStatuses } from "./db/posted-statuses";
+import type { PublishedReports } from "./db/published-reports";
 import type { WorkspaceDefaults } from "./db/workspace-defaults";
 import type { GitLabApi } from "./gitlab/gitlab-api";
 import type { Metrics } from "./http/metrics";
@@ -46,6 +47,8 @@ export interface Deps {
   events: LinkEvents;
   /** The catch-up sweep's schedule and high-water marks per link. */
   sweeps: LinkSweeps;
+  /** The Code Insights reports published, per link and commit. */
+  published: PublishedReports;
   audit: AuditLog;
   /** A GitLab client for a host and token (cached). */
   gitlab: (host: string, token: string) => GitLabApi;

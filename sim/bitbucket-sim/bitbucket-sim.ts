@@ -8,6 +8,7 @@ import { bracedUuid, randomSecret, randomSha, sameUuid } from "./ids";
 import { ACTOR, installedPayload, pushPayload, uninstalledPayload } from "./payloads";
 import { appUrl, HEADER_TOKEN_TTL, PAGE_TOKEN_TTL, signAsBitbucket } from "./sign-token";
 import { SimState } from "./state";
+import { insightsApi, type StoredReport } from "./insights-api";
 import { statusApi } from "./status-api";
 import type { ApiCall, Fault, RecordedStatus, SignOpts, SimRepo, SimTenant } from "./types";
 
@@ -64,10 +65,24 @@ export class BitbucketSim {
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const state = new SimState(origin, origin, opts.now);
     if (opts.accessTokenTtlSeconds !== undefined) state.accessTokenTtlSeconds = opts.accessTokenTtlSeconds;
+    const reports = new Map<string, StoredReport>();
+    app.use("/2.0", insightsApi(state, reports));
     app.use("/2.0", statusApi(state));
     app.use(accessTokenGrant(state));
     app.use((_req, res) => res.status(404).json({ type: "error", error: { message: "Resource not found" } }));
-    return new BitbucketSim(server, state);
+    const sim = new BitbucketSim(server, state);
+    sim.reportsStore = reports;
+    return sim;
+  }
+
+  /** Code Insights reports posted to this Bitbucket, by repository, commit and report id. */
+  reportsStore = new Map<string, StoredReport>();
+
+  /** The reports on one commit, with their annotations. */
+  reports(sha: string): Array<StoredReport["body"] & { id: string; annotations: Array<Record<string, unknown>> }> {
+    return [...this.reportsStore.values()]
+      .filter((r) => r.sha === sha)
+      .map((r) => ({ ...r.body, id: r.reportId, annotations: [...r.annotations.values()] }));
   }
 
   async close(): Promise<void> {

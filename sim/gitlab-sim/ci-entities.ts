@@ -36,7 +36,7 @@ export function pipeline(state: SimState, pl: SimPipeline) {
     duration: pl.duration,
     // GitLab reports no queued duration when the pipeline started within the same second.
     queued_duration: queued ? Math.floor(queued) || null : null,
-    coverage: null,
+    coverage: pl.coverage ?? null,
     detailed_status: detailedStatus(pl, state.projectOf(pl).pathWithNamespace),
   };
 }
@@ -66,7 +66,12 @@ export function job(state: SimState, j: SimJob) {
     ...(j.status === "failed" && { failure_reason: j.failureReason ?? "script_failure" }),
     web_url: `${p.webUrl}/-/jobs/${j.id}`,
     project: { ci_job_token_scope_enabled: false },
-    artifacts: [],
+    artifacts: (j.artifacts ?? []).map((a) => ({
+      file_type: a.fileType,
+      size: JSON.stringify(a.content).length,
+      filename: a.filename,
+      file_format: "raw",
+    })),
     runner: j.startedAt ? runner() : null,
     runner_manager: null,
     artifacts_expire_at: null,

@@ -110,6 +110,12 @@ export interface SimJob {
   failureReason?: string;
   /** A retried job stays in the pipeline but is hidden from job lists and payloads by default. */
   retried: boolean;
+  /**
+   * Report artifacts by file type (`codequality`, `sast`, `junit`…): the file's name and its content.
+   * GitLab serves a file through `GET /jobs/:id/artifacts/<path>` only when it is also under
+   * `artifacts:paths` (`exposed`).
+   */
+  artifacts?: Array<{ fileType: string; filename: string; content: unknown; exposed: boolean }>;
 }
 
 export interface SimPipeline {
@@ -131,6 +137,10 @@ export interface SimPipeline {
   duration: number | null;
   jobs: SimJob[];
   user: SimUser;
+  /** The pipeline's coverage (GitLab: the mean of its jobs' coverage), a string, or null. */
+  coverage?: string | null;
+  /** What `GET /pipelines/:id/test_report` answers (GitLab parses the jobs' JUnit artifacts). */
+  testReport?: unknown;
 }
 
 export type Fault = { status: number; retryAfter?: number; body?: unknown } | { delayMs: number } | { drop: true };

@@ -39,7 +39,39 @@ export class BitbucketClient {
     await this.request("POST", path, status);
   }
 
-  private async request(method: string, path: string, body: unknown): Promise<unknown> {
+  /** Creates or replaces a Code Insights report on a commit (same id ⇒ replaced). */
+  async putReport(workspaceUuid: string, repoUuid: string, sha: string, reportId: string, report: unknown): Promise<void> {
+    await this.request("PUT", this.reportPath(workspaceUuid, repoUuid, sha, reportId), report);
+  }
+
+  /** Deletes a report and its annotations (404 is fine: there was none). */
+  async deleteReport(workspaceUuid: string, repoUuid: string, sha: string, reportId: string): Promise<void> {
+    try {
+      await this.request("DELETE", this.reportPath(workspaceUuid, repoUuid, sha, reportId));
+    } catch (e) {
+      if (!(e instanceof PeerFailure && e.status === 404)) throw e;
+    }
+  }
+
+  /** Adds 1–100 annotations to a report in one request. */
+  async postAnnotations(
+    workspaceUuid: string,
+    repoUuid: string,
+    sha: string,
+    reportId: string,
+    annotations: unknown[],
+  ): Promise<void> {
+    await this.request("POST", `${this.reportPath(workspaceUuid, repoUuid, sha, reportId)}/annotations`, annotations);
+  }
+
+  private reportPath(workspaceUuid: string, repoUuid: string, sha: string, reportId: string): string {
+    return (
+      `/2.0/repositories/${encodeURIComponent(workspaceUuid)}/${encodeURIComponent(repoUuid)}` +
+      `/commit/${encodeURIComponent(sha)}/reports/${encodeURIComponent(reportId)}`
+    );
+  }
+
+  private async request(method: string, path: string, body?: unknown): Promise<unknown> {
     const authorization = await this.opts.auth.authorization(method, path);
     const onStatus = this.opts.onStatus ?? (() => undefined);
     // undici's request rather than fetch: one status post per event, and fetch's WHATWG layers (streams,
@@ -50,8 +82,12 @@ export class BitbucketClient {
     try {
       const response = await request(this.base + path, {
         method: method as "POST",
-        headers: { Authorization: authorization, "Content-Type": "application/json", Accept: "application/json" },
-        body: JSON.stringify(body),
+        headers: {
+          Authorization: authorization,
+          Accept: "application/json",
+          ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
         headersTimeout: this.opts.timeoutMs,
         bodyTimeout: this.opts.timeoutMs,
       });

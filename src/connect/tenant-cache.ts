@@ -1,4 +1,5 @@
 import type { Tenant, Tenants } from "../db/tenants";
+import { forgetOwnToken } from "./connect-installation";
 
 const TTL_MS = 30_000;
 
@@ -24,5 +25,6 @@ export class TenantCache {
 
   forget(clientKey: string): void {
     this.entries.delete(clientKey);
+    forgetOwnToken(clientKey);
   }
 }

@@ -43,6 +43,8 @@ export interface Link {
   tokenSource: TokenSource;
   /** The app created the GitLab project, so it keeps the pull mirror's Bitbucket credentials fresh. */
   managesMirror: boolean;
+  /** Publish GitLab's test, coverage and findings reports as Code Insights (on by default). */
+  reports: boolean;
 }
 
 export type NewLink = Omit<
@@ -56,8 +58,9 @@ export type NewLink = Omit<
   | "updatedAt"
   | "tokenSource"
   | "managesMirror"
+  | "reports"
 > &
-  Partial<Pick<Link, "tokenSource" | "managesMirror">>;
+  Partial<Pick<Link, "tokenSource" | "managesMirror" | "reports">>;
 
 type Row = Omit<Link, "mirrorState"> & { mirrorState: string | null };
 
@@ -92,6 +95,7 @@ export class Links {
         updatedAt: DataTypes.DATE,
         tokenSource: DataTypes.STRING,
         managesMirror: DataTypes.BOOLEAN,
+        reports: DataTypes.BOOLEAN,
       },
       { tableName: "links", underscored: true, timestamps: false },
     );
@@ -132,6 +136,8 @@ export class Links {
       updatedAt: now,
       tokenSource: link.tokenSource ?? "repository",
       managesMirror: link.managesMirror ?? false,
+      // A PUT that leaves the switch out keeps the link's choice.
+      reports: link.reports ?? existing?.reports ?? true,
     };
     await this.model.upsert(row);
     return (await this.byId(row.id))!;
@@ -199,6 +205,7 @@ export class Links {
       webhookMissedAt: row.webhookMissedAt == null ? null : Number(row.webhookMissedAt),
       tokenSource: row.tokenSource === "workspace" ? "workspace" : "repository",
       managesMirror: Boolean(row.managesMirror),
+      reports: row.reports == null ? true : Boolean(row.reports),
     };
   }
 

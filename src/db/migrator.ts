@@ -7,6 +7,7 @@ import * as linkEvents from "./migrations/0003-link-events";
 import * as workspaceDefaults from "./migrations/0004-workspace-defaults";
 import * as tenantOwnedRows from "./migrations/0005-tenant-owned-rows";
 import * as linkSweeps from "./migrations/0011-link-sweeps";
+import * as codeInsights from "./migrations/0012-code-insights";
 
 // Listed, not globbed: the same list works from TypeScript sources and from the compiled dist/.
 const MIGRATIONS = [
@@ -16,6 +17,7 @@ const MIGRATIONS = [
   { name: "0004-workspace-defaults", ...workspaceDefaults },
   { name: "0005-tenant-owned-rows", ...tenantOwnedRows },
   { name: "0011-link-sweeps", ...linkSweeps },
+  { name: "0012-code-insights", ...codeInsights },
 ];
 
 export function migrator(sequelize: Sequelize, log?: Logger) {

@@ -25,6 +25,8 @@ export interface GitLabPipeline {
   duration?: number | null;
   created_at?: string;
   updated_at?: string;
+  /** The mean of the jobs' coverage, as a string (e.g. "87.50"), or null. */
+  coverage?: string | null;
 }
 export interface GitLabJob {
   id: number;
@@ -34,6 +36,8 @@ export interface GitLabJob {
   allow_failure: boolean;
   web_url: string;
   duration?: number | null;
+  /** Report artifacts by type (codequality, sast, junit…), as the jobs API lists them. */
+  artifacts?: Array<{ file_type: string; filename: string; size?: number }>;
 }
 export interface GitLabMirror {
   update_status?: string | null;
@@ -166,6 +170,30 @@ export class GitLabApi {
       perPage,
       maxPages: 1,
     })) as unknown as GitLabPipeline[];
+  }
+
+  /** The pipeline's unit-test report (GitLab parses it from the jobs' JUnit artifacts; all tiers). */
+  async testReport(projectId: number, pipelineId: number): Promise<unknown> {
+    return (await this.api.requester.get(`projects/${projectId}/pipelines/${pipelineId}/test_report`)).body;
+  }
+
+  /**
+   * One file of a job's artifacts, parsed as JSON, or null when GitLab does not serve it (it serves a
+   * report file only when the CI config also lists it under `artifacts:paths`).
+   */
+  async artifactJson(projectId: number, jobId: number, filename: string): Promise<unknown> {
+    try {
+      const { body } = await this.api.requester.get(
+        `projects/${projectId}/jobs/${jobId}/artifacts/${filename.split("/").map(encodeURIComponent).join("/")}`,
+      );
+      if (typeof body === "string") return JSON.parse(body);
+      if (body instanceof Blob) return JSON.parse(await body.text());
+      if (body instanceof ArrayBuffer) return JSON.parse(Buffer.from(body).toString("utf8"));
+      return body;
+    } catch (e) {
+      if (statusOf(e) === 404) return null;
+      throw e;
+    }
   }
 
   /** The newest pipeline on a branch, if any. */

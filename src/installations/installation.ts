@@ -27,6 +27,11 @@ export interface Installation {
   /** The REST API as the app in this workspace. */
   readonly bitbucket: BitbucketClient;
   /**
+   * The REST API as Code Insights wants it: its endpoints document OAuth bearer authentication, so the
+   * Connect edition sends an access token here (or its JWT, when CODE_INSIGHTS_AUTH=jwt).
+   */
+  readonly insights: BitbucketClient;
+  /**
    * A bearer token that can read one repository (git over HTTPS as `x-token-auth`, OAuth-only endpoints).
    * Connect binds it to that repository; Forge has only its workspace-wide system token, which must never
    * leave the app.

@@ -19,6 +19,8 @@ export interface LinkRequest {
   tokenSource?: TokenSource;
   /** The app created the project and keeps its pull mirror's Bitbucket credentials fresh. */
   managesMirror?: boolean;
+  /** Publish Code Insights reports; left out, an existing link keeps its choice (new links: on). */
+  reports?: boolean;
 }
 
 export interface LinkResult {
@@ -74,6 +76,7 @@ export async function linkRepository(
     createdBy: req.user || null,
     tokenSource: req.tokenSource ?? "repository",
     managesMirror: req.managesMirror ?? false,
+    reports: req.reports,
   });
   deps.linkCache.forget(link.id);
   await deps.audit.record(req.clientKey, req.repoUuid, {

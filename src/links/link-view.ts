@@ -9,6 +9,8 @@ export function linkView(link: Link) {
     projectPath: link.projectPath,
     projectWebUrl: link.projectWebUrl,
     statusMode: link.statusMode,
+    /** GitLab's test, coverage and findings reports are published as Code Insights. */
+    reports: link.reports,
     tokenHint: link.tokenHint,
     /** "workspace": the link uses the workspace's default token (and follows it when it changes). */
     tokenSource: link.tokenSource,

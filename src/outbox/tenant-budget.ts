@@ -83,6 +83,24 @@ export class TenantBudget {
     return wait;
   }
 
+  /**
+   * How many calls the installation could make now, and how long until it could make `calls` more while
+   * leaving `reserve` untouched (0 when it can now). Work that may wait (reports) asks this first, so
+   * statuses keep their share when the budget runs low.
+   */
+  async headroom(clientKey: string, calls: number, reserve: number, now = Date.now()): Promise<number> {
+    const [row] = await this.sql.query<{ tokens: number | string; refilled_at: number | string; paused_until: number | string }>(
+      "SELECT tokens, refilled_at, paused_until FROM tenant_budgets WHERE client_key = ?",
+      [clientKey],
+    );
+    const { burst } = this.opts;
+    if (!row) return calls + reserve <= burst ? 0 : Math.ceil((calls + reserve - burst) / this.ratePerMs);
+    const pausedFor = Number(row.paused_until) - now;
+    const tokens = Math.min(burst, Number(row.tokens) + (now - Number(row.refilled_at)) * this.ratePerMs);
+    const short = calls + reserve - tokens;
+    return Math.max(pausedFor, short > 0 ? Math.ceil(short / this.ratePerMs) : 0, 0);
+  }
+
   /** Hold every call of this installation until `until` (Bitbucket said 429, or the budget is spent). */
   async pause(clientKey: string, until: number): Promise<void> {
     until = Math.round(until); // paused_until is a BIGINT of milliseconds

@@ -15,7 +15,13 @@ import { asId, gitlabProject, gitlabToken, gitlabUrl, statusMode } from "./setti
 // `token` (with `gitlabUrl`) may be left out when the workspace has a default token: the repository then
 // uses the workspace's, and only with the workspace's GitLab address. The original body stays valid.
 const linkBody = z
-  .object({ gitlabUrl: gitlabUrl.optional(), token: gitlabToken.optional(), project: gitlabProject, statusMode })
+  .object({
+    gitlabUrl: gitlabUrl.optional(),
+    token: gitlabToken.optional(),
+    project: gitlabProject,
+    statusMode,
+    reports: z.boolean().optional(),
+  })
   .strict();
 
 /**
@@ -56,6 +62,7 @@ export function linkApiRouter(deps: Deps, door: SettingsDoor) {
         project: asId(body.project),
         token: credentials.token,
         statusMode: body.statusMode,
+        reports: body.reports,
         user: grant.user,
         tokenSource: credentials.source,
       });

@@ -1,6 +1,7 @@
 import type { Deps } from "../deps";
 import type { Deliverer } from "../outbox/worker";
 import { CATCH_UP, catchUp } from "./catch-up";
+import { PUBLISH_REPORTS, publishReports } from "./publish-reports";
 import { STATUS_SYNC, syncStatuses } from "./sync-statuses";
 import { MIRROR_TRIGGER, triggerMirror } from "./trigger-mirror";
 
@@ -20,7 +21,19 @@ export function deliverers(deps: Deps): Array<[string, Deliverer]> {
         budget: deps.budget,
         findInstallation: deps.findInstallation,
         gitlab: deps.gitlab,
+        reports: { outbox: deps.outbox, wake: deps.worker },
         onGitLabStatus: (status) => deps.metrics.peerResponses.inc({ peer: "gitlab", status: String(status) }),
+      }),
+    ],
+    [
+      PUBLISH_REPORTS,
+      publishReports({
+        links: deps.links,
+        published: deps.published,
+        budget: deps.budget,
+        findInstallation: deps.findInstallation,
+        gitlab: deps.gitlab,
+        statusReserve: deps.config.statusReserve,
       }),
     ],
     [

@@ -9,9 +9,12 @@ import type { LinkCache } from "../links/link-cache";
 import type { Outbox } from "../outbox/outbox";
 import type { TenantBudget } from "../outbox/tenant-budget";
 import type { Deliverer } from "../outbox/worker";
+import { queueReports } from "./publish-reports";
 import type { Delivery, Wakeup } from "./work";
 
 export const STATUS_SYNC = "status-sync";
+
+const FINISHED = new Set(["success", "failed", "canceled"]);
 
 export interface StatusSyncPayload {
   linkId: string;
@@ -54,6 +57,8 @@ export interface SyncStatusesCollaborators {
   budget: TenantBudget;
   findInstallation: FindInstallation;
   gitlab: (host: string, token: string) => GitLabApi;
+  /** Where a finished pipeline's Code Insights reports are queued (links with reports on). */
+  reports?: { outbox: Outbox; wake: Wakeup };
   /** Told each GitLab answer's status (0 when none came), for metrics. */
   onGitLabStatus?: (status: number) => void;
 }
@@ -118,6 +123,11 @@ export const syncStatuses =
         postedAt: Date.now(),
       });
       sent.push(`${status.state} ${status.key}`);
+    }
+    // A finished pipeline's reports follow its status (when that status was news), as work of their own:
+    // they may wait for budget, statuses never do.
+    if (c.reports && link.reports && sent.length > 0 && FINISHED.has(pipeline.status)) {
+      await queueReports(c.reports, link, { sha: p.sha, ref: p.ref, pipelineId: pipeline.id });
     }
     const what = `${p.reconcile ? "re-check: " : p.sweep ? "catch-up (no hook came): " : ""}pipeline #${pipeline.id} ${pipeline.status} on ${p.ref} @ ${p.sha.slice(0, 12)}`;
     return sent.length > 0 ? `${what}: posted ${sent.join(", ")}` : `${what}: Bitbucket already shows this`;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { eventually, Stack } from "../support/stack";
+import { drained, eventually, Stack } from "../support/stack";
 
 // Sweeps every 300 ms on pipelines settled at once: the test's clock, not production's 5 minutes.
 const FAST_SWEEPS = { CATCH_UP_EVERY_MS: "300", CATCH_UP_SETTLE_MS: "0", RECONCILE_EVERY_MS: "100" };
@@ -57,7 +57,7 @@ describe("converging without webhooks: the catch-up sweep", () => {
     stack.gitlab.setPipelineStatus(pipeline, "success");
     await stack.gitlab.deliver(project, "Pipeline Hook", stack.gitlab.pipelineHookPayload(pipeline));
     await eventually(() => stack.bitbucket.statuses({ sha }).length === 1);
-    await eventually(async () => (await stack.app.deps.outbox.depth()).pending === 0);
+    await drained(stack); // the status and the reports that follow it
 
     const callsBefore = stack.gitlab.apiCalls.length;
     const sweepsBefore = await swept();

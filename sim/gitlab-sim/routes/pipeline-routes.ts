@@ -46,6 +46,33 @@ export function pipelineRoutes(state: SimState): Router {
     );
   });
 
+  // The pipeline's unit-test report, parsed by GitLab from its jobs' JUnit artifacts (all tiers).
+  router.get("/projects/:id/pipelines/:pipeline_id/test_report", (req, res) => {
+    const project = userProject(state, req, res, REPORTER);
+    const pipeline = findPipeline(state, project, req.params.pipeline_id);
+    res.json(
+      pipeline.testReport ?? {
+        total_time: 0,
+        total_count: 0,
+        success_count: 0,
+        failed_count: 0,
+        skipped_count: 0,
+        error_count: 0,
+        test_suites: [],
+      },
+    );
+  });
+
+  // One file of a job's artifacts archive: served only when the CI config lists it under artifacts:paths.
+  router.get("/projects/:id/jobs/:job_id/artifacts/*", (req, res) => {
+    const project = userProject(state, req, res, REPORTER);
+    const job = state.jobs.get(Number(req.params.job_id));
+    if (!job || state.pipelineOf(job).projectId !== project.id) throw notFound();
+    const file = (job.artifacts ?? []).find((a) => a.exposed && a.filename === (req.params as Record<string, string>)[0]);
+    if (!file) throw notFound("File");
+    res.type("application/octet-stream").send(Buffer.from(JSON.stringify(file.content)));
+  });
+
   router.get("/projects/:id/jobs/:job_id", (req, res) => {
     const project = userProject(state, req, res, REPORTER);
     const job = state.jobs.get(Number(req.params.job_id));

@@ -1,0 +1,153 @@
+import { coverageInsight, qualityInsight, reportId, securityInsight, testInsight, type Insight } from "../core/code-insights";
+import type { Links } from "../db/links";
+import type { PublishedReports } from "../db/published-reports";
+import { WorkDeferred } from "../errors";
+import { gitlabFailure, type GitLabApi, type GitLabJob, type GitLabPipeline } from "../gitlab/gitlab-api";
+import type { FindInstallation, Installation } from "../installations/installation";
+import type { Outbox } from "../outbox/outbox";
+import type { TenantBudget } from "../outbox/tenant-budget";
+import type { Deliverer } from "../outbox/worker";
+import type { Wakeup } from "./work";
+
+export const PUBLISH_REPORTS = "publish-reports";
+
+export interface PublishReportsPayload {
+  linkId: string;
+  sha: string;
+  ref: string;
+  pipelineId: number;
+}
+
+const FINISHED = new Set(["success", "failed", "canceled"]);
+const ANNOTATIONS_PER_REQUEST = 100;
+/** Report files GitLab's CI templates write, by artifact type. */
+const REPORT_FILES = { codequality: "gl-code-quality-report.json", sast: "gl-sast-report.json" } as const;
+
+/** Queues the reports of a finished pipeline (one waiting publication per commit and ref). */
+export async function queueReports(
+  c: { outbox: Outbox; wake: Wakeup },
+  link: { id: string; clientKey: string },
+  p: Omit<PublishReportsPayload, "linkId">,
+) {
+  const written = await c.outbox.enqueue<PublishReportsPayload>({
+    clientKey: link.clientKey,
+    linkId: link.id,
+    kind: PUBLISH_REPORTS,
+    dedupeKey: `reports:${link.id}:${p.sha}:${p.ref}`,
+    payload: { linkId: link.id, ...p },
+  });
+  if (written) c.wake.kick();
+}
+
+export interface PublishReportsCollaborators {
+  links: Pick<Links, "byId">;
+  published: PublishedReports;
+  budget: TenantBudget;
+  findInstallation: FindInstallation;
+  gitlab: (host: string, token: string) => GitLabApi;
+  /** Calls of the installation's Bitbucket budget kept for statuses: reports wait rather than use them. */
+  statusReserve: number;
+}
+
+/**
+ * Publishes a finished pipeline's test report, coverage, code-quality and SAST findings as Code Insights
+ * reports on its commit. Each report costs 1 + ceil(annotations / 100) calls (one more when it replaces
+ * the same commit's report of an earlier run, deleted first so its annotations do not linger), drawn
+ * from the installation's budget only while statuses keep their reserve.
+ */
+export const publishReports =
+  (c: PublishReportsCollaborators): Deliverer =>
+  async (item) => {
+    const p = item.payload as unknown as PublishReportsPayload;
+    const link = await c.links.byId(p.linkId);
+    if (!link?.reports) return "reports are off for this link";
+    const installation = await c.findInstallation(link.clientKey);
+    if (!installation) return;
+    const api = c.gitlab(link.gitlabUrl, link.token);
+    const pipeline = await read(() => api.pipeline(link.projectId, p.pipelineId), "Reading the pipeline");
+    if (!FINISHED.has(pipeline.status)) return `pipeline #${pipeline.id} is ${pipeline.status}: reports wait for it to finish`;
+
+    const previous = await c.published.forCommit(link.id, p.sha);
+    if ([...previous.values()].some((r) => r.pipelineId > pipeline.id))
+      return `a newer pipeline's reports are already on ${p.sha.slice(0, 12)}`;
+    const insights = await gather(api, link.projectId, pipeline);
+    const calls = insights.reduce((n, i) => n + 1 + Math.ceil(i.annotations.length / ANNOTATIONS_PER_REQUEST), 0) + previous.size;
+    const wait = await c.budget.headroom(installation.key, calls, c.statusReserve);
+    if (wait > 0) throw new WorkDeferred("reports wait: the Bitbucket budget left is kept for statuses", wait);
+
+    const done: string[] = [];
+    for (const insight of insights) {
+      const id = reportId(link.projectId, insight.kind);
+      const prior = previous.get(id);
+      if (prior?.pipelineId === pipeline.id) continue; // published already (a retry after a partial run)
+      await publish(c, installation, link.repoUuid, p.sha, id, insight, !!prior);
+      await c.published.record({
+        linkId: link.id,
+        sha: p.sha,
+        reportId: id,
+        pipelineId: pipeline.id,
+        result: insight.report.result,
+        annotations: insight.annotations.length,
+        ref: p.ref,
+        publishedAt: Date.now(),
+      });
+      done.push(`${insight.report.report_type} ${insight.report.result} (${insight.annotations.length} annotations)`);
+    }
+    return done.length
+      ? `reports of pipeline #${pipeline.id}: ${done.join(", ")}`
+      : `pipeline #${pipeline.id} has no reports to publish`;
+  };
+
+async function publish(
+  c: Pick<PublishReportsCollaborators, "budget">,
+  installation: Installation,
+  repoUuid: string,
+  sha: string,
+  id: string,
+  insight: Insight,
+  replacing: boolean,
+): Promise<void> {
+  const ws = installation.workspaceUuid;
+  const bitbucket = installation.insights;
+  const spend = <T>(call: () => Promise<T>) => c.budget.spend(installation.key, call);
+  if (replacing) await spend(() => bitbucket.deleteReport(ws, repoUuid, sha, id));
+  await spend(() => bitbucket.putReport(ws, repoUuid, sha, id, insight.report));
+  for (let i = 0; i < insight.annotations.length; i += ANNOTATIONS_PER_REQUEST) {
+    const batch = insight.annotations.slice(i, i + ANNOTATIONS_PER_REQUEST);
+    await spend(() => bitbucket.postAnnotations(ws, repoUuid, sha, id, batch));
+  }
+}
+
+/** Everything GitLab has for the pipeline: test report, coverage, and the report files its jobs expose. */
+async function gather(api: GitLabApi, projectId: number, pipeline: GitLabPipeline): Promise<Insight[]> {
+  const ref = { id: pipeline.id, webUrl: pipeline.web_url };
+  const out: Insight[] = [];
+  const tests = testInsight((await read(() => api.testReport(projectId, pipeline.id), "Reading the test report")) as never, ref);
+  if (tests) out.push(tests);
+  const coverage = coverageInsight(pipeline.coverage, ref);
+  if (coverage) out.push(coverage);
+  const jobs = await read(() => api.jobs(projectId, pipeline.id), "Reading the pipeline's jobs");
+  const quality = await reportFile(api, projectId, jobs, "codequality");
+  if (quality) out.push(qualityInsight(quality.findings as never[], ref, quality.job.web_url));
+  const sast = await reportFile(api, projectId, jobs, "sast");
+  if (sast) {
+    const vulnerabilities = (sast.findings as { vulnerabilities?: unknown[] }).vulnerabilities ?? [];
+    out.push(securityInsight(vulnerabilities as never[], ref, sast.job.web_url));
+  }
+  return out;
+}
+
+async function reportFile(api: GitLabApi, projectId: number, jobs: GitLabJob[], type: keyof typeof REPORT_FILES) {
+  const job = jobs.find((j) => j.artifacts?.some((a) => a.file_type === type));
+  if (!job) return null;
+  const findings = await read(() => api.artifactJson(projectId, job.id, REPORT_FILES[type]), `Reading ${REPORT_FILES[type]}`);
+  return findings == null ? null : { job, findings };
+}
+
+async function read<T>(call: () => Promise<T>, what: string): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    throw gitlabFailure(e, what);
+  }
+}

@@ -1,0 +1,134 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { drained, eventually, Stack } from "../support/stack";
+
+const fixture = (name: string): any => JSON.parse(readFileSync(path.join(__dirname, "../../sim/fixtures/gitlab", name), "utf8"));
+
+describe("GitLab's reports as Bitbucket Code Insights", () => {
+  let stack: Stack;
+  beforeEach(async () => (stack = await Stack.start()));
+  afterEach(async () => stack.stop());
+
+  const sha = "d1742195055d9234440410f95462fdebb05b5ac5";
+
+  async function finish(project: any, status: "success" | "failed", extra: (p: any) => void = () => undefined) {
+    const pipeline = stack.gitlab.createPipeline(project, {
+      sha,
+      ref: "main",
+      jobs: [
+        { name: "test", stage: "test" },
+        { name: "code_quality", stage: "test" },
+      ],
+    });
+    extra(pipeline);
+    stack.gitlab.setPipelineStatus(pipeline, status);
+    await stack.gitlab.deliver(project, "Pipeline Hook", stack.gitlab.pipelineHookPayload(pipeline));
+    return pipeline;
+  }
+
+  it("a failed pipeline shows a FAILED test report naming the failed tests on their files, its coverage and its code findings", async () => {
+    const { project } = await stack.linkedRepository();
+    const pipeline = await finish(project, "failed", (p) => {
+      p.testReport = fixture("test-report.json");
+      p.coverage = "81.25";
+      p.jobs[1].artifacts = [
+        {
+          fileType: "codequality",
+          filename: "gl-code-quality-report.json",
+          content: fixture("code-quality-report.json"),
+          exposed: true,
+        },
+      ];
+    });
+    // Done when the code-quality report's annotations (its last request) are in.
+    const reports = await eventually(() => {
+      const all = stack.bitbucket.reports(sha);
+      return all.length === 3 && all.find((r) => r.report_type === "BUG")?.annotations.length === 3 ? all : null;
+    }, 10_000);
+    const tests = reports.find((r) => r.report_type === "TEST")!;
+    assert.equal(tests.id, `gitlab-${project.id}-tests`);
+    assert.equal(tests.result, "FAILED");
+    assert.deepEqual(tests.annotations.map((a) => a.path).sort(), ["spec/models/user_spec.rb", "test/api.test.ts"]);
+    assert.match(String(tests.link), new RegExp(`/-/pipelines/${pipeline.id}/test_report$`));
+    const coverage = reports.find((r) => r.report_type === "COVERAGE")!;
+    assert.deepEqual(coverage.data, [{ title: "Coverage", type: "PERCENTAGE", value: 81.25 }]);
+    const quality = reports.find((r) => r.report_type === "BUG")!;
+    assert.deepEqual(
+      quality.annotations.map((a) => [a.path, a.line]),
+      [
+        ["src/app.ts", 42],
+        ["src/db/links.ts", 10],
+        ["config/dev.json", 3],
+      ],
+    );
+    const refused = stack.bitbucket.apiCalls.filter((c) => c.path.includes("/reports/") && c.status >= 400);
+    assert.deepEqual(refused, []);
+  });
+
+  it("a green re-run on the same commit turns the same report PASSED, with no stale annotations", async () => {
+    const { project } = await stack.linkedRepository();
+    await finish(project, "failed", (p) => (p.testReport = fixture("test-report.json")));
+    await eventually(() => stack.bitbucket.reports(sha).find((r) => r.result === "FAILED"), 10_000);
+    await drained(stack);
+    await finish(
+      project,
+      "success",
+      (p) => (p.testReport = { total_count: 6, success_count: 6, failed_count: 0, error_count: 0, test_suites: [] }),
+    );
+    const report = await eventually(
+      () => stack.bitbucket.reports(sha).find((r) => r.report_type === "TEST" && r.result === "PASSED"),
+      10_000,
+    );
+    assert.equal(stack.bitbucket.reports(sha).filter((r) => r.report_type === "TEST").length, 1, "replaced in place");
+    assert.deepEqual(report.annotations, []);
+  });
+
+  it("1,500 failures of 10,000 tests stay within Bitbucket's limits, in requests of at most 100, with nothing refused", async () => {
+    const { project } = await stack.linkedRepository();
+    const cases = Array.from({ length: 10_000 }, (_, i) => ({
+      status: i < 1500 ? "failed" : "success",
+      name: `case ${i}`,
+      file: `./spec/c${i % 40}_spec.rb`,
+      system_output: "boom",
+    }));
+    await finish(
+      project,
+      "failed",
+      (p) => (p.testReport = { total_count: 10_000, failed_count: 1500, test_suites: [{ name: "big", test_cases: cases }] }),
+    );
+    const report = await eventually(
+      () => stack.bitbucket.reports(sha).find((r) => r.report_type === "TEST" && r.annotations.length === 1000),
+      20_000,
+    );
+    assert.match(String(report.details), /500 more failed tests are not annotated/);
+    const posts = stack.bitbucket.apiCalls.filter((c) => c.path.endsWith("/annotations"));
+    assert.equal(posts.length, 10, "ceil(1000 / 100) annotation requests");
+    assert.ok(posts.every((c) => c.status === 200));
+  });
+
+  it("publishes nothing while the pipeline runs, nor for a link whose reports are switched off", async () => {
+    const { project, repo, settingsToken, gitlabToken } = await stack.linkedRepository();
+    const running = stack.gitlab.createPipeline(project, { sha, ref: "main" });
+    running.testReport = fixture("test-report.json");
+    stack.gitlab.setPipelineStatus(running, "running");
+    await stack.gitlab.deliver(project, "Pipeline Hook", stack.gitlab.pipelineHookPayload(running));
+    await eventually(() => stack.bitbucket.statuses({ sha }).length === 1);
+    await drained(stack);
+    assert.deepEqual(stack.bitbucket.reports(sha), [], "nothing while it runs");
+
+    const off = await stack.api(settingsToken, "PUT", repo.uuid, {
+      project: project.pathWithNamespace,
+      gitlabUrl: stack.gitlab.url,
+      token: gitlabToken,
+      reports: false,
+    });
+    assert.equal(off.status, 200);
+    assert.equal(off.body.link.reports, false);
+    stack.gitlab.setPipelineStatus(running, "failed");
+    await stack.gitlab.deliver(project, "Pipeline Hook", stack.gitlab.pipelineHookPayload(running));
+    await eventually(() => stack.bitbucket.statuses({ sha })[0]?.state === "FAILED");
+    await drained(stack);
+    assert.deepEqual(stack.bitbucket.reports(sha), [], "nothing for a link whose reports are off");
+  });
+});
