@@ -2,6 +2,8 @@ import { GitbeakerRequestError, Jobs, Pipelines, ProjectHooks, ProjectMembers, P
 import type { Agent } from "node:http";
 import type { Dispatcher } from "undici";
 import { parseRetryAfter, PeerFailure, peerStatusFailure } from "../errors";
+import { answerRefused } from "../http/answer-refused";
+import { boundedStrings } from "./bounded-strings";
 
 export interface GitLabUser {
   id: number;
@@ -54,10 +56,11 @@ export interface GitLabHook {
 export class GitLabApi {
   private readonly api: ReturnType<typeof resources>;
 
-  constructor(host: string, token: string, timeoutMs: number, dispatcher?: Dispatcher) {
+  /** `dispatcher` carries every call: it caps answers and refuses redirects (see gitlab-dispatcher.ts). */
+  constructor(host: string, token: string, timeoutMs: number, dispatcher: Dispatcher) {
     // gitbeaker types `agent` as an http.Agent but hands it to fetch as its undici dispatcher.
-    const agent = dispatcher as unknown as Agent | undefined;
-    this.api = resources({ host, token, queryTimeout: timeoutMs, rateLimits: RATE_LIMITS, ...(agent ? { agent } : {}) });
+    const agent = dispatcher as unknown as Agent;
+    this.api = resources({ host, token, queryTimeout: timeoutMs, rateLimits: RATE_LIMITS, agent });
   }
 
   currentUser(): Promise<GitLabUser> {
@@ -217,17 +220,29 @@ const RATE_LIMITS = { "**": 3000 };
  * Only the gitbeaker resources we call. The all-in-one `Gitlab` client builds every one of its ~200
  * resources: measured at 1.7 MB per client against 0.05 MB for these, and a client is kept per link.
  */
-function resources(opts: { host: string; token: string; queryTimeout: number; rateLimits: typeof RATE_LIMITS; agent?: Agent }) {
+function resources(opts: { host: string; token: string; queryTimeout: number; rateLimits: typeof RATE_LIMITS; agent: Agent }) {
   const projects = new Projects(opts);
-  return {
+  const all = {
     Users: new Users(opts),
     Projects: projects,
     ProjectMembers: new ProjectMembers(opts),
     ProjectHooks: new ProjectHooks(opts),
     Pipelines: new Pipelines(opts),
     Jobs: new Jobs(opts),
-    requester: projects.requester,
   };
+  for (const resource of Object.values(all)) boundAnswerStrings(resource.requester as unknown as Record<string, unknown>);
+  return { ...all, requester: projects.requester };
+}
+
+/** Every answer's strings cut to a sane length where they enter, whichever resource asked (bounded-strings.ts). */
+function boundAnswerStrings(requester: Record<string, unknown>): void {
+  for (const method of ["get", "post", "put", "patch", "delete"]) {
+    const call = requester[method] as (...args: unknown[]) => Promise<{ body: unknown }>;
+    requester[method] = async (...args: unknown[]) => {
+      const response = await call(...args);
+      return { ...response, body: boundedStrings(response.body) };
+    };
+  }
 }
 
 /** The HTTP status of a failed gitbeaker call, if GitLab answered at all. */
@@ -241,16 +256,23 @@ export function statusOf(e: unknown): number | undefined {
 
 /** GitLab's own words about a failed call, short enough to keep and show. */
 export function gitlabMessage(e: unknown): string {
+  const refused = answerRefused(e);
+  if (refused) return refused.message;
   if (e instanceof GitbeakerRequestError) {
     const description = (e.cause as { description?: string } | undefined)?.description ?? e.message;
     return String(description).slice(0, 300);
   }
+  // fetch says only "fetch failed"; why (an address refused, a connection refused, DNS) is its cause.
+  const cause = (e as { cause?: unknown } | null)?.cause;
+  if (e instanceof TypeError && cause instanceof Error) return cause.message.slice(0, 300);
   return e instanceof Error ? `${e.name}: ${e.message}`.slice(0, 300) : String(e).slice(0, 300);
 }
 
 /** Translates a failed GitLab call into a peer failure: retry later or give up now. */
 export function gitlabFailure(e: unknown, what: string): PeerFailure {
   const status = statusOf(e);
+  const refused = answerRefused(e);
+  if (refused) return new PeerFailure({ peer: "gitlab", message: `${what}: ${refused.message}`, transient: false });
   const message = `${what}: GitLab ${status ?? "unreachable"}: ${gitlabMessage(e)}`;
   if (status === undefined) return new PeerFailure({ peer: "gitlab", message, transient: true });
   const response = (e as { cause?: { response?: Response } }).cause?.response;
