@@ -1,8 +1,9 @@
 import { GitbeakerRequestError, Jobs, Pipelines, ProjectHooks, ProjectMembers, Projects, Users } from "@gitbeaker/rest";
 import type { Agent } from "node:http";
 import type { Dispatcher } from "undici";
-import { parseRetryAfter, PeerFailure, peerStatusFailure } from "../errors";
+import { badRequest, parseRetryAfter, PeerFailure, peerStatusFailure } from "../errors";
 import { answerRefused } from "../http/answer-refused";
+import { hasDotSegment } from "./has-dot-segment";
 import { boundedStrings } from "./bounded-strings";
 
 export interface GitLabUser {
@@ -68,7 +69,7 @@ export class GitLabApi {
   }
 
   project(idOrPath: number | string): Promise<GitLabProject> {
-    return this.api.Projects.show(idOrPath) as unknown as Promise<GitLabProject>;
+    return this.api.Projects.show(projectRef(idOrPath)) as unknown as Promise<GitLabProject>;
   }
 
   /** The user's effective access level on the project (inherited from groups included), or 0. */
@@ -150,7 +151,7 @@ export class GitLabApi {
 
   /** GET /projects/:id with the fields only Maintainers see (mirror, import_url) when GitLab shows them. */
   projectDetails(idOrPath: number | string): Promise<GitLabProjectDetails> {
-    return this.api.Projects.show(idOrPath) as unknown as Promise<GitLabProjectDetails>;
+    return this.api.Projects.show(projectRef(idOrPath)) as unknown as Promise<GitLabProjectDetails>;
   }
 
   hook(projectId: number, hookId: number): Promise<GitLabHookDetails> {
@@ -243,6 +244,16 @@ function boundAnswerStrings(requester: Record<string, unknown>): void {
       return { ...response, body: boundedStrings(response.body) };
     };
   }
+}
+
+/**
+ * A project id or path fit to put in a URL: gitbeaker encodes "/" but resolves a path of "." or ".."
+ * against the API root, which would call another route with the token (GET /projects/, GET /).
+ */
+function projectRef(idOrPath: number | string): number | string {
+  if (typeof idOrPath === "string" && hasDotSegment(idOrPath))
+    throw badRequest("A project path has no '.' or '..' parts", { project: "A project path has no '.' or '..' parts" });
+  return idOrPath;
 }
 
 /** The HTTP status of a failed gitbeaker call, if GitLab answered at all. */

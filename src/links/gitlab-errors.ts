@@ -15,6 +15,7 @@ export async function checked<T>(call: () => Promise<T>, subject: Subject): Prom
 
 /** What GitLab's answer means for the admin, in the codes the settings API documents. */
 export function toLinkError(e: unknown, subject: Subject): AppError {
+  if (e instanceof AppError) return e; // refused before asking GitLab (e.g. a project path of "..")
   const refused = answerRefused(e);
   if (refused) return new AppError("gitlab_unreachable", 422, refused.message);
   const status = statusOf(e);
