@@ -68,8 +68,8 @@ export class GitLabApi {
     return this.api.Users.showCurrentUser() as unknown as Promise<GitLabUser>;
   }
 
-  project(idOrPath: number | string): Promise<GitLabProject> {
-    return this.api.Projects.show(projectRef(idOrPath)) as unknown as Promise<GitLabProject>;
+  async project(idOrPath: number | string): Promise<GitLabProject> {
+    return (await this.api.Projects.show(projectRef(idOrPath))) as unknown as GitLabProject;
   }
 
   /** The user's effective access level on the project (inherited from groups included), or 0. */
@@ -150,8 +150,8 @@ export class GitLabApi {
   }
 
   /** GET /projects/:id with the fields only Maintainers see (mirror, import_url) when GitLab shows them. */
-  projectDetails(idOrPath: number | string): Promise<GitLabProjectDetails> {
-    return this.api.Projects.show(projectRef(idOrPath)) as unknown as Promise<GitLabProjectDetails>;
+  async projectDetails(idOrPath: number | string): Promise<GitLabProjectDetails> {
+    return (await this.api.Projects.show(projectRef(idOrPath))) as unknown as GitLabProjectDetails;
   }
 
   hook(projectId: number, hookId: number): Promise<GitLabHookDetails> {
