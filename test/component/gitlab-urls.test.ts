@@ -28,6 +28,8 @@ describe("URLs GitLab supplies (web_url)", function () {
       });
       assert.equal(linked.status, 200);
       assert.equal(linked.body.link.projectWebUrl, `${stack.gitlab.url}/acme/widgets`);
+      const stored = await stack.app.deps.links.forRepository(tenant.clientKey, repo.uuid);
+      assert.equal(stored?.projectWebUrl, `${stack.gitlab.url}/acme/widgets`, "what is stored is checked too");
 
       const pipeline = stack.gitlab.createPipeline(project, { sha, ref: "main" });
       stack.gitlab.setPipelineStatus(pipeline, "success");
