@@ -15,7 +15,7 @@ import { Tenants } from "./db/tenants";
 import { WorkspaceDefaults } from "./db/workspace-defaults";
 import type { Deps } from "./deps";
 import { gitlabClients } from "./gitlab/gitlab-clients";
-import { guardedDispatcher } from "./gitlab/guarded-dispatcher";
+import { gitlabDispatcher } from "./gitlab/gitlab-dispatcher";
 import { Metrics } from "./http/metrics";
 import { LinkCache } from "./links/link-cache";
 import { MirrorCredentials } from "./links/mirror-credentials";
@@ -78,10 +78,14 @@ export async function createDeps(config: Config, log: Logger): Promise<Deps> {
     audit: new AuditLog(sequelize),
     sweeps: new LinkSweeps(sequelize),
     published: new PublishedReports(sequelize),
-    // Outside production the simulators live on loopback; in production every GitLab connection is checked.
+    // Every GitLab answer is capped; in production every GitLab connection is checked too.
     gitlab: gitlabClients(
       config.httpTimeoutMs,
-      config.allowPrivateHosts ? undefined : guardedDispatcher(config.gitlabAllowedHosts, config.httpTimeoutMs),
+      gitlabDispatcher({
+        allowPrivate: config.allowPrivateHosts,
+        allowedHosts: config.gitlabAllowedHosts,
+        timeoutMs: config.httpTimeoutMs,
+      }),
     ),
     mirrorCredentials: new MirrorCredentials({ findInstallation, budget }),
   };

@@ -1,6 +1,8 @@
 import { request } from "undici";
 import type { BuildStatus } from "../core/build-status";
 import { parseRetryAfter, PeerFailure, peerStatusFailure } from "../errors";
+import { answerRefused } from "../http/answer-refused";
+import { bitbucketDispatcher } from "./bitbucket-dispatcher";
 
 /**
  * How one installation proves itself to Bitbucket: the Connect edition signs a JWT bound to the call's
@@ -90,12 +92,18 @@ export class BitbucketClient {
         body: body === undefined ? undefined : JSON.stringify(body),
         headersTimeout: this.opts.timeoutMs,
         bodyTimeout: this.opts.timeoutMs,
+        dispatcher: bitbucketDispatcher,
       });
       status = response.statusCode;
       retryAfter = response.headers["retry-after"];
-      text = await response.body.text().catch(() => "");
+      text = await response.body.text().catch((e: unknown) => {
+        if (answerRefused(e)) throw e;
+        return "";
+      });
     } catch (e) {
       onStatus(0);
+      const refused = answerRefused(e);
+      if (refused) throw new PeerFailure({ peer: "bitbucket", message: refused.message, transient: false });
       const message = `Bitbucket unreachable: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;
       throw new PeerFailure({ peer: "bitbucket", message, transient: true });
     }

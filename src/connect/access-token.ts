@@ -1,5 +1,7 @@
 import type { Tenant } from "../db/tenants";
+import { bitbucketDispatcher } from "../bitbucket/bitbucket-dispatcher";
 import { parseRetryAfter, PeerFailure, peerStatusFailure } from "../errors";
+import { answerRefused } from "../http/answer-refused";
 import { connectJwt } from "./connect-jwt";
 
 const TOKEN_PATH = "/site/oauth2/access_token";
@@ -34,6 +36,7 @@ export async function mintAccessToken(
     pathAndQuery: TOKEN_PATH,
   });
   let response: Response;
+  let text: string;
   const started = Date.now();
   try {
     response = await fetch(tenant.baseUrl.replace(/\/+$/, "") + TOKEN_PATH, {
@@ -45,12 +48,18 @@ export async function mintAccessToken(
       }).toString(),
       redirect: "error",
       signal: AbortSignal.timeout(timeoutMs),
+      dispatcher: bitbucketDispatcher,
+    } as RequestInit);
+    text = await response.text().catch((e: unknown) => {
+      if (answerRefused(e)) throw e;
+      return "";
     });
   } catch (e) {
+    const refused = answerRefused(e);
+    if (refused) throw new PeerFailure({ peer: "bitbucket", message: refused.message, transient: false });
     const message = `Bitbucket unreachable for an access token: ${e instanceof Error ? e.name : String(e)}`;
     throw new PeerFailure({ peer: "bitbucket", message, transient: true });
   }
-  const text = await response.text().catch(() => "");
   if (!response.ok) {
     throw peerStatusFailure(
       "bitbucket",

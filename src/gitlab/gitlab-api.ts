@@ -1,7 +1,10 @@
 import { GitbeakerRequestError, Jobs, Pipelines, ProjectHooks, ProjectMembers, Projects, Users } from "@gitbeaker/rest";
 import type { Agent } from "node:http";
 import type { Dispatcher } from "undici";
-import { parseRetryAfter, PeerFailure, peerStatusFailure } from "../errors";
+import { badRequest, parseRetryAfter, PeerFailure, peerStatusFailure } from "../errors";
+import { answerRefused } from "../http/answer-refused";
+import { hasDotSegment } from "./has-dot-segment";
+import { boundedStrings } from "./bounded-strings";
 
 export interface GitLabUser {
   id: number;
@@ -58,18 +61,19 @@ export interface GitLabHook {
 export class GitLabApi {
   private readonly api: ReturnType<typeof resources>;
 
-  constructor(host: string, token: string, timeoutMs: number, dispatcher?: Dispatcher) {
+  /** `dispatcher` carries every call: it caps answers and refuses redirects (see gitlab-dispatcher.ts). */
+  constructor(host: string, token: string, timeoutMs: number, dispatcher: Dispatcher) {
     // gitbeaker types `agent` as an http.Agent but hands it to fetch as its undici dispatcher.
-    const agent = dispatcher as unknown as Agent | undefined;
-    this.api = resources({ host, token, queryTimeout: timeoutMs, rateLimits: RATE_LIMITS, ...(agent ? { agent } : {}) });
+    const agent = dispatcher as unknown as Agent;
+    this.api = resources({ host, token, queryTimeout: timeoutMs, rateLimits: RATE_LIMITS, agent });
   }
 
   currentUser(): Promise<GitLabUser> {
     return this.api.Users.showCurrentUser() as unknown as Promise<GitLabUser>;
   }
 
-  project(idOrPath: number | string): Promise<GitLabProject> {
-    return this.api.Projects.show(idOrPath) as unknown as Promise<GitLabProject>;
+  async project(idOrPath: number | string): Promise<GitLabProject> {
+    return (await this.api.Projects.show(projectRef(idOrPath))) as unknown as GitLabProject;
   }
 
   /** The user's effective access level on the project (inherited from groups included), or 0. */
@@ -150,8 +154,8 @@ export class GitLabApi {
   }
 
   /** GET /projects/:id with the fields only Maintainers see (mirror, import_url) when GitLab shows them. */
-  projectDetails(idOrPath: number | string): Promise<GitLabProjectDetails> {
-    return this.api.Projects.show(idOrPath) as unknown as Promise<GitLabProjectDetails>;
+  async projectDetails(idOrPath: number | string): Promise<GitLabProjectDetails> {
+    return (await this.api.Projects.show(projectRef(idOrPath))) as unknown as GitLabProjectDetails;
   }
 
   hook(projectId: number, hookId: number): Promise<GitLabHookDetails> {
@@ -259,17 +263,39 @@ const RATE_LIMITS = { "**": 3000 };
  * Only the gitbeaker resources we call. The all-in-one `Gitlab` client builds every one of its ~200
  * resources: measured at 1.7 MB per client against 0.05 MB for these, and a client is kept per link.
  */
-function resources(opts: { host: string; token: string; queryTimeout: number; rateLimits: typeof RATE_LIMITS; agent?: Agent }) {
+function resources(opts: { host: string; token: string; queryTimeout: number; rateLimits: typeof RATE_LIMITS; agent: Agent }) {
   const projects = new Projects(opts);
-  return {
+  const all = {
     Users: new Users(opts),
     Projects: projects,
     ProjectMembers: new ProjectMembers(opts),
     ProjectHooks: new ProjectHooks(opts),
     Pipelines: new Pipelines(opts),
     Jobs: new Jobs(opts),
-    requester: projects.requester,
   };
+  for (const resource of Object.values(all)) boundAnswerStrings(resource.requester as unknown as Record<string, unknown>);
+  return { ...all, requester: projects.requester };
+}
+
+/** Every answer's strings cut to a sane length where they enter, whichever resource asked (bounded-strings.ts). */
+function boundAnswerStrings(requester: Record<string, unknown>): void {
+  for (const method of ["get", "post", "put", "patch", "delete"]) {
+    const call = requester[method] as (...args: unknown[]) => Promise<{ body: unknown }>;
+    requester[method] = async (...args: unknown[]) => {
+      const response = await call(...args);
+      return { ...response, body: boundedStrings(response.body) };
+    };
+  }
+}
+
+/**
+ * A project id or path fit to put in a URL: gitbeaker encodes "/" but resolves a path of "." or ".."
+ * against the API root, which would call another route with the token (GET /projects/, GET /).
+ */
+function projectRef(idOrPath: number | string): number | string {
+  if (typeof idOrPath === "string" && hasDotSegment(idOrPath))
+    throw badRequest("A project path has no '.' or '..' parts", { project: "A project path has no '.' or '..' parts" });
+  return idOrPath;
 }
 
 /** The HTTP status of a failed gitbeaker call, if GitLab answered at all. */
@@ -283,16 +309,23 @@ export function statusOf(e: unknown): number | undefined {
 
 /** GitLab's own words about a failed call, short enough to keep and show. */
 export function gitlabMessage(e: unknown): string {
+  const refused = answerRefused(e);
+  if (refused) return refused.message;
   if (e instanceof GitbeakerRequestError) {
     const description = (e.cause as { description?: string } | undefined)?.description ?? e.message;
     return String(description).slice(0, 300);
   }
+  // fetch says only "fetch failed"; why (an address refused, a connection refused, DNS) is its cause.
+  const cause = (e as { cause?: unknown } | null)?.cause;
+  if (e instanceof TypeError && cause instanceof Error) return cause.message.slice(0, 300);
   return e instanceof Error ? `${e.name}: ${e.message}`.slice(0, 300) : String(e).slice(0, 300);
 }
 
 /** Translates a failed GitLab call into a peer failure: retry later or give up now. */
 export function gitlabFailure(e: unknown, what: string): PeerFailure {
   const status = statusOf(e);
+  const refused = answerRefused(e);
+  if (refused) return new PeerFailure({ peer: "gitlab", message: `${what}: ${refused.message}`, transient: false });
   const message = `${what}: GitLab ${status ?? "unreachable"}: ${gitlabMessage(e)}`;
   if (status === undefined) return new PeerFailure({ peer: "gitlab", message, transient: true });
   const response = (e as { cause?: { response?: Response } }).cause?.response;

@@ -8,7 +8,7 @@ const MAX_CLIENTS = 1_000;
  * Reuses one gitbeaker client per GitLab host and token: building one instantiates every API resource
  * gitbeaker has, which is too slow to do for each delivery.
  */
-export function gitlabClients(timeoutMs: number, dispatcher?: Dispatcher) {
+export function gitlabClients(timeoutMs: number, dispatcher: Dispatcher) {
   const clients = new Map<string, GitLabApi>();
   return (host: string, token: string): GitLabApi => {
     const key = createHash("sha256").update(host).update("\0").update(token).digest("base64");

@@ -106,7 +106,7 @@ export async function createMirrorProject(
   }
   return {
     ...linked,
-    project: { id: project.id, path: project.path_with_namespace, webUrl: project.web_url, mirror },
+    project: { id: project.id, path: project.path_with_namespace, webUrl: linked.link.projectWebUrl, mirror },
     ...(!mirror && {
       warning:
         `GitLab created ${project.path_with_namespace} but ignored the pull-mirror settings: pull mirroring needs GitLab ` +

@@ -1,3 +1,4 @@
+import { gitlabPage, gitlabWebUrl } from "../core/gitlab-web-url";
 import type { TokenSource } from "../db/links";
 import type { Deps } from "../deps";
 import { badRequest } from "../errors";
@@ -42,7 +43,12 @@ export async function checkToken(deps: Pick<Deps, "config" | "gitlab">, creds: G
   const token = await tokenInfo(api);
   return {
     gitlabUrl,
-    user: { id: user.id, username: user.username, name: user.name, webUrl: user.web_url ?? null },
+    user: {
+      id: user.id,
+      username: user.username,
+      name: user.name,
+      webUrl: gitlabWebUrl(user.web_url, gitlabUrl, gitlabPage(gitlabUrl, user.username)),
+    },
     token: token && { name: token.name ?? null, scopes: token.scopes ?? null, expiresAt: token.expires_at ?? null },
   };
 }

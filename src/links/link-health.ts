@@ -1,6 +1,7 @@
 import { bitbucketState } from "../core/status-state";
 import type { Link } from "../db/links";
 import type { Deps } from "../deps";
+import { gitlabPage, gitlabWebUrl } from "../core/gitlab-web-url";
 import { gitlabMessage, statusOf, type GitLabApi } from "../gitlab/gitlab-api";
 import { queueStatusSync } from "../sync/sync-statuses";
 import { failedDeliveries } from "./failed-deliveries";
@@ -97,21 +98,12 @@ async function latest(api: GitLabApi, link: Link) {
     const ref = project.default_branch ?? null;
     const found = ref ? await api.latestPipeline(link.projectId, ref) : null;
     if (!found) return { found: null, view: { state: "none" as const, ref } };
-    const { id, status, sha, web_url: webUrl, updated_at: updatedAt = null } = found;
+    const { id, status, sha, updated_at: updatedAt = null } = found;
+    const fallback = gitlabPage(link.gitlabUrl, link.projectPath, "-/pipelines", String(id));
+    const webUrl = gitlabWebUrl(found.web_url, link.gitlabUrl, fallback);
     // What the status means is decided in core, once: the page colours it by its Bitbucket state.
-    return {
-      found,
-      view: {
-        state: "found" as const,
-        id,
-        status,
-        bitbucketState: bitbucketState(status),
-        ref: found.ref,
-        sha,
-        webUrl,
-        updatedAt,
-      },
-    };
+    const view = { state: "found" as const, id, status, bitbucketState: bitbucketState(status), ref: found.ref, sha, webUrl, updatedAt };
+    return { found, view };
   } catch (e) {
     return { found: null, view: { state: "unknown" as const, message: `Could not read pipelines: ${gitlabMessage(e)}` } };
   }

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { Link, StatusMode, TokenSource } from "../db/links";
 import type { Deps } from "../deps";
+import { gitlabPage, gitlabWebUrl } from "../core/gitlab-web-url";
 import { AppError } from "../errors";
 import { gitlabMessage, statusOf, type GitLabApi, type GitLabProject, type GitLabUser } from "../gitlab/gitlab-api";
 import { checked, toLinkError } from "./gitlab-errors";
@@ -68,7 +69,7 @@ export async function linkRepository(
     gitlabUrl: req.gitlabUrl,
     projectId: project.id,
     projectPath: project.path_with_namespace,
-    projectWebUrl: project.web_url,
+    projectWebUrl: gitlabWebUrl(project.web_url, req.gitlabUrl, gitlabPage(req.gitlabUrl, project.path_with_namespace)),
     token: req.token,
     webhookSecret: secret,
     webhookId: hook?.id ?? null,

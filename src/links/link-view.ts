@@ -1,3 +1,4 @@
+import { gitlabPage, gitlabWebUrl } from "../core/gitlab-web-url";
 import type { Link } from "../db/links";
 
 /** A link as the settings page sees it: never the token nor the webhook secret. */
@@ -7,7 +8,8 @@ export function linkView(link: Link) {
     gitlabUrl: link.gitlabUrl,
     projectId: link.projectId,
     projectPath: link.projectPath,
-    projectWebUrl: link.projectWebUrl,
+    // Checked again on the way out: links saved before GitLab's URLs were checked may hold anything.
+    projectWebUrl: gitlabWebUrl(link.projectWebUrl, link.gitlabUrl, gitlabPage(link.gitlabUrl, link.projectPath)),
     statusMode: link.statusMode,
     /** GitLab's test, coverage and findings reports are published as Code Insights. */
     reports: link.reports,

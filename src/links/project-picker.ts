@@ -1,3 +1,4 @@
+import { gitlabPage, gitlabWebUrl } from "../core/gitlab-web-url";
 import type { Deps } from "../deps";
 import type { GitLabProjectDetails } from "../gitlab/gitlab-api";
 import { checked } from "./gitlab-errors";
@@ -5,12 +6,12 @@ import { openGitLab, tokenInfo, type GitLabCredentials, type ResolvedCredentials
 import { projectReadiness, roleName } from "./project-readiness";
 
 /** A project as the picker lists it. */
-export function projectChoice(p: GitLabProjectDetails, accessLevel = listedAccess(p)) {
+export function projectChoice(p: GitLabProjectDetails, gitlabUrl: string, accessLevel = listedAccess(p)) {
   return {
     id: p.id,
     path: p.path_with_namespace,
     name: p.name_with_namespace ?? p.path_with_namespace,
-    webUrl: p.web_url,
+    webUrl: gitlabWebUrl(p.web_url, gitlabUrl, gitlabPage(gitlabUrl, p.path_with_namespace)),
     accessLevel,
     role: roleName(accessLevel),
   };
@@ -22,9 +23,9 @@ const listedAccess = (p: GitLabProjectDetails) =>
 
 /** The projects the token's user belongs to that match `search` (name, path or group path). */
 export async function findProjects(deps: Pick<Deps, "config" | "gitlab">, creds: GitLabCredentials, search: string) {
-  const { api } = await openGitLab(deps, creds);
+  const { gitlabUrl, api } = await openGitLab(deps, creds);
   const projects = await checked(() => api.searchProjects(search), "token");
-  return { projects: projects.map((p) => projectChoice(p)) };
+  return { projects: projects.map((p) => projectChoice(p, gitlabUrl)) };
 }
 
 /** One project in full: the user's effective role, its mirror, and what linking it will and will not do. */
@@ -33,7 +34,7 @@ export async function inspectProject(
   creds: GitLabCredentials & Partial<Pick<ResolvedCredentials, "source">>,
   project: number | string,
 ) {
-  const { api } = await openGitLab(deps, creds);
+  const { gitlabUrl, api } = await openGitLab(deps, creds);
   const user = await checked(() => api.currentUser(), "token");
   const details = await checked(() => api.projectDetails(project), "project");
   const [accessLevel, token] = await Promise.all([
@@ -52,7 +53,7 @@ export async function inspectProject(
   });
   return {
     project: {
-      ...projectChoice(details, accessLevel),
+      ...projectChoice(details, gitlabUrl, accessLevel),
       defaultBranch: details.default_branch ?? null,
       mirror: details.mirror ?? null,
     },

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { hasDotSegment } from "../gitlab/has-dot-segment";
 
 /** The fields the settings APIs share, with the messages the pages put under each field. */
 export const gitlabUrl = z.string().trim().min(1, "Enter the GitLab address").max(255);
@@ -17,7 +18,9 @@ export const gitlabProject = z.union([
     .trim()
     .min(1, "Pick a project")
     .max(255)
-    .regex(/^[\w.-]+(\/[\w.-]+)*$/, "Use the project's path (group/project) or its numeric id"),
+    .regex(/^[\w.-]+(\/[\w.-]+)*$/, "Use the project's path (group/project) or its numeric id")
+    // "." and ".." would make gitbeaker's URL resolve to another API route (GET /projects/, GET /).
+    .refine((path) => !hasDotSegment(path), "A project path has no '.' or '..' parts"),
 ]);
 
 export const statusMode = z.enum(["pipeline", "jobs", "both"]).default("pipeline");

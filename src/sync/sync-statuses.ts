@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { jobStatus, pipelineStatus, type BuildStatus, type PipelineFacts } from "../core/build-status";
+import { gitlabPage, gitlabWebUrl } from "../core/gitlab-web-url";
 import type { Link, Links } from "../db/links";
 import type { PostedStatuses } from "../db/posted-statuses";
 import { PeerFailure } from "../errors";
@@ -151,6 +152,9 @@ async function readGitLab(
 }
 
 function statusesFor(link: Link, pipeline: GitLabPipeline, jobs: GitLabJob[]): BuildStatus[] {
+  // GitLab's own URLs go to Bitbucket only when they are pages of this link's GitLab (gitlab-web-url.ts).
+  const page = (webUrl: unknown, kind: string, id: number) =>
+    gitlabWebUrl(webUrl, link.gitlabUrl, gitlabPage(link.gitlabUrl, link.projectPath, "-", kind, String(id)));
   const facts: PipelineFacts = {
     id: pipeline.id,
     projectId: link.projectId,
@@ -158,7 +162,7 @@ function statusesFor(link: Link, pipeline: GitLabPipeline, jobs: GitLabJob[]): B
     ref: pipeline.ref,
     tag: pipeline.tag ?? false,
     status: pipeline.status,
-    webUrl: pipeline.web_url,
+    webUrl: page(pipeline.web_url, "pipelines", pipeline.id),
     durationSeconds: pipeline.duration ?? null,
     failedStage: jobs.find((j) => j.status === "failed" && !j.allow_failure)?.stage ?? null,
   };
@@ -171,7 +175,7 @@ function statusesFor(link: Link, pipeline: GitLabPipeline, jobs: GitLabJob[]): B
         stage: job.stage,
         status: job.status,
         allowFailure: job.allow_failure,
-        webUrl: job.web_url,
+        webUrl: page(job.web_url, "jobs", job.id),
         durationSeconds: job.duration ?? null,
       });
       if (s) out.push(s);
