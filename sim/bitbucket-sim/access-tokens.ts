@@ -33,7 +33,7 @@ export function accessTokenGrant(state: SimState): express.Router {
       call.error = description;
       res.status(status).json({ error, error_description: description });
     };
-    const verified = verifyAppToken(req, state, state.baseUrl);
+    const verified = verifyAppToken(req, state, state.baseUrl, { pending: true });
     if (!verified.ok) return fail(401, "invalid_client", verified.message);
     call.clientKey = verified.installation.tenant.clientKey;
     if (!req.is("application/x-www-form-urlencoded")) return fail(400, "invalid_request", "Expected a form-encoded body");
