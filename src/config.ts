@@ -2,11 +2,17 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { exposure } from "./exposure";
 
 /** Everything the app reads from its environment, read once and typed. */
 export interface Config {
+  /** "production" whenever NODE_ENV says so or the app is reachable from outside (see `exposedBecause`). */
   env: "development" | "test" | "production";
+  /** Why production rules apply although NODE_ENV did not ask for them; null otherwise. */
+  exposedBecause: string | null;
   port: number;
+  /** Interface to listen on: loopback outside production unless HOST says otherwise; undefined = all. */
+  host: string | undefined;
   /** Public base URL Bitbucket reaches us at (AC_LOCAL_BASE_URL). */
   baseUrl: string;
   appKey: string;
@@ -53,6 +59,7 @@ const list = z
 const schema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).max(255).optional(),
   AC_LOCAL_BASE_URL: z.string().url().optional(),
   AC_APP_KEY: z
     .string()
@@ -106,11 +113,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n  ${problems.join("\n  ")}`);
   }
   const e = parsed.data;
-  const production = e.NODE_ENV === "production";
+  // Zero configuration starts in development mode, which is lenient (any install host, plain-http and
+  // loopback GitLab): safe only while nothing outside this machine can reach it. So it listens on loopback,
+  // and anything that makes it reachable turns production rules on, whatever NODE_ENV says.
+  const exposedBecause = e.NODE_ENV === "production" ? null : exposure(e.HOST, e.AC_LOCAL_BASE_URL);
+  const production = e.NODE_ENV === "production" || exposedBecause !== null;
   const whitelist = e.AC_HOST_WHITELIST ?? (production ? "bitbucket.org" : "");
   return {
-    env: e.NODE_ENV,
+    env: production ? "production" : e.NODE_ENV,
+    exposedBecause,
     port: e.PORT,
+    host: e.HOST ?? (production ? undefined : "127.0.0.1"),
     baseUrl: (e.AC_LOCAL_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
     appKey: e.AC_APP_KEY,
     databaseUrl: e.DATABASE_URL ?? `sqlite:${path.join(e.DATA_DIR, "app.sqlite")}`,

@@ -37,12 +37,25 @@ export function createLogger(level: string, destination?: pino.DestinationStream
   );
 }
 
+// ACE builds some of its strings from the request: a qsh mismatch prints the canonical request, body
+// parameters included (`…&sharedSecret=…` on a re-install). Redaction by path cannot see inside a string.
+const CANONICAL = /(Canonical (?:query|request) was:).*/gis;
+const JWT_SHAPED = /eyJ[\w-]*\.[\w-]*\.[\w-]*/g;
+const SECRET_PAIR =
+  /((?:shared_?secret|secret|jwt|token|access_token|refresh_token|password|authorization|private-token|x-gitlab-token)["']?\s*[=:]\s*["']?)(?:(?:JWT|Bearer|Basic)\s+)?[^&\s"',;}]+/gi;
+
+/** A string from a library with every known secret-bearing part cut out. */
+export function scrubSecrets(text: string): string {
+  return text.replace(CANONICAL, "$1 [omitted]").replace(JWT_SHAPED, "[redacted]").replace(SECRET_PAIR, "$1[redacted]");
+}
+
 /**
- * ACE logs console-style (strings mixed with objects such as request bodies). Keep only its strings and
- * drop the objects: they are where install bodies and tenant rows with secrets would come through.
+ * ACE logs console-style (strings mixed with objects such as request bodies). Keep only its strings,
+ * scrubbed, and drop the objects: they are where install bodies and tenant rows with secrets would come
+ * through.
  */
 export function aceLogger(log: Logger) {
-  const line = (args: unknown[]) => args.filter((a) => typeof a === "string" || typeof a === "number").join(" ");
+  const line = (args: unknown[]) => scrubSecrets(args.filter((a) => typeof a === "string" || typeof a === "number").join(" "));
   return {
     info: (...args: unknown[]) => log.debug({ component: "ace" }, line(args)),
     warn: (...args: unknown[]) => log.warn({ component: "ace" }, line(args)),

@@ -45,7 +45,7 @@ export async function startRuntime(config: Config, log: Logger, opts: { worker?:
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
   });
-  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(config.port, resolve));
+  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(config.port, config.host, resolve));
   const port = (server.address() as AddressInfo).port;
   const effective = config.port === 0 ? { ...config, baseUrl: `http://127.0.0.1:${port}` } : config;
 
@@ -68,7 +68,7 @@ export async function startRuntime(config: Config, log: Logger, opts: { worker?:
     worker.start();
     reconciler.start();
   }
-  log.info({ port, baseUrl: effective.baseUrl }, "listening");
+  log.info({ port, host: config.host ?? "all interfaces", baseUrl: effective.baseUrl, mode: config.env }, "listening");
 
   let stopping: Promise<void> | null = null;
   return {

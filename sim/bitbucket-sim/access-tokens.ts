@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import express, { type Response } from "express";
+import { sameUuid } from "./ids";
 import type { SimState } from "./state";
 import type { ApiCall } from "./types";
 import { verifyAppToken } from "./verify-app-token";
@@ -13,6 +14,11 @@ export interface IssuedAccessToken {
   clientKey: string;
   workspaceUuid: string;
   scopes: string;
+  /**
+   * The repository uuid the token is bound to (`bitbucket_repository` in the grant): it then opens only
+   * that repository, read-only, by git and by REST. Absent: every repository of the workspace.
+   */
+  repository?: string;
   issuedAt: number;
   expiresAt: number;
 }
@@ -33,7 +39,7 @@ export function accessTokenGrant(state: SimState): express.Router {
       call.error = description;
       res.status(status).json({ error, error_description: description });
     };
-    const verified = verifyAppToken(req, state, state.baseUrl);
+    const verified = verifyAppToken(req, state, state.baseUrl, { pending: true });
     if (!verified.ok) return fail(401, "invalid_client", verified.message);
     call.clientKey = verified.installation.tenant.clientKey;
     if (!req.is("application/x-www-form-urlencoded")) return fail(400, "invalid_request", "Expected a form-encoded body");
@@ -41,13 +47,21 @@ export function accessTokenGrant(state: SimState): express.Router {
     if (grant !== JWT_GRANT) return fail(400, "unsupported_grant_type", `Unsupported grant type: ${String(grant)}`);
     const { tenant } = verified.installation;
     const scopes: string[] = tenant.descriptor?.scopes ?? [];
+    const bound = (req.body as Record<string, unknown>).bitbucket_repository;
+    if (bound !== undefined && typeof bound !== "string")
+      return fail(400, "invalid_request", "bitbucket_repository must be one value");
+    const repository = bound
+      ? [...state.repos.values()].find((r) => sameUuid(r.uuid, bound) && r.workspace.uuid === tenant.workspace.uuid)
+      : undefined;
+    if (bound && !repository) return fail(400, "invalid_request", `No repository ${bound} in this workspace`);
     const now = state.now();
     const issued: IssuedAccessToken = {
       // Real tokens are long base64 strings, "+", "/" and "=" included: a clone URL must encode them.
       token: randomBytes(72).toString("base64"),
       clientKey: tenant.clientKey,
       workspaceUuid: tenant.workspace.uuid,
-      scopes: scopes.join(" "),
+      scopes: repository ? "repository" : scopes.join(" "),
+      ...(repository ? { repository: repository.uuid } : {}),
       issuedAt: now,
       expiresAt: now + state.accessTokenTtlSeconds * 1000,
     };
@@ -98,7 +112,7 @@ export function cloneProblem(state: SimState, rawUrl: string | undefined): strin
   const fullName = url.pathname.replace(/^\//, "").replace(/\.git$/, "");
   const repo = [...state.repos.values()].find((r) => r.fullName === decodeURIComponent(fullName));
   const issued = state.accessTokens.get(token)!;
-  if (!repo || repo.workspace.uuid !== issued.workspaceUuid) {
+  if (!repo || repo.workspace.uuid !== issued.workspaceUuid || (issued.repository && issued.repository !== repo.uuid)) {
     return `remote: Repository not found\nfatal: repository '${url.origin}${url.pathname}/' not found`;
   }
   return null;

@@ -124,16 +124,22 @@ export class BitbucketSim {
     // with the secret of the preceding successful install, so the app can tell the same tenant from an impostor.
     const url = lifecycleUrl(descriptor, "installed")!;
     const token = known?.acceptedSecret ? this.sign(candidate, "POST", url, { secret: known.acceptedSecret }) : undefined;
-    const reply = await this.post(url, body, token);
+    const record = known ?? { tenant: candidate, installed: false };
+    if (!known) this.state.installations.set(clientKey, record);
+    (record.pendingSecrets ??= new Set()).add(sharedSecret);
+    let reply: Reply;
+    try {
+      reply = await this.post(url, body, token);
+    } finally {
+      record.pendingSecrets.delete(sharedSecret);
+    }
 
     if (reply.status >= 200 && reply.status < 300) {
-      const tenant = Object.assign(known?.tenant ?? candidate, candidate, { installed: true });
-      this.state.installations.set(clientKey, { tenant, acceptedSecret: sharedSecret, installed: true });
+      const tenant = Object.assign(record.tenant, candidate, { installed: true });
+      Object.assign(record, { tenant, acceptedSecret: sharedSecret, installed: true });
       return { ...reply, tenant };
     }
-    if (known) return { ...reply, tenant: known.tenant };
-    this.state.installations.set(clientKey, { tenant: candidate, installed: false });
-    return { ...reply, tenant: candidate };
+    return { ...reply, tenant: record.acceptedSecret ? record.tenant : candidate };
   }
 
   /** Answers `{status: 0}` when the descriptor declares no uninstalled hook. */

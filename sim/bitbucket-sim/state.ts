@@ -7,6 +7,11 @@ export interface Installation {
   tenant: SimTenant;
   /** Secret from the last install the app answered 2xx to: signs later lifecycle calls and verifies API calls. */
   acceptedSecret?: string;
+  /**
+   * Secrets of installs whose callback is in flight: Bitbucket made these pairs, so its token grant
+   * vouches for them while the app decides (that is how an app proves an unsigned install is genuine).
+   */
+  pendingSecrets?: Set<string>;
   installed: boolean;
 }
 

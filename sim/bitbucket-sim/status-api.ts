@@ -3,6 +3,7 @@ import { bitbucketTime, bracedUuid, sameUuid } from "./ids";
 import type { Installation, SimState, StoredStatus } from "./state";
 import { statusId } from "./state";
 import { fieldErrorMessage, parseStatusBody, statusView } from "./status-body";
+import { accessTokenProblem } from "./access-tokens";
 import type { ApiCall, SimRepo } from "./types";
 import { verifyAppToken } from "./verify-app-token";
 
@@ -120,6 +121,8 @@ function applyFault(state: SimState) {
 
 function authenticate(state: SimState) {
   return (req: Request, res: Response, next: NextFunction) => {
+    const bearer = /^Bearer (\S+)$/.exec(req.get("authorization") ?? "")?.[1];
+    if (bearer) return accessTokenAuth(state, bearer, req, res, next);
     const verified = verifyAppToken(req, state);
     if (!verified.ok) return refuse(res, 401, verified.message);
     const { tenant } = verified.installation;
@@ -133,6 +136,23 @@ function authenticate(state: SimState) {
     }
     next();
   };
+}
+
+/**
+ * `Authorization: Bearer <access token>` from the JWT grant: the installation's token for the workspace,
+ * or, when it was bound to one repository, for that repository alone and read-only (others are 404, as
+ * Bitbucket hides what the caller may not see).
+ */
+function accessTokenAuth(state: SimState, token: string, req: Request, res: Response, next: NextFunction) {
+  const problem = accessTokenProblem(state, token);
+  if (problem) return refuse(res, 401, `Invalid access token: ${problem}`);
+  const issued = state.accessTokens.get(token)!;
+  const installation = state.installations.get(issued.clientKey)!;
+  (res.locals.call as ApiCall).clientKey = issued.clientKey;
+  res.locals.installation = installation;
+  res.locals.boundRepository = issued.repository;
+  if (issued.repository && req.method !== "GET") return refuse(res, 403, "This access token is read-only");
+  next();
 }
 
 /**
@@ -152,7 +172,8 @@ function resolveCommit(
   const repo = names(workspace, own)
     ? [...state.repos.values()].find((r) => r.workspace.uuid === own.uuid && names(repoParam, r))
     : undefined;
-  if (!repo) return void refuse(res, 404, `Repository ${workspace}/${repoParam} not found`);
+  const bound = res.locals.boundRepository as string | undefined;
+  if (!repo || (bound && bound !== repo.uuid)) return void refuse(res, 404, `Repository ${workspace}/${repoParam} not found`);
   // Only full hashes are accepted here; Bitbucket may resolve short ones, but the app must never need to.
   if (!COMMIT.test(commit)) return void refuse(res, 404, `Commit ${commit} not found`);
   return { installation, repo, sha: commit.toLowerCase() };

@@ -13,7 +13,13 @@ export type Verification = { ok: true; installation: Installation } | { ok: fals
  * `iat` and a future `exp` present, and `qsh` over METHOD & path-and-query relative to `base` (the API
  * base URL for the REST API; the web base URL for `/site/oauth2/access_token`).
  */
-export function verifyAppToken(req: Request, state: SimState, base = state.apiBaseUrl): Verification {
+export function verifyAppToken(
+  req: Request,
+  state: SimState,
+  base = state.apiBaseUrl,
+  /** The token grant also vouches for the pair of an install whose callback is in flight. */
+  opts: { pending?: boolean } = {},
+): Verification {
   const fail = (message: string): Verification => ({ ok: false, message });
   const header = req.get("authorization");
   if (!header) {
@@ -34,14 +40,22 @@ export function verifyAppToken(req: Request, state: SimState, base = state.apiBa
     return fail(`Invalid JWT: ${(e as Error).message}`);
   }
   const installation = typeof claims.sub === "string" ? state.installations.get(claims.sub) : undefined;
-  if (!installation?.installed || !installation.acceptedSecret) {
+  const secrets = [
+    ...(installation?.installed && installation.acceptedSecret ? [installation.acceptedSecret] : []),
+    ...(opts.pending ? (installation?.pendingSecrets ?? []) : []),
+  ];
+  if (!installation || secrets.length === 0) {
     return fail(`JWT sub ${JSON.stringify(claims.sub)} is not the clientKey of an installed app`);
   }
-  try {
-    decodeSymmetric(token, installation.acceptedSecret, SymmetricAlgorithm.HS256, false);
-  } catch {
-    return fail("JWT signature verification failed");
-  }
+  const signedWith = (secret: string) => {
+    try {
+      decodeSymmetric(token, secret, SymmetricAlgorithm.HS256, false);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!secrets.some(signedWith)) return fail("JWT signature verification failed");
   if (claims.iss !== installation.tenant.appKey) {
     return fail(`JWT iss ${JSON.stringify(claims.iss)} is not the app key of this installation`);
   }

@@ -22,7 +22,7 @@ export interface BitbucketAccessToken {
  * relative to the tenant's baseUrl (bitbucket.org, not the API host). The token is never logged.
  */
 export async function mintAccessToken(
-  tenant: Tenant,
+  tenant: Pick<Tenant, "clientKey" | "sharedSecret" | "baseUrl">,
   appKey: string,
   timeoutMs: number,
   /** Binds the token to this one repository (`bitbucket_repository`), so it opens nothing else. */

@@ -3,19 +3,25 @@ import { createQueryStringHash, decodeSymmetric, fromExpressRequest, SymmetricAl
 import type { Deps } from "../deps";
 import { unauthorized } from "../errors";
 import type { Addon } from "./addon";
+import { requestJwt, tokenTimesProblem } from "./connect-token";
 
 /**
  * Verifies a request signed by Bitbucket for one installation: ACE checks the signature with that
- * tenant's secret, the expiry and the qsh. Before it, we insist on what ACE lets pass: a token must
- * expire. Every failure becomes the same 401, which says nothing about which check failed.
+ * tenant's secret, the expiry and the qsh. Before it, we insist on what ACE lets pass: exactly one token
+ * (the one ACE will verify), with bounded times (see tokenTimesProblem). Every failure becomes the same
+ * 401, which says nothing about which check failed.
  */
 export function connectAuth(addon: Addon): RequestHandler {
   const ace = addon.authenticate();
   return (req: Request, res: Response, next: NextFunction) => {
-    const token = bearerJwt(req);
-    if (!token || !hasExpiry(token)) return next(unauthorized("Missing or invalid Bitbucket token"));
     // ACE reads req.body.jwt unconditionally; a GET has no body parser, so give it an empty one.
     req.body ??= {};
+    const token = requestJwt(req);
+    const problem = token ? timesProblem(token) : "no single token";
+    if (problem) {
+      req.log?.debug({ reason: problem }, "Bitbucket token refused");
+      return next(unauthorized("Missing or invalid Bitbucket token"));
+    }
     ace(req, res, (err?: unknown) => {
       if (err) {
         req.log?.debug({ reason: (err as { message?: string }).message }, "Bitbucket token refused");
@@ -31,18 +37,12 @@ export function verifyConnectRequest(addon: Addon, req: Request, res: Response):
   return new Promise((resolve, reject) => connectAuth(addon)(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
 }
 
-function bearerJwt(req: Request): string | undefined {
-  const query = typeof req.query.jwt === "string" ? req.query.jwt : undefined;
-  const header = req.headers.authorization;
-  return query ?? (header?.startsWith("JWT ") ? header.slice(4) : undefined);
-}
-
-function hasExpiry(token: string): boolean {
+// Read without verifying: ACE verifies the signature right after, and only a signed token gets through.
+function timesProblem(token: string): string | null {
   try {
-    const claims = decodeSymmetric(token, "", SymmetricAlgorithm.HS256, true) as { exp?: unknown };
-    return typeof claims.exp === "number";
+    return tokenTimesProblem(decodeSymmetric(token, "", SymmetricAlgorithm.HS256, true), Date.now() / 1000);
   } catch {
-    return false;
+    return "undecodable";
   }
 }
 
@@ -50,12 +50,14 @@ interface ConnectClaims {
   iss?: unknown;
   aud?: unknown;
   exp?: unknown;
+  iat?: unknown;
+  nbf?: unknown;
   qsh?: unknown;
 }
 
 /**
  * The same checks as ACE's (HS256 with the tenant's secret, exp, qsh over method, path and query; the
- * tenant named by aud, else iss), for the webhook route alone. ACE also signs a fresh session token for
+ * tenant named by aud, else iss) and connectAuth's (one token, bounded times), for the webhook route alone. ACE also signs a fresh session token for
  * every request it authenticates and looks the tenant up through its store; a webhook answers with no
  * page and needs neither, and the benchmark measured that extra work as a large part of intake.
  */
@@ -65,8 +67,8 @@ export function bitbucketWebhookAuth(deps: Pick<Deps, "tenants" | "config">): Re
     next(unauthorized("Missing or invalid Bitbucket token"));
   };
   return (req: Request, _res: Response, next: NextFunction) => {
-    const token = bearerJwt(req);
-    if (!token) return refuse(req, next, "no token");
+    const token = requestJwt(req);
+    if (!token) return refuse(req, next, "no single token");
     let unverified: ConnectClaims;
     try {
       unverified = decodeSymmetric(token, "", SymmetricAlgorithm.HS256, true) as ConnectClaims;
@@ -85,7 +87,8 @@ export function bitbucketWebhookAuth(deps: Pick<Deps, "tenants" | "config">): Re
         } catch (e) {
           return refuse(req, next, `bad signature: ${(e as Error).message}`);
         }
-        if (typeof claims.exp !== "number" || Date.now() / 1000 >= claims.exp) return refuse(req, next, "expired or no exp");
+        const problem = tokenTimesProblem(claims, Date.now() / 1000);
+        if (problem) return refuse(req, next, problem);
         const expected = createQueryStringHash(fromExpressRequest(req), false, deps.config.baseUrl);
         if (claims.qsh !== expected) return refuse(req, next, "qsh does not match");
         req.context = { clientKey, hostBaseUrl: tenant.baseUrl };

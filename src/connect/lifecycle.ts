@@ -6,8 +6,10 @@ import { handle } from "../http/handle";
 import { validate } from "../http/validate";
 import type { Addon } from "./addon";
 import { verifyConnectRequest } from "./connect-auth";
+import { requestJwt } from "./connect-token";
 import { eraseTenant } from "./erase-tenant";
 import { allowedHosts } from "./host-allowlist";
+import { proveInstall } from "./prove-install";
 
 const bracedUuid = z.string().regex(/^\{[0-9a-f-]{36}\}$/i);
 
@@ -24,9 +26,12 @@ const installed = z.object({
 const uninstalled = z.object({ key: z.string().min(1).max(64), clientKey: z.string().min(1).max(255) });
 
 /**
- * POST /installed and /uninstalled. A first install arrives unsigned; a re-install must be signed with
- * the secret we already hold (else anyone could replace it), and so must an uninstall, which erases
- * everything the tenant had with us.
+ * POST /installed and /uninstalled. An install is trusted when it is signed with the secret we already
+ * hold (a re-install), or when Bitbucket itself vouches for its new (clientKey, sharedSecret) pair (see
+ * proveInstall): a first install arrives unsigned and its clientKey is guessable, so without the proof a
+ * third party could install first with its own secret and lock the workspace out, or fill the table with
+ * fake tenants. A proven unsigned install replaces whatever the clientKey held (the genuine Bitbucket
+ * wins over a squatter). An uninstall, which erases everything the tenant had with us, must be signed.
  */
 export function lifecycleRouter(deps: Deps, addon: Addon) {
   const router = express.Router();
@@ -48,12 +53,9 @@ export function lifecycleRouter(deps: Deps, addon: Addon) {
       ) {
         throw new AppError("host_not_allowed", 403, "This Bitbucket host may not install the app");
       }
-      if (await deps.tenants.tenants.find(body.clientKey)) {
-        await verifyConnectRequest(addon, req, res);
-        if (req.context?.clientKey !== body.clientKey)
-          throw new AppError("unauthorized", 401, "Re-install must be signed by the same installation");
-      }
-      await deps.tenants.tenants.save({
+      const existing = await deps.tenants.tenants.find(body.clientKey);
+      const signed = existing && requestJwt(req) ? await signedBy(body.clientKey, req, res) : false;
+      const tenant = {
         clientKey: body.clientKey,
         appKey: body.key,
         sharedSecret: body.sharedSecret,
@@ -61,7 +63,16 @@ export function lifecycleRouter(deps: Deps, addon: Addon) {
         baseApiUrl: baseApiUrl.origin,
         workspaceUuid: body.principal.uuid,
         workspaceName: body.principal.display_name ?? null,
-      });
+      };
+      if (!signed && !(await proveInstall(tenant, deps.config.appKey, deps.config.httpTimeoutMs))) {
+        req.log?.info({ clientKey: body.clientKey }, "install refused: Bitbucket does not vouch for its secret");
+        throw new AppError("unauthorized", 401, "Bitbucket did not confirm this install");
+      }
+      const stored = existing
+        ? await deps.tenants.tenants.replace(tenant, existing.sharedSecret)
+        : await deps.tenants.tenants.insertNew(tenant);
+      if (!stored)
+        throw new AppError("install_conflict", 409, "Another install of this workspace happened at the same time; retry");
       deps.tenants.forget(body.clientKey);
       deps.log.info({ clientKey: body.clientKey, workspace: body.principal.uuid }, "installed");
       res.status(204).end();
@@ -80,6 +91,16 @@ export function lifecycleRouter(deps: Deps, addon: Addon) {
       res.status(204).end();
     }),
   );
+
+  // A re-install signed with the secret we hold; any failure of that check just means "not signed".
+  async function signedBy(clientKey: string, req: Request, res: Response): Promise<boolean> {
+    try {
+      await verifyConnectRequest(addon, req, res);
+      return req.context?.clientKey === clientKey;
+    } catch {
+      return false;
+    }
+  }
 
   return router;
 }

@@ -5,7 +5,12 @@ export type { SettingsGrant, WorkspaceGrant };
 
 const AUDIENCE = "gitlab-ci-for-bitbucket/settings-api";
 const WORKSPACE_AUDIENCE = "gitlab-ci-for-bitbucket/workspace-settings-api";
-export const SETTINGS_TOKEN_SECONDS = 60 * 60;
+/**
+ * Short on purpose: the app cannot ask Bitbucket, as itself, whether the page's user still administers the
+ * repository (see the README's "Connect trust"), so a demoted admin keeps what the page gave them for at
+ * most this long. Reloading the page (Bitbucket shows it to repository admins) gives a new one.
+ */
+export const SETTINGS_TOKEN_SECONDS = 15 * 60;
 
 /** What a token may do: one repository's settings, or the workspace's defaults. Never both. */
 export type SettingsScope = "repository" | "workspace";

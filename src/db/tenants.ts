@@ -1,4 +1,4 @@
-import { DataTypes, type Model, type ModelStatic, type Sequelize } from "sequelize";
+import { DataTypes, UniqueConstraintError, type Model, type ModelStatic, type Sequelize } from "sequelize";
 import type { SecretBox } from "../security/secret-box";
 
 /** An installation of the app in one Bitbucket workspace (Connect calls it a client). */
@@ -55,6 +55,35 @@ export class Tenants {
       installedAt: existing?.installedAt ?? now,
       updatedAt: now,
     });
+  }
+
+  /**
+   * Stores a first install. False when another install of the same clientKey was stored first: the
+   * primary key decides, so two concurrent first installs cannot both pass.
+   */
+  async insertNew(t: Omit<Tenant, "installedAt">): Promise<boolean> {
+    const now = new Date();
+    try {
+      await this.model.create({ ...t, sharedSecret: this.box.seal(t.sharedSecret), installedAt: now, updatedAt: now });
+      return true;
+    } catch (e) {
+      if (e instanceof UniqueConstraintError) return false;
+      throw e;
+    }
+  }
+
+  /**
+   * Replaces a tenant's secret and hosts, but only while it still holds `previousSecret` (compare and
+   * swap on the sealed value): of two concurrent re-installs, the second finds the first's secret and fails.
+   */
+  async replace(t: Omit<Tenant, "installedAt">, previousSecret: string): Promise<boolean> {
+    const row = (await this.model.findByPk(t.clientKey))?.get({ plain: true });
+    if (!row || this.box.open(row.sharedSecret) !== previousSecret) return false;
+    const [changed] = await this.model.update(
+      { ...t, sharedSecret: this.box.seal(t.sharedSecret), updatedAt: new Date() },
+      { where: { clientKey: t.clientKey, sharedSecret: row.sharedSecret } },
+    );
+    return changed === 1;
   }
 
   async remove(clientKey: string): Promise<void> {

@@ -46,6 +46,28 @@ describe("secrets at rest and in logs", function () {
     assert.ok(stack.logs.length > 5, "the run logged almost nothing, so the grep proves little");
   });
 
+  it("a signed re-install whose qsh does not match leaves neither secret in the logs (ACE prints the canonical request)", async () => {
+    stack = await Stack.start();
+    const tenant = await stack.install();
+    const newSecret = randomBytes(48).toString("base64url");
+    const body = {
+      key: "gitlab-ci-for-bitbucket",
+      clientKey: tenant.clientKey,
+      sharedSecret: newSecret,
+      baseUrl: stack.bitbucket.baseUrl,
+      baseApiUrl: stack.bitbucket.apiBaseUrl,
+      productType: "bitbucket",
+      eventType: "installed",
+      principal: { uuid: tenant.workspace.uuid, type: "team" },
+    };
+    const res = await stack.bitbucket.signedFetch(tenant, "POST", "/installed", body, { qsh: "0".repeat(64) });
+    assert.equal(res.status, 401);
+    const logs = stack.logs.join("");
+    assert.match(logs, /Query hash mismatch/, "ACE did report the mismatch (else this test proves nothing)");
+    assert.ok(!logs.includes(newSecret), "the new shared secret is in the logs");
+    assert.ok(!logs.includes(tenant.sharedSecret), "the old shared secret is in the logs");
+  });
+
   it("a key rotation re-seals every secret under the new key, and the old key can then be dropped", async () => {
     stack = await Stack.start();
     const { tenant, gitlabToken } = await stack.linkedRepository();

@@ -43,6 +43,22 @@ describe("attacks on the Bitbucket-facing routes", function () {
         SymmetricAlgorithm.HS256,
       ),
       "a token without expiry": encodeSymmetric({ ...claims, exp: undefined }, tenant.sharedSecret, SymmetricAlgorithm.HS256),
+      "a token without iat": encodeSymmetric({ ...claims, iat: undefined }, tenant.sharedSecret, SymmetricAlgorithm.HS256),
+      "a token issued a day in the future": encodeSymmetric(
+        { ...claims, iat: now() + 86_400, exp: now() + 86_400 + 120 },
+        tenant.sharedSecret,
+        SymmetricAlgorithm.HS256,
+      ),
+      "a token valid for ten years": encodeSymmetric(
+        { ...claims, exp: now() + 10 * 365 * 86_400 },
+        tenant.sharedSecret,
+        SymmetricAlgorithm.HS256,
+      ),
+      "a token not valid before an hour from now": encodeSymmetric(
+        { ...claims, nbf: now() + 3600 },
+        tenant.sharedSecret,
+        SymmetricAlgorithm.HS256,
+      ),
       "a token whose qsh is for another URL": encodeSymmetric(
         { ...claims, qsh: qsh(method, "/somewhere/else") },
         tenant.sharedSecret,
@@ -89,6 +105,37 @@ describe("attacks on the Bitbucket-facing routes", function () {
       assert.equal(res.status, 401, name);
     }
     assert.ok(await stack.app.deps.tenants.tenants.find(tenant.clientKey));
+  });
+
+  it("the uninstall hook verifies the token ACE verifies: a decoy header beside a non-expiring body token is refused", async () => {
+    const forever = encodeSymmetric(
+      { iss: tenant.clientKey, aud: tenant.clientKey, iat: now(), qsh: qsh("POST", "/uninstalled") },
+      tenant.sharedSecret,
+      SymmetricAlgorithm.HS256,
+    );
+    const decoy = encodeSymmetric(
+      { iss: tenant.clientKey, aud: tenant.clientKey, iat: now(), exp: now() + 60, qsh: "decoy" },
+      "decoy-secret-of-no-one",
+      SymmetricAlgorithm.HS256,
+    );
+    const res = await fetch(`${stack.app.url}/uninstalled`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `JWT ${decoy}` },
+      body: JSON.stringify({
+        key: "gitlab-ci-for-bitbucket",
+        clientKey: tenant.clientKey,
+        productType: "bitbucket",
+        jwt: forever,
+      }),
+    });
+    assert.equal(res.status, 401);
+    assert.ok(await stack.app.deps.tenants.tenants.find(tenant.clientKey), "the tenant survives");
+  });
+
+  it("a Bitbucket token within the bounds passes: issued 30 s ahead of our clock, valid for exactly an hour", async () => {
+    const repo = stack.bitbucket.addRepository(tenant, "bounds");
+    const res = await fetch(stack.bitbucket.pageUrl(tenant, repo, { iat: now() + 30, expiresInSeconds: 3600 }));
+    assert.equal(res.status, 200);
   });
 
   it("one tenant cannot uninstall another, even with a valid token of its own", async () => {

@@ -23,6 +23,52 @@ describe("configuration", () => {
     assert.equal(c.allowPrivateHosts, false);
   });
 
+  describe("development mode is safe by construction", () => {
+    const dev = (env: Record<string, string>) => loadConfig({ DATA_DIR: mkdtempSync(path.join(tmpdir(), "cfg-")), ...env });
+
+    it("with nothing set, runs in development mode on loopback only", () => {
+      const c = dev({});
+      assert.equal(c.env, "development");
+      assert.equal(c.host, "127.0.0.1");
+      assert.equal(c.exposedBecause, null);
+      assert.equal(c.allowPrivateHosts, true);
+    });
+
+    it("stays in development mode on another loopback address or a loopback base URL", () => {
+      const loopback: Record<string, string>[] = [
+        { HOST: "localhost" },
+        { HOST: "::1" },
+        { HOST: "127.0.0.2" },
+        { AC_LOCAL_BASE_URL: "https://localhost:3000" },
+      ];
+      for (const env of loopback) {
+        assert.equal(dev(env).env, "development", JSON.stringify(env));
+      }
+    });
+
+    it("applies production rules when it binds a non-loopback interface, whatever NODE_ENV says", () => {
+      assert.throws(() => dev({ HOST: "0.0.0.0" }), /ENCRYPTION_KEY is required/);
+      const c = dev({ HOST: "0.0.0.0", ENCRYPTION_KEY: key, NODE_ENV: "development" });
+      assert.equal(c.env, "production");
+      assert.equal(c.host, "0.0.0.0");
+      assert.match(c.exposedBecause!, /HOST=0\.0\.0\.0/);
+      assert.deepEqual(c.hostWhitelist, ["bitbucket.org"]);
+      assert.equal(c.allowPrivateHosts, false);
+    });
+
+    it("applies production rules when its public address is a non-loopback https URL", () => {
+      const c = dev({ AC_LOCAL_BASE_URL: "https://ci.example.com", ENCRYPTION_KEY: key });
+      assert.equal(c.env, "production");
+      assert.match(c.exposedBecause!, /https:\/\/ci\.example\.com/);
+      assert.equal(c.host, undefined, "in production it listens on every interface unless HOST says otherwise");
+    });
+
+    it("NODE_ENV=production listens on every interface, or on HOST", () => {
+      assert.equal(loadConfig({ NODE_ENV: "production", ENCRYPTION_KEY: key }).host, undefined);
+      assert.equal(loadConfig({ NODE_ENV: "production", ENCRYPTION_KEY: key, HOST: "10.0.0.5" }).host, "10.0.0.5");
+    });
+  });
+
   it("lists every problem at once", () => {
     try {
       loadConfig({ PORT: "nope", DATABASE_URL: "mysql://x", ENCRYPTION_KEY: key });
