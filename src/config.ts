@@ -28,6 +28,12 @@ export interface Config {
   /** A status left INPROGRESS longer than `afterMs` is checked against GitLab; the check runs every `everyMs`. */
   reconcile: { afterMs: number; everyMs: number };
   httpTimeoutMs: number;
+  /**
+   * Our own HTTP server's limits, so slow or idle clients cannot hold connections: whole headers within
+   * `headersTimeoutMs`, the whole request within `requestTimeoutMs`, an idle keep-alive connection kept
+   * `keepAliveTimeoutMs`, and at most `maxConnections` open at once.
+   */
+  server: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number; maxConnections: number };
   /** Bearer token that may read /metrics; unset, /metrics is off. */
   metricsToken: string | null;
   /** Which Bitbucket origins may frame the settings page. */
@@ -67,6 +73,13 @@ const schema = z.object({
   OUTBOX_LEASE_MS: z.coerce.number().int().min(1000).default(60_000),
   OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(12),
   HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  // GitLab gives up on a hook after 10 s and Bitbucket's bodies are small: a sender that has not sent its
+  // headers in 10 s, or its whole request in 30 s, is not one of them.
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(50).default(10_000),
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(50).default(30_000),
+  // Longer than common load balancers' idle timeout (60 s), so the balancer, not us, closes idle connections.
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(50).default(65_000),
+  HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(1_000),
   BITBUCKET_CALLS_PER_HOUR: z.coerce.number().min(1).default(900),
   BITBUCKET_BURST: z.coerce.number().int().min(1).default(60),
   // Bitbucket's limit is per rolling hour and a 429 need not say when to come back.
@@ -115,6 +128,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAttempts: e.OUTBOX_MAX_ATTEMPTS,
     },
     httpTimeoutMs: e.HTTP_TIMEOUT_MS,
+    server: {
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: Math.max(e.HTTP_REQUEST_TIMEOUT_MS, e.HTTP_HEADERS_TIMEOUT_MS),
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: e.HTTP_MAX_CONNECTIONS,
+    },
     metricsToken: e.METRICS_TOKEN ?? null,
     bitbucketBudget: { perHour: e.BITBUCKET_CALLS_PER_HOUR, burst: e.BITBUCKET_BURST, pauseAfter429Ms: e.BITBUCKET_429_PAUSE_MS },
     mirrorDebounceMs: e.MIRROR_DEBOUNCE_MS,

@@ -1,6 +1,7 @@
-import http from "node:http";
+import type http from "node:http";
 import type { AddressInfo } from "node:net";
 import { createApp } from "./app";
+import { createServer } from "./http/create-server";
 import type { Config } from "./config";
 import { createDeps } from "./create-deps";
 import type { Deps } from "./deps";
@@ -28,23 +29,7 @@ export async function startRuntime(config: Config, log: Logger, opts: { worker?:
     res.writeHead(503, { "Content-Type": "application/json", "Retry-After": "1" });
     res.end(JSON.stringify({ error: { code: "starting", message: "The app is starting" } }));
   };
-  const server = http.createServer((req, res) => handler(req, res));
-  server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout
-  // Requests Node's parser rejects (oversized URL or headers, malformed HTTP) get a JSON error too.
-  server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
-    if (!socket.writable) return socket.destroy();
-    const tooLarge = err.code === "HPE_HEADER_OVERFLOW";
-    const body = JSON.stringify({
-      error: {
-        code: tooLarge ? "headers_too_large" : "bad_request",
-        message: tooLarge ? "Request line or headers too large" : "Malformed HTTP request",
-      },
-    });
-    socket.end(
-      `HTTP/1.1 ${tooLarge ? "431 Request Header Fields Too Large" : "400 Bad Request"}\r\nContent-Type: application/json\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
-  });
+  const server = createServer(config.server, (req, res) => handler(req, res));
   await new Promise<void>((resolve, reject) => server.once("error", reject).listen(config.port, resolve));
   const port = (server.address() as AddressInfo).port;
   const effective = config.port === 0 ? { ...config, baseUrl: `http://127.0.0.1:${port}` } : config;
