@@ -12,12 +12,12 @@ export class Deliveries {
     this.sql = DirectSql.for(sequelize);
   }
 
-  /** Records the delivery; returns false if it was already there. */
-  async record(source: string, deliveryId: string, clientKey: string): Promise<boolean> {
+  /** Records the delivery; returns false if it was already there (for its source and scope). */
+  async record(delivery: { source: string; scope: string; id: string }, clientKey: string): Promise<boolean> {
     const rows = await this.sql.query(
-      `INSERT INTO deliveries (source, delivery_id, client_key, received_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (source, delivery_id) DO NOTHING RETURNING delivery_id`,
-      [source, deliveryId, clientKey, Date.now()],
+      `INSERT INTO deliveries (source, scope, delivery_id, client_key, received_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (source, scope, delivery_id) DO NOTHING RETURNING delivery_id`,
+      [delivery.source, delivery.scope, delivery.id, clientKey, Date.now()],
     );
     return rows.length > 0;
   }

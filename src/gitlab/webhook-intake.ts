@@ -7,6 +7,7 @@ import { countIntake } from "../http/intake-metrics";
 import { jsonBody } from "../http/json-body";
 import { validate } from "../http/validate";
 import { queueStatusSync } from "../sync/sync-statuses";
+import { deliveryOf } from "../sync/work";
 import { gitlabHookAuth } from "./hook-auth";
 import { fromJobHook, fromPipelineHook, jobHook, pipelineHook, type StatusTrigger } from "./webhook-payloads";
 
@@ -47,11 +48,11 @@ export function gitlabWebhookRouter(deps: Deps) {
         throw new AppError("project_mismatch", 403, "This webhook belongs to another GitLab project");
       }
 
-      const deliveryId = req.header("idempotency-key") ?? req.header("x-gitlab-event-uuid");
-      const delivery = deliveryId ? { source: "gitlab" as const, id: deliveryId } : undefined;
+      // GitLab sends one event to each hook of a project under the same id: a delivery is one link's.
+      const delivery = deliveryOf("gitlab", link.id, req.header("idempotency-key") || req.header("x-gitlab-event-uuid"));
       if (!(await queueStatusSync({ outbox: deps.outbox, wake: deps.worker }, link, trigger, delivery)))
         return res.status(200).setHeader("X-Outcome", "duplicate").json({ outcome: "duplicate" });
-      if (deliveryId) await deps.deliveries.record("gitlab", deliveryId, link.clientKey);
+      if (delivery) await deps.deliveries.record(delivery, link.clientKey);
       res.status(200).setHeader("X-Outcome", "accepted").json({ outcome: "accepted" });
     }),
   );

@@ -29,7 +29,7 @@ export interface NewWork<P> {
    * Checking inside the write spares intake a statement; the delivery id is recorded after the write, so a
    * crash between the two leaves a resend to be taken in again rather than lost.
    */
-  delivery?: { source: string; id: string };
+  delivery?: { source: string; scope: string; id: string };
 }
 
 /**
@@ -76,11 +76,11 @@ export class Outbox {
     const rows = await this.sql.query(
       `INSERT INTO outbox (client_key, link_id, kind, dedupe_key, payload, state, attempts, run_at, created_at, updated_at)
        SELECT ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?
-       WHERE NOT EXISTS (SELECT 1 FROM deliveries WHERE source = ? AND delivery_id = ?)
+       WHERE NOT EXISTS (SELECT 1 FROM deliveries WHERE source = ? AND scope = ? AND delivery_id = ?)
        ON CONFLICT (dedupe_key) WHERE state = 'pending'
        DO UPDATE SET payload = excluded.payload, updated_at = excluded.updated_at
        RETURNING id`,
-      [...values, w.delivery?.source ?? "", w.delivery?.id ?? ""],
+      [...values, w.delivery?.source ?? "", w.delivery?.scope ?? "", w.delivery?.id ?? ""],
     );
     return rows.length > 0;
   }
