@@ -27,6 +27,8 @@ export interface Config {
   mirrorDebounceMs: number;
   /** A status left INPROGRESS longer than `afterMs` is checked against GitLab; the check runs every `everyMs`. */
   reconcile: { afterMs: number; everyMs: number };
+  /** How often old delivery ids and given-up outbox rows are pruned (src/sync/retention.ts says how old). */
+  retentionEveryMs: number;
   httpTimeoutMs: number;
   /**
    * Our own HTTP server's limits, so slow or idle clients cannot hold connections: whole headers within
@@ -91,6 +93,11 @@ const schema = z.object({
     .min(1_000)
     .default(30 * 60_000),
   RECONCILE_EVERY_MS: z.coerce.number().int().min(100).default(60_000),
+  RETENTION_EVERY_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(60 * 60_000),
   FRAME_ANCESTORS: z.string().optional(),
   METRICS_TOKEN: z.string().min(16, "use at least 16 characters").optional(),
 });
@@ -138,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bitbucketBudget: { perHour: e.BITBUCKET_CALLS_PER_HOUR, burst: e.BITBUCKET_BURST, pauseAfter429Ms: e.BITBUCKET_429_PAUSE_MS },
     mirrorDebounceMs: e.MIRROR_DEBOUNCE_MS,
     reconcile: { afterMs: e.RECONCILE_AFTER_MS, everyMs: e.RECONCILE_EVERY_MS },
+    retentionEveryMs: e.RETENTION_EVERY_MS,
     frameAncestors: (
       e.FRAME_ANCESTORS ??
       (production ? "https://bitbucket.org" : "'self' http://localhost:* http://127.0.0.1:* https://bitbucket.org")

@@ -8,12 +8,14 @@ import type { Deps } from "./deps";
 import type { Logger } from "./logger";
 import type { OutboxWorker } from "./outbox/worker";
 import { Reconciler } from "./sync/reconciler";
+import { Retention } from "./sync/retention";
 
 export interface Runtime {
   url: string;
   deps: Deps;
   worker: OutboxWorker;
   reconciler: Reconciler;
+  retention: Retention;
   server: http.Server;
   /** Stops intake, lets deliveries in flight finish within the deadline, closes the database. */
   stop(deadlineMs?: number): Promise<void>;
@@ -47,9 +49,16 @@ export async function startRuntime(config: Config, log: Logger, opts: { worker?:
     log: deps.log,
     reconcile: effective.reconcile,
   });
+  const retention = new Retention({
+    outbox: deps.outbox,
+    deliveries: deps.deliveries,
+    log: deps.log,
+    everyMs: effective.retentionEveryMs,
+  });
   if (opts.worker !== false) {
     worker.start();
     reconciler.start();
+    retention.start();
   }
   log.info({ port, baseUrl: effective.baseUrl }, "listening");
 
@@ -59,12 +68,14 @@ export async function startRuntime(config: Config, log: Logger, opts: { worker?:
     deps,
     worker,
     reconciler,
+    retention,
     server,
     stop: (deadlineMs = 10_000) =>
       (stopping ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         reconciler.stop();
+        retention.stop();
         await worker.stop(deadlineMs);
         server.closeAllConnections();
         await closed;

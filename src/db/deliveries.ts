@@ -26,8 +26,9 @@ export class Deliveries {
     await this.sql.query("DELETE FROM deliveries WHERE client_key = ?", [clientKey]);
   }
 
-  /** Forgets deliveries older than the window in which GitLab or Bitbucket could resend them. */
-  async prune(olderThanMs: number): Promise<void> {
-    await this.sql.query("DELETE FROM deliveries WHERE received_at < ?", [Date.now() - olderThanMs]);
+  /** Forgets deliveries taken in before `before` (epoch ms); returns how many. */
+  async prune(before: number): Promise<number> {
+    const gone = await this.sql.query("DELETE FROM deliveries WHERE received_at < ? RETURNING delivery_id", [before]);
+    return gone.length;
   }
 }
