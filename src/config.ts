@@ -39,7 +39,15 @@ export interface Config {
   codeInsightsAuth: "bearer" | "jwt";
   /** Calls of each installation's Bitbucket budget that Code Insights reports leave to statuses. */
   statusReserve: number;
+  /** How often old delivery ids and given-up outbox rows are pruned (src/sync/retention.ts says how old). */
+  retentionEveryMs: number;
   httpTimeoutMs: number;
+  /**
+   * Our own HTTP server's limits, so slow or idle clients cannot hold connections: whole headers within
+   * `headersTimeoutMs`, the whole request within `requestTimeoutMs`, an idle keep-alive connection kept
+   * `keepAliveTimeoutMs`, and at most `maxConnections` open at once.
+   */
+  server: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number; maxConnections: number };
   /** Bearer token that may read /metrics; unset, /metrics is off. */
   metricsToken: string | null;
   /** Which Bitbucket origins may frame the settings page. */
@@ -80,6 +88,13 @@ const schema = z.object({
   OUTBOX_LEASE_MS: z.coerce.number().int().min(1000).default(60_000),
   OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(12),
   HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  // GitLab gives up on a hook after 10 s and Bitbucket's bodies are small: a sender that has not sent its
+  // headers in 10 s, or its whole request in 30 s, is not one of them.
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(50).default(10_000),
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(50).default(30_000),
+  // Longer than common load balancers' idle timeout (60 s), so the balancer, not us, closes idle connections.
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(50).default(65_000),
+  HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(1_000),
   BITBUCKET_CALLS_PER_HOUR: z.coerce.number().min(1).default(900),
   BITBUCKET_BURST: z.coerce.number().int().min(1).default(60),
   // Bitbucket's limit is per rolling hour and a 429 need not say when to come back.
@@ -99,6 +114,11 @@ const schema = z.object({
   CATCH_UP_SETTLE_MS: z.coerce.number().int().min(0).default(60_000),
   CODE_INSIGHTS_AUTH: z.enum(["bearer", "jwt"]).default("bearer"),
   BITBUCKET_STATUS_RESERVE: z.coerce.number().int().min(0).default(20),
+  RETENTION_EVERY_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(60 * 60_000),
   FRAME_ANCESTORS: z.string().optional(),
   METRICS_TOKEN: z.string().min(16, "use at least 16 characters").optional(),
 });
@@ -142,6 +162,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAttempts: e.OUTBOX_MAX_ATTEMPTS,
     },
     httpTimeoutMs: e.HTTP_TIMEOUT_MS,
+    server: {
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: Math.max(e.HTTP_REQUEST_TIMEOUT_MS, e.HTTP_HEADERS_TIMEOUT_MS),
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: e.HTTP_MAX_CONNECTIONS,
+    },
     metricsToken: e.METRICS_TOKEN ?? null,
     bitbucketBudget: { perHour: e.BITBUCKET_CALLS_PER_HOUR, burst: e.BITBUCKET_BURST, pauseAfter429Ms: e.BITBUCKET_429_PAUSE_MS },
     mirrorDebounceMs: e.MIRROR_DEBOUNCE_MS,
@@ -149,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     catchUp: { everyMs: e.CATCH_UP_EVERY_MS, settleMs: e.CATCH_UP_SETTLE_MS },
     codeInsightsAuth: e.CODE_INSIGHTS_AUTH,
     statusReserve: e.BITBUCKET_STATUS_RESERVE,
+    retentionEveryMs: e.RETENTION_EVERY_MS,
     frameAncestors: (
       e.FRAME_ANCESTORS ??
       (production ? "https://bitbucket.org" : "'self' http://localhost:* http://127.0.0.1:* https://bitbucket.org")

@@ -1,18 +1,21 @@
-import http from "node:http";
+import type http from "node:http";
 import type { AddressInfo } from "node:net";
 import { createApp } from "./app";
+import { createServer } from "./http/create-server";
 import type { Config } from "./config";
 import { createDeps } from "./create-deps";
 import type { Deps } from "./deps";
 import type { Logger } from "./logger";
 import type { OutboxWorker } from "./outbox/worker";
 import { Reconciler } from "./sync/reconciler";
+import { Retention } from "./sync/retention";
 
 export interface Runtime {
   url: string;
   deps: Deps;
   worker: OutboxWorker;
   reconciler: Reconciler;
+  retention: Retention;
   server: http.Server;
   /** Stops intake, lets deliveries in flight finish within the deadline, closes the database. */
   stop(deadlineMs?: number): Promise<void>;
@@ -28,23 +31,7 @@ export async function startRuntime(config: Config, log: Logger, opts: { worker?:
     res.writeHead(503, { "Content-Type": "application/json", "Retry-After": "1" });
     res.end(JSON.stringify({ error: { code: "starting", message: "The app is starting" } }));
   };
-  const server = http.createServer((req, res) => handler(req, res));
-  server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout
-  // Requests Node's parser rejects (oversized URL or headers, malformed HTTP) get a JSON error too.
-  server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
-    if (!socket.writable) return socket.destroy();
-    const tooLarge = err.code === "HPE_HEADER_OVERFLOW";
-    const body = JSON.stringify({
-      error: {
-        code: tooLarge ? "headers_too_large" : "bad_request",
-        message: tooLarge ? "Request line or headers too large" : "Malformed HTTP request",
-      },
-    });
-    socket.end(
-      `HTTP/1.1 ${tooLarge ? "431 Request Header Fields Too Large" : "400 Bad Request"}\r\nContent-Type: application/json\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
-  });
+  const server = createServer(config.server, (req, res) => handler(req, res));
   await new Promise<void>((resolve, reject) => server.once("error", reject).listen(config.port, config.host, resolve));
   const port = (server.address() as AddressInfo).port;
   const effective = config.port === 0 ? { ...config, baseUrl: `http://127.0.0.1:${port}` } : config;
@@ -64,9 +51,16 @@ export async function startRuntime(config: Config, log: Logger, opts: { worker?:
     sweeps: deps.sweeps,
     catchUp: effective.catchUp,
   });
+  const retention = new Retention({
+    outbox: deps.outbox,
+    deliveries: deps.deliveries,
+    log: deps.log,
+    everyMs: effective.retentionEveryMs,
+  });
   if (opts.worker !== false) {
     worker.start();
     reconciler.start();
+    retention.start();
   }
   log.info({ port, host: config.host ?? "all interfaces", baseUrl: effective.baseUrl, mode: config.env }, "listening");
 
@@ -76,12 +70,14 @@ export async function startRuntime(config: Config, log: Logger, opts: { worker?:
     deps,
     worker,
     reconciler,
+    retention,
     server,
     stop: (deadlineMs = 10_000) =>
       (stopping ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         reconciler.stop();
+        retention.stop();
         await worker.stop(deadlineMs);
         server.closeAllConnections();
         await closed;

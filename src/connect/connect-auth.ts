@@ -60,10 +60,13 @@ interface ConnectClaims {
  * tenant named by aud, else iss) and connectAuth's (one token, bounded times), for the webhook route alone. ACE also signs a fresh session token for
  * every request it authenticates and looks the tenant up through its store; a webhook answers with no
  * page and needs neither, and the benchmark measured that extra work as a large part of intake.
+ * It needs nothing of the body, so it runs before the body is read: a stranger's body is never parsed.
  */
 export function bitbucketWebhookAuth(deps: Pick<Deps, "tenants" | "config">): RequestHandler {
   const refuse = (req: Request, next: NextFunction, reason: string) => {
     req.log?.debug({ reason }, "Bitbucket token refused");
+    // Nothing of the body has been read (the qsh covers method and path only): close rather than drain it.
+    req.res?.setHeader("Connection", "close");
     next(unauthorized("Missing or invalid Bitbucket token"));
   };
   return (req: Request, _res: Response, next: NextFunction) => {

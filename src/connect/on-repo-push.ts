@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Deps } from "../deps";
 import { validate } from "../http/validate";
 import { queueMirrorTrigger } from "../sync/trigger-mirror";
+import { deliveryOf } from "../sync/work";
 
 const ref = z.object({ type: z.string(), name: z.string() }).passthrough().nullable();
 const repoPush = z.object({
@@ -22,9 +23,9 @@ export async function onRepoPush(
   const linkId = await deps.links.idForRepository(clientKey, push.repository.uuid);
   if (!linkId) return "ignored: repository not linked";
   const refs = push.push.changes.map((c) => (c.new ?? c.old)?.name).filter((n): n is string => !!n);
-  const delivery = deliveryId ? { source: "bitbucket" as const, id: deliveryId } : undefined;
+  const delivery = deliveryOf("bitbucket", clientKey, deliveryId);
   const queue = { outbox: deps.outbox, wake: deps.worker, debounceMs: deps.config.mirrorDebounceMs };
   if (!(await queueMirrorTrigger(queue, { id: linkId, clientKey }, refs, delivery))) return "duplicate";
-  if (deliveryId) await deps.deliveries.record("bitbucket", deliveryId, clientKey);
+  if (delivery) await deps.deliveries.record(delivery, clientKey);
   return "accepted";
 }

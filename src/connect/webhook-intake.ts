@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Deps } from "../deps";
 import { handle } from "../http/handle";
 import { countIntake } from "../http/intake-metrics";
+import { jsonBody } from "../http/json-body";
 import { validate } from "../http/validate";
 import { bitbucketWebhookAuth } from "./connect-auth";
 import { onRepoPush, type RepoPushCollaborators } from "./on-repo-push";
@@ -30,8 +31,9 @@ export function bitbucketWebhookRouter(deps: Deps) {
   router.post(
     "/webhooks/bitbucket",
     countIntake(deps.metrics, "bitbucket", [...HANDLERS.keys()], (req) => (req.body as { event?: unknown } | undefined)?.event),
-    express.json({ limit: "1mb" }),
+    // Authenticated first, from the Authorization header alone: the body is read only for a known sender.
     bitbucketWebhookAuth(deps),
+    jsonBody({ limit: "1mb" }),
     handle(async (req: Request, res: Response) => {
       const { event, data } = validate(envelope, req.body, "Not a Bitbucket webhook");
       const handler = HANDLERS.get(event);

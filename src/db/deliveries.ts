@@ -12,12 +12,12 @@ export class Deliveries {
     this.sql = DirectSql.for(sequelize);
   }
 
-  /** Records the delivery; returns false if it was already there. */
-  async record(source: string, deliveryId: string, clientKey: string): Promise<boolean> {
+  /** Records the delivery; returns false if it was already there (for its source and scope). */
+  async record(delivery: { source: string; scope: string; id: string }, clientKey: string): Promise<boolean> {
     const rows = await this.sql.query(
-      `INSERT INTO deliveries (source, delivery_id, client_key, received_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (source, delivery_id) DO NOTHING RETURNING delivery_id`,
-      [source, deliveryId, clientKey, Date.now()],
+      `INSERT INTO deliveries (source, scope, delivery_id, client_key, received_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (source, scope, delivery_id) DO NOTHING RETURNING delivery_id`,
+      [delivery.source, delivery.scope, delivery.id, clientKey, Date.now()],
     );
     return rows.length > 0;
   }
@@ -26,8 +26,9 @@ export class Deliveries {
     await this.sql.query("DELETE FROM deliveries WHERE client_key = ?", [clientKey]);
   }
 
-  /** Forgets deliveries older than the window in which GitLab or Bitbucket could resend them. */
-  async prune(olderThanMs: number): Promise<void> {
-    await this.sql.query("DELETE FROM deliveries WHERE received_at < ?", [Date.now() - olderThanMs]);
+  /** Forgets deliveries taken in before `before` (epoch ms); returns how many. */
+  async prune(before: number): Promise<number> {
+    const gone = await this.sql.query("DELETE FROM deliveries WHERE received_at < ? RETURNING delivery_id", [before]);
+    return gone.length;
   }
 }

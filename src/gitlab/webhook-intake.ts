@@ -1,12 +1,14 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import express, { type Request, type Response } from "express";
 import type { Link } from "../db/links";
 import type { Deps } from "../deps";
-import { AppError, notFound, unauthorized } from "../errors";
+import { AppError } from "../errors";
 import { handle } from "../http/handle";
 import { countIntake } from "../http/intake-metrics";
+import { jsonBody } from "../http/json-body";
 import { validate } from "../http/validate";
 import { queueStatusSync } from "../sync/sync-statuses";
+import { deliveryOf } from "../sync/work";
+import { gitlabHookAuth } from "./hook-auth";
 import { fromJobHook, fromPipelineHook, jobHook, pipelineHook, type StatusTrigger } from "./webhook-payloads";
 
 type Parser = (link: Link, body: unknown) => StatusTrigger | null;
@@ -22,22 +24,21 @@ const EVENTS = new Map<string, Parser>([
   ],
 ]);
 
-const LINK_ID = /^[0-9a-f-]{36}$/;
-
 /**
  * POST /webhooks/gitlab/:linkId. GitLab never retries a failed delivery and disables hooks that keep
  * failing, so: authenticate, store, answer 200 quickly; answer 2xx for events we ignore; 4xx only when
- * the request is not GitLab's (unknown link, wrong secret) or is malformed.
+ * the request is not GitLab's (unknown link, wrong secret) or is malformed. Authentication comes before
+ * the body is read, and the body's nesting is bounded before it is parsed.
  */
 export function gitlabWebhookRouter(deps: Deps) {
   const router = express.Router();
   router.post(
     "/webhooks/gitlab/:linkId",
     countIntake(deps.metrics, "gitlab", [...EVENTS.keys(), "Push Hook"], (req) => req.header("x-gitlab-event")),
-    express.json({ limit: "5mb" }),
+    gitlabHookAuth(deps),
+    jsonBody({ limit: "5mb" }),
     handle(async (req: Request, res: Response) => {
-      const linkId = req.params.linkId ?? "";
-      const link = await authenticate(deps, linkId, req.header("x-gitlab-token"));
+      const link = req.gitlabLink!;
       await deps.linkCache.noteWebhook(link.id);
 
       const parse = EVENTS.get(req.header("x-gitlab-event") ?? "");
@@ -47,30 +48,13 @@ export function gitlabWebhookRouter(deps: Deps) {
         throw new AppError("project_mismatch", 403, "This webhook belongs to another GitLab project");
       }
 
-      const deliveryId = req.header("idempotency-key") ?? req.header("x-gitlab-event-uuid");
-      const delivery = deliveryId ? { source: "gitlab" as const, id: deliveryId } : undefined;
+      // GitLab sends one event to each hook of a project under the same id: a delivery is one link's.
+      const delivery = deliveryOf("gitlab", link.id, req.header("idempotency-key") || req.header("x-gitlab-event-uuid"));
       if (!(await queueStatusSync({ outbox: deps.outbox, wake: deps.worker }, link, trigger, delivery)))
         return res.status(200).setHeader("X-Outcome", "duplicate").json({ outcome: "duplicate" });
-      if (deliveryId) await deps.deliveries.record("gitlab", deliveryId, link.clientKey);
+      if (delivery) await deps.deliveries.record(delivery, link.clientKey);
       res.status(200).setHeader("X-Outcome", "accepted").json({ outcome: "accepted" });
     }),
   );
   return router;
-}
-
-async function authenticate(deps: Pick<Deps, "linkCache">, linkId: string, token: string | undefined): Promise<Link> {
-  if (!LINK_ID.test(linkId)) throw notFound("unknown_webhook", "No link has this webhook; remove the hook from GitLab");
-  let link = await deps.linkCache.get(linkId);
-  if (link && !sameSecret(token, link.webhookSecret)) link = await deps.linkCache.get(linkId, true);
-  if (!link) throw notFound("unknown_webhook", "No link has this webhook; remove the hook from GitLab");
-  if (!sameSecret(token, link.webhookSecret)) throw unauthorized("Wrong or missing X-Gitlab-Token");
-  return link;
-}
-
-// Hash both sides first so the comparison takes the same time whatever the lengths.
-function sameSecret(given: string | undefined, expected: string): boolean {
-  if (!given) return false;
-  const a = createHash("sha256").update(given).digest();
-  const b = createHash("sha256").update(expected).digest();
-  return timingSafeEqual(a, b);
 }

@@ -9,8 +9,7 @@ const SHOWN = 20;
 
 /** The link's deliveries the outbox gave up on, newest first, in words the settings page can show. */
 export async function failedDeliveries(deps: Pick<Deps, "outbox">, link: Link) {
-  const dead = (await deps.outbox.dead(link.clientKey)).filter((i) => i.linkId === link.id);
-  return dead.slice(-SHOWN).reverse().map(describe);
+  return (await deps.outbox.deadForLink(link.id, SHOWN)).map(describe);
 }
 
 function describe(item: OutboxItem) {
@@ -34,7 +33,7 @@ function describe(item: OutboxItem) {
  * and drops the dead row, which the new attempt replaces.
  */
 export async function resendFailed(deps: Pick<Deps, "config" | "outbox" | "worker">, link: Link, id: number) {
-  const item = (await deps.outbox.dead(link.clientKey)).find((i) => i.id === id && i.linkId === link.id);
+  const item = await deps.outbox.deadOfLink(link.id, id);
   if (!item) throw notFound("not_found", "No such failed delivery: it was re-sent already, or the link changed");
   const queue = { outbox: deps.outbox, wake: deps.worker, debounceMs: deps.config.mirrorDebounceMs };
   if (item.kind === STATUS_SYNC) {

@@ -102,7 +102,16 @@ async function latest(api: GitLabApi, link: Link) {
     const fallback = gitlabPage(link.gitlabUrl, link.projectPath, "-/pipelines", String(id));
     const webUrl = gitlabWebUrl(found.web_url, link.gitlabUrl, fallback);
     // What the status means is decided in core, once: the page colours it by its Bitbucket state.
-    const view = { state: "found" as const, id, status, bitbucketState: bitbucketState(status), ref: found.ref, sha, webUrl, updatedAt };
+    const view = {
+      state: "found" as const,
+      id,
+      status,
+      bitbucketState: bitbucketState(status),
+      ref: found.ref,
+      sha,
+      webUrl,
+      updatedAt,
+    };
     return { found, view };
   } catch (e) {
     return { found: null, view: { state: "unknown" as const, message: `Could not read pipelines: ${gitlabMessage(e)}` } };

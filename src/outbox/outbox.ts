@@ -29,7 +29,7 @@ export interface NewWork<P> {
    * Checking inside the write spares intake a statement; the delivery id is recorded after the write, so a
    * crash between the two leaves a resend to be taken in again rather than lost.
    */
-  delivery?: { source: string; id: string };
+  delivery?: { source: string; scope: string; id: string };
 }
 
 /**
@@ -76,11 +76,11 @@ export class Outbox {
     const rows = await this.sql.query(
       `INSERT INTO outbox (client_key, link_id, kind, dedupe_key, payload, state, attempts, run_at, created_at, updated_at)
        SELECT ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?
-       WHERE NOT EXISTS (SELECT 1 FROM deliveries WHERE source = ? AND delivery_id = ?)
+       WHERE NOT EXISTS (SELECT 1 FROM deliveries WHERE source = ? AND scope = ? AND delivery_id = ?)
        ON CONFLICT (dedupe_key) WHERE state = 'pending'
        DO UPDATE SET payload = excluded.payload, updated_at = excluded.updated_at
        RETURNING id`,
-      [...values, w.delivery?.source ?? "", w.delivery?.id ?? ""],
+      [...values, w.delivery?.source ?? "", w.delivery?.scope ?? "", w.delivery?.id ?? ""],
     );
     return rows.length > 0;
   }
@@ -182,12 +182,48 @@ export class Outbox {
     return { pending: count("pending"), running: count("running"), dead: count("dead") };
   }
 
+  /** Every given-up row (of one installation): for tests and tools; pages use `deadForLink`. */
   async dead(clientKey?: string): Promise<OutboxItem[]> {
     const rows = await this.sql.query<Record<string, unknown>>(
       `SELECT * FROM outbox WHERE state = 'dead' ${clientKey ? "AND client_key = ?" : ""} ORDER BY id`,
       clientKey ? [clientKey] : [],
     );
     return rows.map(toItem);
+  }
+
+  /** A link's newest given-up rows, newest first, at most `limit` of them (read through outbox_link_state). */
+  async deadForLink(linkId: string, limit: number): Promise<OutboxItem[]> {
+    const rows = await this.sql.query<Record<string, unknown>>(
+      "SELECT * FROM outbox WHERE link_id = ? AND state = 'dead' ORDER BY id DESC LIMIT ?",
+      [linkId, limit],
+    );
+    return rows.map(toItem);
+  }
+
+  /** One given-up row of a link, or null. */
+  async deadOfLink(linkId: string, id: number): Promise<OutboxItem | null> {
+    const [row] = await this.sql.query<Record<string, unknown>>(
+      "SELECT * FROM outbox WHERE id = ? AND link_id = ? AND state = 'dead'",
+      [id, linkId],
+    );
+    return row ? toItem(row) : null;
+  }
+
+  /**
+   * Forgets given-up rows older than `olderThan` (by when they were given up), and beyond the newest
+   * `keepPerLink` of each link (or of each installation, for rows of no link). Returns how many went.
+   */
+  async pruneDead(olderThan: number, keepPerLink: number): Promise<number> {
+    const gone = await this.sql.query(
+      `DELETE FROM outbox WHERE state = 'dead' AND (updated_at < ? OR id IN (
+         SELECT id FROM (
+           SELECT id, ROW_NUMBER() OVER (PARTITION BY COALESCE(link_id, client_key) ORDER BY id DESC) AS n
+           FROM outbox WHERE state = 'dead') ranked
+         WHERE n > ?))
+       RETURNING id`,
+      [olderThan, keepPerLink],
+    );
+    return gone.length;
   }
 
   async removeTenant(clientKey: string): Promise<void> {

@@ -69,4 +69,23 @@ describe("schema migrations", () => {
     });
     assert.equal((await deps.events.forLink(link.id))[0].summary, "event 3");
   });
+
+  it("0006 carries delivery ids over scoped to their installation, and going down keeps one row per id", async () => {
+    const { deps } = stack.app;
+    const { tenant } = await stack.linkedRepository();
+    const [link] = await deps.links.allForTenant(tenant.clientKey);
+    const bitbucket = { source: "bitbucket", scope: tenant.clientKey, id: "9b1e0e57-0000-4000-8000-000000000001" };
+    assert.equal(await deps.deliveries.record(bitbucket, tenant.clientKey), true);
+    await deps.deliveries.record({ source: "gitlab", scope: link.id, id: "same-event" }, tenant.clientKey);
+    await deps.deliveries.record({ source: "gitlab", scope: "another-link", id: "same-event" }, tenant.clientKey);
+
+    const umzug = migrator(deps.sequelize);
+    await umzug.down({ to: "0006-scoped-deliveries" });
+    assert.equal(await count(stack, "deliveries"), 2, "the GitLab event's two rows fold into one");
+    await umzug.up();
+
+    assert.equal(await count(stack, "deliveries"), 2);
+    assert.equal(await deps.deliveries.record(bitbucket, tenant.clientKey), false, "a Bitbucket resend is still recognised");
+    assert.equal(await deps.deliveries.record({ ...bitbucket, scope: "another-tenant" }, "another-tenant"), true);
+  });
 });

@@ -69,6 +69,19 @@ describe("configuration", () => {
     });
   });
 
+  it("bounds the server's connections by default, and never lets the request timeout undercut the headers timeout", () => {
+    const c = loadConfig({ ENCRYPTION_KEY: key });
+    assert.deepEqual(c.server, {
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 65_000,
+      maxConnections: 1_000,
+    });
+    const odd = loadConfig({ ENCRYPTION_KEY: key, HTTP_HEADERS_TIMEOUT_MS: "5000", HTTP_REQUEST_TIMEOUT_MS: "1000" });
+    assert.equal(odd.server.requestTimeoutMs, 5000);
+    assert.throws(() => loadConfig({ ENCRYPTION_KEY: key, HTTP_MAX_CONNECTIONS: "0" }), ConfigError);
+  });
+
   it("lists every problem at once", () => {
     try {
       loadConfig({ PORT: "nope", DATABASE_URL: "mysql://x", ENCRYPTION_KEY: key });

@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import { failedDeliveries } from "../../src/links/failed-deliveries";
+import { RETENTION } from "../../src/sync/retention";
+import { eventually, Stack } from "../support/stack";
+
+const DAY = 24 * 60 * 60_000;
+
+describe("retention: what intake and delivery leave behind does not grow without bound", function () {
+  this.timeout(30_000);
+  let stack: Stack;
+  afterEach(async () => stack.stop());
+
+  /** Gives up `n` rows of work for a link, as the worker does after a permanent failure. */
+  async function deadRows(linkId: string, clientKey: string, n: number, tag = linkId): Promise<number[]> {
+    const { outbox } = stack.app.deps;
+    for (let i = 0; i < n; i++)
+      await outbox.enqueue({
+        clientKey,
+        linkId,
+        kind: "status-sync",
+        dedupeKey: `${tag}:${i}`,
+        payload: { linkId, sha: "f".repeat(40), ref: "main", pipelineId: i },
+      });
+    const claimed = await outbox.claim(n);
+    for (const item of claimed) await outbox.bury(item.id, "Bitbucket 400: refused");
+    return claimed.map((c) => c.id).sort((a, b) => a - b);
+  }
+
+  const deadCount = async () => (await stack.app.deps.outbox.depth()).dead;
+
+  it("the settings page reads only the link's newest 20 given-up rows, newest first, in SQL", async () => {
+    stack = await Stack.start({ worker: false });
+    const { tenant } = await stack.linkedRepository();
+    const [link] = await stack.app.deps.links.allForTenant(tenant.clientKey);
+    // An old row no page shows, which cannot even be decoded: reading it would throw, so it must not be read.
+    await stack.app.deps.sequelize.query(
+      `INSERT INTO outbox (client_key, link_id, kind, dedupe_key, payload, state, attempts, run_at, created_at, updated_at)
+       VALUES (?, ?, 'status-sync', 'unreadable', 'not json', 'dead', 1, 0, 0, 0)`,
+      { replacements: [tenant.clientKey, link!.id] },
+    );
+    const mine = await deadRows(link!.id, tenant.clientKey, 30);
+    await deadRows("another-link", tenant.clientKey, 5);
+
+    const shown = await failedDeliveries(stack.app.deps, link!);
+    assert.deepEqual(
+      shown.map((i) => i.id),
+      mine.slice(-20).reverse(),
+    );
+  });
+
+  it("delivery ids are forgotten after 7 days, given-up rows after 14 days and beyond 100 per link; waiting work stays", async () => {
+    stack = await Stack.start({ worker: false });
+    const { deps } = stack.app;
+    const { tenant } = await stack.linkedRepository();
+    const [link] = await deps.links.allForTenant(tenant.clientKey);
+    await deps.deliveries.record({ source: "gitlab", scope: link!.id, id: "old-event" }, tenant.clientKey);
+    const mine = await deadRows(link!.id, tenant.clientKey, RETENTION.deadRowsPerLink + 20);
+    await deadRows("another-link", tenant.clientKey, 3);
+    await deps.outbox.enqueue({
+      clientKey: tenant.clientKey,
+      linkId: link!.id,
+      kind: "status-sync",
+      dedupeKey: "waiting",
+      payload: {},
+    });
+
+    const now = Date.now();
+    assert.deepEqual(await stack.app.retention.runOnce(now), { deliveries: 0, dead: 20 });
+    assert.deepEqual(
+      (await deps.outbox.deadForLink(link!.id, 1000)).map((i) => i.id),
+      mine.slice(-RETENTION.deadRowsPerLink).reverse(),
+      "the newest 100 of the link are kept",
+    );
+    assert.equal(await deadCount(), RETENTION.deadRowsPerLink + 3);
+
+    assert.deepEqual(await stack.app.retention.runOnce(now + 8 * DAY), { deliveries: 1, dead: 0 });
+    assert.equal(await deps.deliveries.record({ source: "gitlab", scope: link!.id, id: "old-event" }, tenant.clientKey), true);
+
+    await stack.app.retention.runOnce(now + 15 * DAY);
+    assert.equal(await deadCount(), 0);
+    assert.equal((await deps.outbox.depth()).pending, 1, "work still waiting is never pruned");
+  });
+
+  it("prunes on its own timer", async () => {
+    stack = await Stack.start({ env: { RETENTION_EVERY_MS: "100" } });
+    const { deps } = stack.app;
+    const tenant = await stack.install();
+    await deps.sequelize.query(
+      "INSERT INTO deliveries (source, scope, delivery_id, client_key, received_at) VALUES ('gitlab', 'a-link', 'ancient', ?, 0)",
+      { replacements: [tenant.clientKey] },
+    );
+    await eventually(
+      async () => ((await deps.sequelize.query("SELECT * FROM deliveries", { type: "SELECT" })) as unknown[]).length === 0,
+    );
+  });
+});
