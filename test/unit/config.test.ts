@@ -17,10 +17,43 @@ describe("configuration", () => {
   });
 
   it("requires an encryption key in production and limits installs to bitbucket.org", () => {
-    assert.throws(() => loadConfig({ NODE_ENV: "production" }), ConfigError);
-    const c = loadConfig({ NODE_ENV: "production", ENCRYPTION_KEY: key });
+    assert.throws(() => loadConfig({ NODE_ENV: "production", AC_LOCAL_BASE_URL: "https://ci.example.com" }), /ENCRYPTION_KEY/);
+    const c = loadConfig({ NODE_ENV: "production", ENCRYPTION_KEY: key, AC_LOCAL_BASE_URL: "https://ci.example.com/" });
+    assert.equal(c.baseUrl, "https://ci.example.com");
     assert.deepEqual(c.hostWhitelist, ["bitbucket.org"]);
     assert.equal(c.allowPrivateHosts, false);
+  });
+
+  it("refuses to start in production without a public HTTPS base URL, instead of advertising localhost", () => {
+    assert.throws(
+      () => loadConfig({ NODE_ENV: "production", ENCRYPTION_KEY: key }),
+      (e: unknown) => {
+        assert.ok(e instanceof ConfigError);
+        assert.match(e.message, /AC_LOCAL_BASE_URL: is required in production/);
+        return true;
+      },
+    );
+    assert.throws(
+      () => loadConfig({ NODE_ENV: "production", ENCRYPTION_KEY: key, AC_LOCAL_BASE_URL: "http://ci.example.com" }),
+      /AC_LOCAL_BASE_URL: must be https/,
+    );
+  });
+
+  it("names both missing production settings in one error", () => {
+    assert.throws(
+      () => loadConfig({ NODE_ENV: "production" }),
+      (e: unknown) => {
+        assert.ok(e instanceof ConfigError);
+        assert.match(e.message, /AC_LOCAL_BASE_URL/);
+        assert.match(e.message, /ENCRYPTION_KEY/);
+        return true;
+      },
+    );
+  });
+
+  it("still defaults the base URL to localhost outside production", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "cfg-"));
+    assert.equal(loadConfig({ DATA_DIR: dir, PORT: "4321" }).baseUrl, "http://localhost:4321");
   });
 
   it("lists every problem at once", () => {
