@@ -9,7 +9,7 @@ import { ACTOR, installedPayload, pushPayload, uninstalledPayload } from "./payl
 import { appUrl, HEADER_TOKEN_TTL, PAGE_TOKEN_TTL, signAsBitbucket } from "./sign-token";
 import { SimState } from "./state";
 import { statusApi } from "./status-api";
-import type { ApiCall, Fault, RecordedStatus, SignOpts, SimRepo, SimTenant } from "./types";
+import type { ApiCall, Fault, FiredFault, RecordedStatus, SignOpts, SimRepo, SimTenant } from "./types";
 
 export interface InstallOptions {
   workspaceSlug?: string;
@@ -286,6 +286,11 @@ export class BitbucketSim {
 
   clearFaults(): void {
     this.state.faults.length = 0;
+  }
+
+  /** The injected faults calls have met so far, in order. */
+  get firedFaults(): readonly FiredFault[] {
+    return this.state.firedFaults;
   }
 
   private async post(
