@@ -94,8 +94,16 @@ describe("deliveries that are never lost, never doubled, never out of order", ()
     const pipeline = stack.gitlab.createPipeline(project, { sha: commit, ref: "main" });
     stack.gitlab.setPipelineStatus(pipeline, "success");
     await stack.gitlab.deliver(project, "Pipeline Hook", stack.gitlab.pipelineHookPayload(pipeline));
-    await eventually(() => stack.bitbucket.statuses({ sha: commit })[0]?.state === "SUCCESSFUL", 10_000);
-    // Both faults met the status post, so the status above is a retry's.
+    // Bitbucket finishes the hung call after the app gave up on it, so a status alone proves nothing: the
+    // app must retry, meet the dropped connection, and post again after it.
+    await eventually(() => {
+      const drop = stack.bitbucket.firedFaults.find((f) => "drop" in f.fault);
+      return (
+        drop &&
+        stack.bitbucket.apiCalls.some((c) => c.path.includes(commit) && c.status >= 200 && c.status < 300 && c.at > drop.at)
+      );
+    }, 10_000);
+    assert.equal(stack.bitbucket.statuses({ sha: commit })[0]?.state, "SUCCESSFUL");
     const fired = stack.bitbucket.firedFaults;
     assert.deepEqual(
       fired.map((f) => ("delayMs" in f.fault ? "hang" : "drop" in f.fault ? "drop" : f.fault.status)),
