@@ -1,28 +1,45 @@
 # GitLab CI for Bitbucket: a production image. Build: docker build -t gl4bb .
-# Run:   docker run -p 3000:3000 -e NODE_ENV=production -e AC_LOCAL_BASE_URL=https://… \
+# Run:   docker run -p 3000:3000 -v gl4bb-data:/app/data -e AC_LOCAL_BASE_URL=https://… \
 #          -e DATABASE_URL=postgres://… -e ENCRYPTION_KEY=… gl4bb
-FROM node:20-bookworm-slim AS build
+# Written and reviewed without a Docker engine (none on the machine it was written on): build it before
+# trusting it.
+
+# Node 24 is the active LTS; Node 20 reached its end of life in April 2026.
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 # sqlite3 builds from source when no prebuilt binary can be fetched.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json atlassian-connect.json config.json ./
+# Only what the production build compiles (tsconfig.build.json): the app and its two operator scripts.
+COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-COPY scripts ./scripts
-COPY test ./test
-COPY bench ./bench
+COPY scripts/migrate.ts scripts/rotate-key.ts ./scripts/
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
-ENV NODE_ENV=production PORT=3000
+FROM node:24-bookworm-slim
+# Push sync runs Debian's git binary (not a JavaScript reimplementation); ca-certificates for its HTTPS.
+RUN apt-get update && apt-get install -y --no-install-recommends git ca-certificates && rm -rf /var/lib/apt/lists/*
+# DATA_DIR holds the default SQLite file (DATABASE_URL unset); push sync is to keep its git cache
+# under it too. One volume keeps it across restarts; set DATABASE_URL to use PostgreSQL instead.
+# Debian bookworm's git is 2.39 (push sync's `git merge-tree --write-tree` needs 2.38 or later).
+ENV NODE_ENV=production PORT=3000 DATA_DIR=/app/data
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json atlassian-connect.json config.json ./
 COPY views ./views
 COPY public ./public
+# The app's code stays root-owned and read-only to it; only the data folder is the node user's. It is
+# created before VOLUME so a fresh named volume starts out owned by node.
+RUN mkdir -p /app/data && chown node:node /app/data
+VOLUME /app/data
 USER node
 EXPOSE 3000
-# ACE reads atlassian-connect.json and config.json from the working directory.
+# Slim images have no curl: Node's own fetch asks /healthz (the database answers).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# ACE reads atlassian-connect.json and config.json from the working directory. Operator scripts run
+# compiled, without dev dependencies: docker run … gl4bb node dist/scripts/migrate.js up|down|status
+# and docker run … gl4bb node dist/scripts/rotate-key.js
 CMD ["node", "dist/src/server.js"]

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the numbers of DESIGN.md §7, on each store. See bench/README.md.
+ * `npm run bench`: the performance targets in the README's benchmark table, on each store. See bench/README.md.
  *
  * Processes: this driver (autocannon, orchestration); the simulators (sims/sims-process.ts); the app
  * (`node dist/src/server.js`, as deployed); and, during intake, the bare baseline handler.

@@ -118,7 +118,7 @@ function intakeCell(i: IntakeResult | undefined): string {
 export function table(results: Record<string, StoreResult>): string {
   const stores = Object.keys(results);
   const cells = ROWS.map(([label, cell, target]) => [label, ...stores.map((s) => cell(results[s]!)), target]);
-  const header = ["", ...stores, "target (DESIGN.md §7)"];
+  const header = ["", ...stores, "target"];
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (c: string[]) =>
     c

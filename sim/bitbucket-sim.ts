@@ -2,4 +2,4 @@
 export { BitbucketSim } from "./bitbucket-sim/bitbucket-sim";
 export type { BitbucketSimOptions, InstallOptions, PushChange } from "./bitbucket-sim/bitbucket-sim";
 export type { IssuedAccessToken } from "./bitbucket-sim/access-tokens";
-export type { ApiCall, Fault, RecordedStatus, SignOpts, SimRepo, SimTenant } from "./bitbucket-sim/types";
+export type { ApiCall, Fault, FiredFault, RecordedStatus, SignOpts, SimRepo, SimTenant } from "./bitbucket-sim/types";

@@ -7,6 +7,7 @@ export type {
   ApiCall,
   Delivery,
   Fault,
+  FiredFault,
   GitLabStatus,
   HookKind,
   MirrorCredentialCheck,

@@ -123,11 +123,24 @@ const schema = z.object({
   METRICS_TOKEN: z.string().min(16, "use at least 16 characters").optional(),
 });
 
+// Production has no sensible default for these: a guessed base URL (http://localhost) would be written into
+// the descriptor Bitbucket installs, and a generated key would be lost with the container's disk.
+const productionSchema = schema.superRefine((e, ctx) => {
+  // Production rules hold whenever the app is reachable from outside, not only when NODE_ENV says so.
+  if (e.NODE_ENV !== "production" && exposure(e.HOST, e.AC_LOCAL_BASE_URL) === null) return;
+  const required = (variable: string, message: string) => ctx.addIssue({ code: "custom", path: [variable], message });
+  if (!e.AC_LOCAL_BASE_URL)
+    required("AC_LOCAL_BASE_URL", "is required in production: the public HTTPS URL Bitbucket reaches the app at");
+  else if (!e.AC_LOCAL_BASE_URL.startsWith("https://"))
+    required("AC_LOCAL_BASE_URL", "must be https:// in production (Bitbucket only calls HTTPS)");
+  if (!e.ENCRYPTION_KEY) required("ENCRYPTION_KEY", "is required in production (openssl rand -base64 32)");
+});
+
 export class ConfigError extends Error {}
 
 /** Reads and validates the environment; throws ConfigError with every problem at once. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = schema.safeParse(env);
+  const parsed = productionSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n  ${problems.join("\n  ")}`);

@@ -10,7 +10,7 @@ import { appUrl, HEADER_TOKEN_TTL, PAGE_TOKEN_TTL, signAsBitbucket } from "./sig
 import { SimState } from "./state";
 import { insightsApi, type StoredReport } from "./insights-api";
 import { statusApi } from "./status-api";
-import type { ApiCall, Fault, RecordedStatus, SignOpts, SimRepo, SimTenant } from "./types";
+import type { ApiCall, Fault, FiredFault, RecordedStatus, SignOpts, SimRepo, SimTenant } from "./types";
 
 export interface InstallOptions {
   workspaceSlug?: string;
@@ -307,6 +307,11 @@ export class BitbucketSim {
 
   clearFaults(): void {
     this.state.faults.length = 0;
+  }
+
+  /** The injected faults calls have met so far, in order. */
+  get firedFaults(): readonly FiredFault[] {
+    return this.state.firedFaults;
   }
 
   private async post(

@@ -1,6 +1,6 @@
 import type { IssuedAccessToken } from "./access-tokens";
 import { bracedUuid, sameUuid } from "./ids";
-import type { ApiCall, Fault, RecordedStatus, SimRepo, SimTenant } from "./types";
+import type { ApiCall, Fault, FiredFault, RecordedStatus, SimRepo, SimTenant } from "./types";
 
 /** Bitbucket's own record of an installation; the SimTenant handed to tests mirrors it. */
 export interface Installation {
@@ -29,6 +29,7 @@ export class SimState {
   readonly statuses = new Map<string, StoredStatus>();
   readonly apiCalls: ApiCall[] = [];
   readonly faults: Fault[] = [];
+  readonly firedFaults: FiredFault[] = [];
   /** Access tokens issued by the JWT grant, by token. */
   readonly accessTokens = new Map<string, IssuedAccessToken>();
   accessTokenTtlSeconds = 7200;

@@ -106,6 +106,7 @@ function applyFault(state: SimState) {
   return (req: Request, res: Response, next: NextFunction) => {
     const fault = state.faults.shift();
     if (!fault) return next();
+    state.firedFaults.push({ fault, method: req.method, path: req.originalUrl.split("?")[0]!, at: Date.now() });
     if ("drop" in fault) {
       (res.locals.call as ApiCall).error = "connection dropped (injected fault)";
       req.socket.destroy();

@@ -39,6 +39,14 @@ export interface RecordedStatus {
 
 export type Fault = { status: number; retryAfter?: number; body?: unknown } | { delayMs: number } | { drop: true };
 
+/** An injected fault that a call actually met, so a test can show its fault fired. */
+export interface FiredFault {
+  fault: Fault;
+  method: string;
+  path: string;
+  at: number;
+}
+
 export interface ApiCall {
   method: string;
   path: string;

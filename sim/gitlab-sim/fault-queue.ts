@@ -1,5 +1,5 @@
 import type { RequestHandler } from "express";
-import type { Fault } from "./types";
+import type { Fault, FiredFault } from "./types";
 
 interface Pending {
   fault: Fault;
@@ -10,6 +10,8 @@ interface Pending {
 /** Faults wait in line; each API call takes the first one whose route matches its path. */
 export class FaultQueue {
   private queue: Pending[] = [];
+  /** Faults calls have met so far, in order. */
+  readonly fired: FiredFault[] = [];
 
   add(fault: Fault, count = 1, route?: RegExp): void {
     this.queue.push({ fault, remaining: count, route });
@@ -19,11 +21,12 @@ export class FaultQueue {
     this.queue = [];
   }
 
-  take(path: string): Fault | undefined {
+  take(method: string, path: string): Fault | undefined {
     const entry = this.queue.find((p) => !p.route || p.route.test(path));
     if (!entry) return undefined;
     entry.remaining -= 1;
     if (entry.remaining <= 0) this.queue.splice(this.queue.indexOf(entry), 1);
+    this.fired.push({ fault: entry.fault, method, path, at: Date.now() });
     return entry.fault;
   }
 }
@@ -39,7 +42,7 @@ const DEFAULT_BODIES: Record<number, unknown> = {
 /** Sits in front of authentication, as a load balancer or rate limiter would. */
 export function injectFaults(queue: FaultQueue, onDrop: (method: string, path: string) => void): RequestHandler {
   return (req, res, next) => {
-    const fault = queue.take(req.path);
+    const fault = queue.take(req.method, req.path);
     if (!fault) return next();
     if ("drop" in fault) {
       onDrop(req.method, req.path);

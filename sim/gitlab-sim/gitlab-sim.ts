@@ -13,6 +13,7 @@ import type {
   ApiCall,
   Delivery,
   Fault,
+  FiredFault,
   GitLabStatus,
   HookKind,
   MirrorCredentialCheck,
@@ -237,5 +238,10 @@ export class GitLabSim {
 
   clearFaults(): void {
     this.faults.clear();
+  }
+
+  /** The injected faults calls have met so far, in order. */
+  get firedFaults(): readonly FiredFault[] {
+    return this.faults.fired;
   }
 }

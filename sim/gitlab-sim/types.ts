@@ -145,6 +145,14 @@ export interface SimPipeline {
 
 export type Fault = { status: number; retryAfter?: number; body?: unknown } | { delayMs: number } | { drop: true };
 
+/** An injected fault that a call actually met, so a test can show its fault fired. */
+export interface FiredFault {
+  fault: Fault;
+  method: string;
+  path: string;
+  at: number;
+}
+
 export type HookKind = "Pipeline Hook" | "Job Hook";
 
 export interface Delivery {

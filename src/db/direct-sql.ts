@@ -72,9 +72,9 @@ export class DirectSql implements SqlStore {
     return direct;
   }
 
-  /** How many prepared statements are kept (SQLite; always 0 on PostgreSQL). */
+  /** How many statement texts are kept: prepared statements on SQLite, texts rewritten to `$n` on PostgreSQL. */
   get keptStatements(): number {
-    return this.prepared.size;
+    return this.postgres ? this.pgText.size : this.prepared.size;
   }
 
   /** Runs one statement; returns its rows (none for a statement without RETURNING). */
@@ -152,7 +152,8 @@ export class DirectSql implements SqlStore {
     if (text === undefined) {
       let n = 0;
       text = sql.replace(/\?/g, () => `$${++n}`);
-      if (this.pgText.size < 1_000) this.pgText.set(sql, text);
+      // Bounded like SQLite's prepared statements, for the same reason: a text with values spliced in is new each time.
+      if (this.pgText.size < MAX_PREPARED) this.pgText.set(sql, text);
     }
     return text;
   }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { randomBytes, randomUUID } from "node:crypto";
+import { QueryTypes } from "sequelize";
 import { drained, eventually, Stack } from "../support/stack";
 
 const sha = () => randomBytes(20).toString("hex");
@@ -44,7 +45,7 @@ describe("deliveries that are never lost, never doubled, never out of order", ()
     assert.equal((await stack.app.deps.outbox.depth()).pending, 1, "the two events folded into one row");
     stack.app.worker.start();
     await eventually(() => stack.bitbucket.statuses({ sha: commit })[0]?.state === "SUCCESSFUL");
-    await new Promise((r) => setTimeout(r, 200));
+    await drained(stack); // nothing queued and nothing in flight: no later post can still come
     const posts = stack.bitbucket.apiCalls.filter((c) => c.path.includes(commit));
     assert.equal(posts.length, 1, "only the final state was posted");
     assert.equal(stack.bitbucket.statuses({ sha: commit })[0]!.updates, 0);
@@ -93,7 +94,25 @@ describe("deliveries that are never lost, never doubled, never out of order", ()
     const pipeline = stack.gitlab.createPipeline(project, { sha: commit, ref: "main" });
     stack.gitlab.setPipelineStatus(pipeline, "success");
     await stack.gitlab.deliver(project, "Pipeline Hook", stack.gitlab.pipelineHookPayload(pipeline));
-    await eventually(() => stack.bitbucket.statuses({ sha: commit })[0]?.state === "SUCCESSFUL", 10_000);
+    // Bitbucket finishes the hung call after the app gave up on it, so a status alone proves nothing: the
+    // app must retry, meet the dropped connection, and post again after it.
+    await eventually(() => {
+      const drop = stack.bitbucket.firedFaults.find((f) => "drop" in f.fault);
+      return (
+        drop &&
+        stack.bitbucket.apiCalls.some((c) => c.path.includes(commit) && c.status >= 200 && c.status < 300 && c.at > drop.at)
+      );
+    }, 10_000);
+    assert.equal(stack.bitbucket.statuses({ sha: commit })[0]?.state, "SUCCESSFUL");
+    const fired = stack.bitbucket.firedFaults;
+    assert.deepEqual(
+      fired.map((f) => ("delayMs" in f.fault ? "hang" : "drop" in f.fault ? "drop" : f.fault.status)),
+      ["hang", "drop"],
+    );
+    assert.ok(
+      fired.every((f) => f.method === "POST" && f.path.includes(commit)),
+      JSON.stringify(fired.map((f) => `${f.method} ${f.path}`)),
+    );
     const dead = await stack.app.deps.outbox.dead();
     assert.equal(dead.length, 0);
   });
@@ -107,6 +126,12 @@ describe("deliveries that are never lost, never doubled, never out of order", ()
     stack.gitlab.setPipelineStatus(pipeline, "success");
     await stack.gitlab.deliver(project, "Pipeline Hook", stack.gitlab.pipelineHookPayload(pipeline));
     await eventually(() => stack.bitbucket.statuses({ sha: commit })[0]?.state === "SUCCESSFUL", 10_000);
+    // The fault met the read of this commit's pipelines, so the status above came from a retry.
+    assert.deepEqual(
+      stack.gitlab.firedFaults.map((f) => [f.method, "status" in f.fault ? f.fault.status : f.fault]),
+      [["GET", 500]],
+    );
+    assert.match(stack.gitlab.firedFaults[0]!.path, /\/pipelines/);
   });
 
   it("uses a token replaced elsewhere at once: GitLab's refusal of the cached one makes it read the link afresh", async () => {
@@ -141,7 +166,7 @@ describe("mirror trigger coalescing", () => {
     const { tenant, repo, project } = await stack.linkedRepository();
     await Promise.all([1, 2, 3, 4, 5].map(() => stack.bitbucket.push(tenant, repo, { branch: "main" })));
     await eventually(() => stack.gitlab.mirrorTriggers(project).length === 1);
-    await new Promise((r) => setTimeout(r, 600));
+    await drained(stack); // nothing queued and nothing in flight: no later trigger can still come
     assert.equal(stack.gitlab.mirrorTriggers(project).length, 1, "the burst made more than one trigger");
 
     stack.gitlab.injectFaults({ delayMs: 800 }, 1, /mirror\/pull/);
@@ -149,8 +174,13 @@ describe("mirror trigger coalescing", () => {
     await eventually(async () => (await stack.app.deps.outbox.depth()).running === 1);
     for (let i = 0; i < 4; i++) await stack.bitbucket.push(tenant, repo, { branch: "dev" });
     await eventually(() => stack.gitlab.mirrorTriggers(project).length === 3, 5_000);
-    await new Promise((r) => setTimeout(r, 800));
+    await drained(stack);
     assert.equal(stack.gitlab.mirrorTriggers(project).length, 3);
+    // The follow-up came while a trigger was really in flight: the hang met a mirror trigger.
+    assert.deepEqual(
+      stack.gitlab.firedFaults.map((f) => `${f.method} ${f.path}`),
+      [`POST /api/v4/projects/${project.id}/mirror/pull`],
+    );
   });
 
   it("keeps GitLab's word on a deferred update (it answered 200 but did nothing) on the link", async () => {
@@ -222,7 +252,13 @@ describe("Bitbucket rate budget per installation", () => {
     const commits = [sha(), sha(), sha()];
     for (const c of commits) await finishPipeline(project, c);
     await eventually(() => stack.bitbucket.statuses().length === 2);
-    await new Promise((r) => setTimeout(r, 300));
+    // The third is held: back in the queue, waiting for the budget, not yet posted.
+    await eventually(async () => {
+      const [held] = await stack.app.deps.sequelize.query("SELECT last_error FROM outbox WHERE state = 'pending'", {
+        type: QueryTypes.SELECT,
+      });
+      return /rate budget/.test(String((held as { last_error?: string } | undefined)?.last_error));
+    });
     assert.equal(stack.bitbucket.statuses().length, 2, "a third post went out past the budget");
     await eventually(() => stack.bitbucket.statuses().length === 3, 3_000);
     assert.equal((await stack.app.deps.outbox.dead()).length, 0);

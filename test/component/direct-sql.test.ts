@@ -13,6 +13,8 @@ describe("the per-event statements on the driver (direct-sql)", () => {
     const direct = DirectSql.for(deps.sequelize);
     await deps.budget.take(tenant.clientKey, 1_000_000);
     const kept = direct.keptStatements;
+    // On both stores: prepared statements on SQLite, rewritten texts on PostgreSQL.
+    assert.ok(kept > 0, "no statement text is kept at all, so this measures nothing");
     for (let i = 1; i <= 50; i++) await deps.budget.take(tenant.clientKey, 1_000_000 + i * 7_919);
     assert.equal(direct.keptStatements, kept, "a statement text changed from call to call (a value spliced into the SQL)");
   });
@@ -23,6 +25,6 @@ describe("the per-event statements on the driver (direct-sql)", () => {
       const [row] = await direct.query<{ n: number | string }>(`SELECT ? + ${i} AS n`, [1]);
       assert.equal(Number(row!.n), 1 + i);
     }
-    assert.ok(direct.keptStatements <= 100, `${direct.keptStatements} statements kept`);
+    assert.ok(direct.keptStatements > 0 && direct.keptStatements <= 100, `${direct.keptStatements} statements kept`);
   });
 });

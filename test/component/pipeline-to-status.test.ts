@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { eventually, Stack } from "../support/stack";
+import { drained, eventually, Stack } from "../support/stack";
 
 describe("GitLab pipeline → Bitbucket build status", () => {
   let stack: Stack;
@@ -121,7 +121,7 @@ describe("GitLab pipeline → Bitbucket build status", () => {
     });
     assert.equal(missing.status, 401);
     assert.equal((await stack.app.deps.outbox.depth()).pending, 0);
-    await new Promise((r) => setTimeout(r, 200));
+    await drained(stack); // nothing queued and nothing in flight: no status can still be on its way
     assert.equal(stack.bitbucket.statuses().length, 0);
   });
 

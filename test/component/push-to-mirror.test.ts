@@ -92,5 +92,10 @@ describe("push → GitLab mirror update", () => {
     stack.gitlab.injectFaults({ status: 500 }, 1, /mirror\/pull/);
     await stack.bitbucket.push(tenant, repo, { branch: "main" });
     await eventually(() => stack.gitlab.mirrorTriggers(project).length === 1, 8_000);
+    // The first trigger met the 500 (it never reached the mirror), so the one GitLab took is the retry.
+    assert.deepEqual(
+      stack.gitlab.firedFaults.map((f) => `${f.method} ${f.path} ${"status" in f.fault ? f.fault.status : ""}`),
+      [`POST /api/v4/projects/${project.id}/mirror/pull 500`],
+    );
   });
 });

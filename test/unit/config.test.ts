@@ -17,8 +17,9 @@ describe("configuration", () => {
   });
 
   it("requires an encryption key in production and limits installs to bitbucket.org", () => {
-    assert.throws(() => loadConfig({ NODE_ENV: "production" }), ConfigError);
-    const c = loadConfig({ NODE_ENV: "production", ENCRYPTION_KEY: key });
+    assert.throws(() => loadConfig({ NODE_ENV: "production", AC_LOCAL_BASE_URL: "https://ci.example.com" }), /ENCRYPTION_KEY/);
+    const c = loadConfig({ NODE_ENV: "production", ENCRYPTION_KEY: key, AC_LOCAL_BASE_URL: "https://ci.example.com/" });
+    assert.equal(c.baseUrl, "https://ci.example.com");
     assert.deepEqual(c.hostWhitelist, ["bitbucket.org"]);
     assert.equal(c.allowPrivateHosts, false);
   });
@@ -47,8 +48,14 @@ describe("configuration", () => {
     });
 
     it("applies production rules when it binds a non-loopback interface, whatever NODE_ENV says", () => {
-      assert.throws(() => dev({ HOST: "0.0.0.0" }), /ENCRYPTION_KEY is required/);
-      const c = dev({ HOST: "0.0.0.0", ENCRYPTION_KEY: key, NODE_ENV: "development" });
+      assert.throws(() => dev({ HOST: "0.0.0.0" }), /ENCRYPTION_KEY/);
+      assert.throws(() => dev({ HOST: "0.0.0.0", ENCRYPTION_KEY: key }), /AC_LOCAL_BASE_URL/);
+      const c = dev({
+        HOST: "0.0.0.0",
+        ENCRYPTION_KEY: key,
+        NODE_ENV: "development",
+        AC_LOCAL_BASE_URL: "https://ci.example.com",
+      });
       assert.equal(c.env, "production");
       assert.equal(c.host, "0.0.0.0");
       assert.match(c.exposedBecause!, /HOST=0\.0\.0\.0/);
@@ -64,8 +71,9 @@ describe("configuration", () => {
     });
 
     it("NODE_ENV=production listens on every interface, or on HOST", () => {
-      assert.equal(loadConfig({ NODE_ENV: "production", ENCRYPTION_KEY: key }).host, undefined);
-      assert.equal(loadConfig({ NODE_ENV: "production", ENCRYPTION_KEY: key, HOST: "10.0.0.5" }).host, "10.0.0.5");
+      const prod = { NODE_ENV: "production", ENCRYPTION_KEY: key, AC_LOCAL_BASE_URL: "https://ci.example.com" };
+      assert.equal(loadConfig(prod).host, undefined);
+      assert.equal(loadConfig({ ...prod, HOST: "10.0.0.5" }).host, "10.0.0.5");
     });
   });
 
@@ -80,6 +88,38 @@ describe("configuration", () => {
     const odd = loadConfig({ ENCRYPTION_KEY: key, HTTP_HEADERS_TIMEOUT_MS: "5000", HTTP_REQUEST_TIMEOUT_MS: "1000" });
     assert.equal(odd.server.requestTimeoutMs, 5000);
     assert.throws(() => loadConfig({ ENCRYPTION_KEY: key, HTTP_MAX_CONNECTIONS: "0" }), ConfigError);
+  });
+
+  it("refuses to start in production without a public HTTPS base URL, instead of advertising localhost", () => {
+    assert.throws(
+      () => loadConfig({ NODE_ENV: "production", ENCRYPTION_KEY: key }),
+      (e: unknown) => {
+        assert.ok(e instanceof ConfigError);
+        assert.match(e.message, /AC_LOCAL_BASE_URL: is required in production/);
+        return true;
+      },
+    );
+    assert.throws(
+      () => loadConfig({ NODE_ENV: "production", ENCRYPTION_KEY: key, AC_LOCAL_BASE_URL: "http://ci.example.com" }),
+      /AC_LOCAL_BASE_URL: must be https/,
+    );
+  });
+
+  it("names both missing production settings in one error", () => {
+    assert.throws(
+      () => loadConfig({ NODE_ENV: "production" }),
+      (e: unknown) => {
+        assert.ok(e instanceof ConfigError);
+        assert.match(e.message, /AC_LOCAL_BASE_URL/);
+        assert.match(e.message, /ENCRYPTION_KEY/);
+        return true;
+      },
+    );
+  });
+
+  it("still defaults the base URL to localhost outside production", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "cfg-"));
+    assert.equal(loadConfig({ DATA_DIR: dir, PORT: "4321" }).baseUrl, "http://localhost:4321");
   });
 
   it("lists every problem at once", () => {
