@@ -25,5 +25,7 @@ export async function up({ context: qi }: { context: QueryInterface }): Promise<
 
 export async function down({ context: qi }: { context: QueryInterface }): Promise<void> {
   await qi.dropTable("published_reports");
-  await qi.removeColumn("links", "reports");
+  // In place on both databases: Sequelize's removeColumn rebuilds the table on SQLite, and dropping the
+  // old `links` would cascade into every table that belongs to a link.
+  await qi.sequelize.query("ALTER TABLE links DROP COLUMN reports");
 }
