@@ -3,8 +3,8 @@ import { bitbucketTime, bracedUuid, sameUuid } from "./ids";
 import type { Installation, SimState, StoredStatus } from "./state";
 import { statusId } from "./state";
 import { fieldErrorMessage, parseStatusBody, statusView } from "./status-body";
-import type { ApiCall, SimRepo } from "./types";
-import { verifyAppToken } from "./verify-app-token";
+import type { ApiCall, SimRepo, SimTenant } from "./types";
+import { verifyAppToken, type Verification } from "./verify-app-token";
 
 const COMMIT = /^[0-9a-f]{40}$/i;
 /** A Connect app's scopes are its descriptor's; each of these grants read access to repositories. */
@@ -120,7 +120,7 @@ function applyFault(state: SimState) {
 
 function authenticate(state: SimState) {
   return (req: Request, res: Response, next: NextFunction) => {
-    const verified = verifyAppToken(req, state);
+    const verified = /^Bearer /.test(req.get("authorization") ?? "") ? verifyBearer(req, state) : verifyAppToken(req, state);
     if (!verified.ok) return refuse(res, 401, verified.message);
     const { tenant } = verified.installation;
     (res.locals.call as ApiCall).clientKey = tenant.clientKey;
@@ -133,6 +133,20 @@ function authenticate(state: SimState) {
     }
     next();
   };
+}
+
+/**
+ * A Forge app system token: accepted for its own workspace until it expires. Its identity plays the
+ * installation, so the creator-only overwrite rule applies between it and a Connect tenant too.
+ */
+function verifyBearer(req: Request, state: SimState): Verification {
+  const token = (req.get("authorization") ?? "").slice("Bearer ".length);
+  const known = state.bearerTokens.get(token);
+  if (!known) return { ok: false, message: "Access token is not valid" };
+  if (known.expiresAt <= state.now()) return { ok: false, message: "Access token expired." };
+  const workspace = state.workspaceFor({ workspaceUuid: known.workspaceUuid });
+  const tenant = { clientKey: known.identity, workspace, descriptor: { scopes: ["repository"] } } as SimTenant;
+  return { ok: true, installation: { tenant, installed: true } };
 }
 
 /**
