@@ -26,6 +26,11 @@ export class Deliveries {
     await this.sql.query("DELETE FROM deliveries WHERE client_key = ?", [clientKey]);
   }
 
+  /** Forgets one source's deliveries older than `olderThanMs` (Forge's derived ids live only minutes). */
+  async pruneSource(source: string, olderThanMs: number): Promise<void> {
+    await this.sql.query("DELETE FROM deliveries WHERE source = ? AND received_at < ?", [source, Date.now() - olderThanMs]);
+  }
+
   /** Forgets deliveries older than the window in which GitLab or Bitbucket could resend them. */
   async prune(olderThanMs: number): Promise<void> {
     await this.sql.query("DELETE FROM deliveries WHERE received_at < ?", [Date.now() - olderThanMs]);
