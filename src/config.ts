@@ -41,6 +41,8 @@ export interface Config {
 export interface ForgeConfig {
   /** The app's ARI, `ari:cloud:ecosystem::app/<uuid>`: what a FIT's `aud` must be. */
   appId: string;
+  /** FORGE_APP_ID exactly as given: what the Connect descriptor's `forgeAppId` carries. */
+  appIdAsConfigured: string;
   jwksUrl: string;
   /** The `app.environment.type` a FIT must carry (PRODUCTION by default). */
   environment: string;
@@ -153,6 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     forge: e.FORGE_APP_ID
       ? {
           appId: e.FORGE_APP_ID.startsWith(FORGE_APP_ARI) ? e.FORGE_APP_ID : FORGE_APP_ARI + e.FORGE_APP_ID,
+          appIdAsConfigured: e.FORGE_APP_ID,
           jwksUrl: e.FORGE_JWKS_URL,
           environment: e.FORGE_ENVIRONMENT,
           tokenWaitMs: e.FORGE_TOKEN_WAIT_MS,

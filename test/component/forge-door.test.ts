@@ -19,6 +19,26 @@ describe("the Forge door", () => {
       const res = await fetch(stack.app.url + linkPath("{c389eba6-ca13-49c5-8dec-4e617d39dffe}"));
       assert.equal(res.status, 404);
     });
+
+    it("leaves forgeAppId and forgeAppLink out of the Connect descriptor", async () => {
+      const descriptor = await (await fetch(`${stack.app.url}/atlassian-connect.json`)).json();
+      assert.equal(descriptor.forgeAppId, undefined);
+      assert.equal(descriptor.forgeAppLink, undefined);
+    });
+  });
+
+  describe("the Connect descriptor, when the Forge app is configured", () => {
+    let stack: Stack;
+    const link = "https://developer.atlassian.com/console/install/00000000-0000-4000-8000-000000000000?signature=abc";
+    before(async () => (stack = await Stack.start({ worker: false, forge: true, env: { FORGE_APP_LINK: link } })));
+    after(async () => stack.stop());
+
+    it("names the Forge app (forgeAppId = FORGE_APP_ID) and the link that installs it (FORGE_APP_LINK)", async () => {
+      const descriptor = await (await fetch(`${stack.app.url}/atlassian-connect.json`)).json();
+      assert.equal(descriptor.forgeAppId, stack.forge!.appId);
+      assert.equal(descriptor.forgeAppLink, link);
+      assert.equal(descriptor.modules.webhooks[0].event, "repo:push", "the rest of the descriptor is unchanged");
+    });
   });
 
   describe("with FORGE_APP_ID set", () => {
@@ -97,6 +117,7 @@ describe("the Forge door", () => {
       const forge = stack.forge!;
       const install = await forge.install(stack.app.url);
       const old = install.systemToken;
+      forge.systemTokenTtlMs += 60_000; // `exp` is in seconds: make sure the new one ends later
       forge.renewSystemToken(install);
       const fresh = install.systemToken;
       assert.equal((await forge.tick(stack.app.url, install)).status, 200);

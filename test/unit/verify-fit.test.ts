@@ -12,7 +12,13 @@ const install: ForgeInstall = {
   environment: "PRODUCTION",
   systemToken: "",
 };
-const config: ForgeConfig = { appId: APP, jwksUrl: "http://unused.invalid/jwks", environment: "PRODUCTION", tokenWaitMs: 1000 };
+const config: ForgeConfig = {
+  appId: APP,
+  appIdAsConfigured: APP,
+  jwksUrl: "http://unused.invalid/jwks",
+  environment: "PRODUCTION",
+  tokenWaitMs: 1000,
+};
 
 async function refusal(verify: FitVerifier, token: string): Promise<string> {
   try {
