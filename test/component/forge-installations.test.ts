@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { migrator } from "../../src/db/migrator";
 import { forgeLinkedRepository, linkPath, rows } from "../support/forge-world";
 import { eventually, Stack } from "../support/stack";
 
@@ -133,5 +134,20 @@ describe("Forge installations", () => {
     });
     assert.equal(res.status, 200);
     assert.equal(await rows(stack, "outbox"), 0);
+  });
+
+  it("migration 0007 goes down taking Forge installations and their links along, leaving Connect tenants, and up again", async () => {
+    await forgeLinkedRepository(stack);
+    const connect = await stack.install();
+    const umzug = migrator(stack.app.deps.sequelize);
+    await umzug.down({ to: "0007-forge-installations" });
+    assert.equal(await rows(stack, "links"), 0);
+    assert.equal(await rows(stack, "tenants"), 1);
+    assert.ok(await stack.app.deps.tenants.tenants.find(connect.clientKey));
+    await umzug.up();
+    assert.equal(await rows(stack, "forge_installations"), 0);
+    const again = await stack.forge!.install(stack.app.url);
+    assert.equal(again.status, 200);
+    assert.equal(await rows(stack, "forge_installations"), 1);
   });
 });
