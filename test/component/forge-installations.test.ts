@@ -150,4 +150,26 @@ describe("Forge installations", () => {
     assert.equal(again.status, 200);
     assert.equal(await rows(stack, "forge_installations"), 1);
   });
+
+  it("keeps the two editions apart: a Connect install cannot claim a forge: key, and Connect never sees a Forge owner row", async () => {
+    const install = await stack.forge!.install(stack.app.url);
+    const key = `forge:${install.installationId}`;
+    assert.equal(await stack.app.deps.tenants.tenants.find(key), null);
+    assert.equal(await stack.app.deps.tenants.tenants.count(), 0);
+    const res = await fetch(`${stack.app.url}/installed`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        key: "gitlab-ci-for-bitbucket",
+        clientKey: "forge:ari:cloud:ecosystem::installation/00000000-1111-4222-8333-444444444444",
+        sharedSecret: "s".repeat(32),
+        baseUrl: stack.bitbucket.baseUrl,
+        baseApiUrl: stack.bitbucket.apiBaseUrl,
+        productType: "bitbucket",
+        principal: { uuid: "{00000000-1111-4222-8333-444444444444}" },
+      }),
+    });
+    assert.equal(res.status, 400);
+    assert.equal(await rows(stack, "tenants"), 1, "only the Forge installation's owner row");
+  });
 });

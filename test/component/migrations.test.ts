@@ -32,10 +32,8 @@ describe("schema migrations", () => {
 
     const umzug = migrator(deps.sequelize);
     await umzug.down({ to: "0005-tenant-owned-rows" });
-    assert.deepEqual(
-      (await umzug.pending()).map((m) => m.name),
-      ["0005-tenant-owned-rows"],
-    );
+    // 0005 first, then whatever later migrations went down with it.
+    assert.equal((await umzug.pending())[0]?.name, "0005-tenant-owned-rows");
     // Without the owner rule, rows of owners that do not exist can be written (what an in-flight delivery did)…
     await deps.events.record("no-such-link", "no-such-tenant", {
       at: 9,
