@@ -65,14 +65,7 @@ export class ForgeInstallations {
         // The owner row needs a shared secret; this one is random, sealed and never used (Connect never reads the row).
         {
           ...opts,
-          replacements: [
-            c.clientKey,
-            this.box.seal(randomBytes(32).toString("hex")),
-            c.apiBaseUrl,
-            c.workspaceUuid,
-            date,
-            date,
-          ],
+          replacements: [c.clientKey, this.box.seal(randomBytes(32).toString("hex")), c.apiBaseUrl, c.workspaceUuid, date, date],
         },
       );
       await this.sequelize.query(
