@@ -7,6 +7,9 @@ import { settingsAuth, workspaceAuth } from "./connect/settings-auth";
 import { settingsPageRouter } from "./connect/settings-page";
 import { bitbucketWebhookRouter } from "./connect/webhook-intake";
 import type { Deps } from "./deps";
+import { forgeRouter } from "./forge/forge-router";
+import { forgeRepositoryAuth, forgeWorkspaceAuth } from "./forge/forge-settings-auth";
+import { fitVerifier } from "./forge/verify-fit";
 import { gitlabWebhookRouter } from "./gitlab/webhook-intake";
 import { errorHandler, notFoundHandler } from "./http/error-handler";
 import { opsRouter } from "./http/ops-routes";
@@ -53,6 +56,18 @@ export async function createApp(deps: Deps): Promise<express.Express> {
   // with the token the page embeds.
   app.use(settingsPageRouter(deps, addon));
   settingsApi(app, deps, { prefix: "/api", repositoryAuth: settingsAuth(deps), workspaceAuth: workspaceAuth(deps) });
+
+  // The Forge edition, only when FORGE_APP_ID is set (else every /forge route is a 404): its remote
+  // endpoints and the same settings API behind walls that verify the Custom UI's invocation tokens.
+  if (deps.config.forge) {
+    const verify = fitVerifier(deps.config.forge);
+    app.use(forgeRouter(deps, verify));
+    settingsApi(app, deps, {
+      prefix: "/forge/api",
+      repositoryAuth: forgeRepositoryAuth(deps.forgeInstallations, verify),
+      workspaceAuth: forgeWorkspaceAuth(deps.forgeInstallations, verify),
+    });
+  }
 
   // ACE mounts the descriptor route now; its own webhook route for the same URL sits behind ours.
   await ready;

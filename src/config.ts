@@ -52,7 +52,26 @@ export interface Config {
   metricsToken: string | null;
   /** Which Bitbucket origins may frame the settings page. */
   frameAncestors: string[];
+  /** The Forge edition: null (every /forge route 404) unless FORGE_APP_ID is set. */
+  forge: ForgeConfig | null;
+  /** FORGE_APP_LINK: the "Get the Forge app" link the Connect descriptor shows admins. */
+  forgeAppLink: string | null;
 }
+
+export interface ForgeConfig {
+  /** The app's ARI, `ari:cloud:ecosystem::app/<uuid>`: what a FIT's `aud` must be. */
+  appId: string;
+  /** FORGE_APP_ID exactly as given: what the Connect descriptor's `forgeAppId` carries. */
+  appIdAsConfigured: string;
+  jwksUrl: string;
+  /** The `app.environment.type` a FIT must carry (PRODUCTION by default). */
+  environment: string;
+  /** How long work waits before looking again for a fresh system token. */
+  tokenWaitMs: number;
+}
+
+const FORGE_APP_ARI = "ari:cloud:ecosystem::app/";
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const list = z
   .string()
@@ -121,6 +140,14 @@ const schema = z.object({
     .default(60 * 60_000),
   FRAME_ANCESTORS: z.string().optional(),
   METRICS_TOKEN: z.string().min(16, "use at least 16 characters").optional(),
+  FORGE_APP_ID: z
+    .string()
+    .refine((s) => UUID.test(s.replace(FORGE_APP_ARI, "")), "must be the app's UUID or ari:cloud:ecosystem::app/<uuid>")
+    .optional(),
+  FORGE_JWKS_URL: z.string().url().default("https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json"),
+  FORGE_ENVIRONMENT: z.string().min(1).max(32).default("PRODUCTION"),
+  FORGE_APP_LINK: z.string().url().optional(),
+  FORGE_TOKEN_WAIT_MS: z.coerce.number().int().min(10).default(60_000),
 });
 
 // Production has no sensible default for these: a guessed base URL (http://localhost) would be written into
@@ -195,6 +222,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     )
       .split(/[\s,]+/)
       .filter(Boolean),
+    forge: e.FORGE_APP_ID
+      ? {
+          appId: e.FORGE_APP_ID.startsWith(FORGE_APP_ARI) ? e.FORGE_APP_ID : FORGE_APP_ARI + e.FORGE_APP_ID,
+          appIdAsConfigured: e.FORGE_APP_ID,
+          jwksUrl: e.FORGE_JWKS_URL,
+          environment: e.FORGE_ENVIRONMENT,
+          tokenWaitMs: e.FORGE_TOKEN_WAIT_MS,
+        }
+      : null,
+    forgeAppLink: e.FORGE_APP_LINK ?? null,
   };
 }
 

@@ -4,6 +4,7 @@ import { TenantCache } from "./connect/tenant-cache";
 import { AuditLog } from "./db/audit-log";
 import { openDatabase } from "./db/database";
 import { Deliveries } from "./db/deliveries";
+import { ForgeInstallations } from "./db/forge-installations";
 import { DirectSql } from "./db/direct-sql";
 import { LinkEvents } from "./db/link-events";
 import { LinkSweeps } from "./db/link-sweeps";
@@ -14,9 +15,11 @@ import { PublishedReports } from "./db/published-reports";
 import { Tenants } from "./db/tenants";
 import { WorkspaceDefaults } from "./db/workspace-defaults";
 import type { Deps } from "./deps";
+import { forgeInstallations } from "./forge/forge-installation";
 import { gitlabClients } from "./gitlab/gitlab-clients";
 import { gitlabDispatcher } from "./gitlab/gitlab-dispatcher";
 import { Metrics } from "./http/metrics";
+import { FORGE_KEY_PREFIX, type FindInstallation } from "./installations/installation";
 import { LinkCache } from "./links/link-cache";
 import { MirrorCredentials } from "./links/mirror-credentials";
 import type { Logger } from "./logger";
@@ -39,12 +42,21 @@ export async function createDeps(config: Config, log: Logger): Promise<Deps> {
   const outbox = new Outbox(sql, config.outbox.leaseMs, BITBUCKET_BUDGETED_KINDS);
   const metrics = new Metrics(outbox);
   const tenants = new TenantCache(new Tenants(sequelize, box));
-  const findInstallation = connectInstallations(tenants, {
+  const onBitbucketStatus = (status: number) => metrics.peerResponses.inc({ peer: "bitbucket", status: String(status) });
+  const connect = connectInstallations(tenants, {
     appKey: config.appKey,
     timeoutMs: config.httpTimeoutMs,
     insightsAuth: config.codeInsightsAuth,
-    onBitbucketStatus: (status) => metrics.peerResponses.inc({ peer: "bitbucket", status: String(status) }),
+    onBitbucketStatus,
   });
+  const forgeStore = new ForgeInstallations(sequelize, box);
+  const forge = forgeInstallations(forgeStore, {
+    timeoutMs: config.httpTimeoutMs,
+    tokenWaitMs: config.forge?.tokenWaitMs ?? 60_000,
+    onBitbucketStatus,
+  });
+  // One key space, two editions: Forge installations' keys carry their prefix, Connect's never do.
+  const findInstallation: FindInstallation = (key) => (key.startsWith(FORGE_KEY_PREFIX) ? forge(key) : connect(key));
   const budget = new TenantBudget(sql, config.bitbucketBudget);
   const events = new LinkEvents(sequelize);
   const worker = new OutboxWorker(
@@ -64,6 +76,7 @@ export async function createDeps(config: Config, log: Logger): Promise<Deps> {
     sequelize,
     box,
     tenants,
+    forgeInstallations: forgeStore,
     findInstallation,
     links,
     linkCache: new LinkCache(links),

@@ -3,6 +3,7 @@ import type { TenantCache } from "./connect/tenant-cache";
 import type { Config } from "./config";
 import type { AuditLog } from "./db/audit-log";
 import type { Deliveries } from "./db/deliveries";
+import type { ForgeInstallations } from "./db/forge-installations";
 import type { LinkEvents } from "./db/link-events";
 import type { LinkSweeps } from "./db/link-sweeps";
 import type { Links } from "./db/links";
@@ -32,6 +33,8 @@ export interface Deps {
   box: SecretBox;
   /** Connect tenants (src/connect/); the rest of the app sees installations. */
   tenants: TenantCache;
+  /** Forge installations and their system tokens (src/forge/). */
+  forgeInstallations: ForgeInstallations;
   /** The installation a row belongs to, whichever edition it came through. */
   findInstallation: FindInstallation;
   links: Links;

@@ -23,6 +23,10 @@ const REDACT = [
   "req.query.jwt",
   "headers.authorization",
   'headers["x-gitlab-token"]',
+  'req.headers["x-forge-oauth-system"]',
+  'headers["x-forge-oauth-system"]',
+  "systemToken",
+  "*.systemToken",
 ];
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {

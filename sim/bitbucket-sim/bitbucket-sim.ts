@@ -160,7 +160,23 @@ export class BitbucketSim {
     return reply;
   }
 
-  addRepository(tenant: SimTenant, slug: string): SimRepo {
+  /** Makes Bitbucket accept `token` as a bearer token for one workspace until `expiresAt` (sim clock, ms). */
+  acceptBearerToken(token: string, grant: { workspaceUuid: string; identity: string; expiresAt: number }): void {
+    this.state.bearerTokens.set(token, { ...grant });
+  }
+
+  /** Makes a bearer token expire now: Bitbucket answers 401 to it from here on. */
+  expireBearerToken(token: string): void {
+    const known = this.state.bearerTokens.get(token);
+    if (known) known.expiresAt = this.state.now();
+  }
+
+  /** The workspace of that uuid (made on first mention), for editions that install without a SimTenant. */
+  workspace(uuid: string, slug?: string): { uuid: string; slug: string } {
+    return this.state.workspaceFor({ workspaceUuid: uuid, workspaceSlug: slug });
+  }
+
+  addRepository(tenant: Pick<SimTenant, "workspace">, slug: string): SimRepo {
     const taken = [...this.state.repos.values()].some((r) => r.workspace.uuid === tenant.workspace.uuid && r.slug === slug);
     if (taken) throw new Error(`${tenant.workspace.slug}/${slug} already exists`);
     const repo: SimRepo = {

@@ -3,6 +3,7 @@ import { accessTokenProblem } from "./access-tokens";
 import { sameUuid } from "./ids";
 import type { Installation, SimState } from "./state";
 import type { ApiCall } from "./types";
+import { verifyBearer } from "./status-api";
 import { verifyAppToken } from "./verify-app-token";
 
 /** A Code Insights report as the simulator keeps it, with its annotations by external id. */
@@ -124,6 +125,14 @@ function authenticate(state: SimState) {
     state.apiCalls.push(call);
     res.locals.call = call;
     const bearer = /^Bearer (\S+)$/.exec(req.get("authorization") ?? "")?.[1];
+    if (bearer && !state.accessTokens.has(bearer)) {
+      // A Forge app system token.
+      const verified = verifyBearer(req, state);
+      if (!verified.ok) return refuse(res, 401, verified.message);
+      res.locals.installation = verified.installation;
+      call.clientKey = verified.installation.tenant.clientKey;
+      return next();
+    }
     if (bearer) {
       const problem = accessTokenProblem(state, bearer);
       if (problem) return refuse(res, 401, `Invalid access token: ${problem}`);

@@ -21,6 +21,15 @@ export interface StoredStatus extends RecordedStatus {
 
 type Workspace = { uuid: string; slug: string };
 
+/** A bearer token Bitbucket accepts for one workspace (a Forge app system token). */
+export interface BearerToken {
+  workspaceUuid: string;
+  /** Who statuses posted with it belong to (the Forge app's identity in that workspace). */
+  identity: string;
+  /** Epoch ms, by the simulator's clock. */
+  expiresAt: number;
+}
+
 /** Everything the simulated Bitbucket knows, shared by the lifecycle side and the REST API. */
 export class SimState {
   readonly installations = new Map<string, Installation>();
@@ -33,6 +42,8 @@ export class SimState {
   /** Access tokens issued by the JWT grant, by token. */
   readonly accessTokens = new Map<string, IssuedAccessToken>();
   accessTokenTtlSeconds = 7200;
+  /** Bearer tokens registered by the Forge simulator, by token. */
+  readonly bearerTokens = new Map<string, BearerToken>();
 
   constructor(
     readonly baseUrl: string,

@@ -4,8 +4,8 @@ import type { Installation, SimState, StoredStatus } from "./state";
 import { statusId } from "./state";
 import { fieldErrorMessage, parseStatusBody, statusView } from "./status-body";
 import { accessTokenProblem } from "./access-tokens";
-import type { ApiCall, SimRepo } from "./types";
-import { verifyAppToken } from "./verify-app-token";
+import type { ApiCall, SimRepo, SimTenant } from "./types";
+import { verifyAppToken, type Verification } from "./verify-app-token";
 
 const COMMIT = /^[0-9a-f]{40}$/i;
 /** A Connect app's scopes are its descriptor's; each of these grants read access to repositories. */
@@ -122,9 +122,10 @@ function applyFault(state: SimState) {
 
 function authenticate(state: SimState) {
   return (req: Request, res: Response, next: NextFunction) => {
+    // Bearer: an access token from the JWT grant (Connect), or a Forge app system token.
     const bearer = /^Bearer (\S+)$/.exec(req.get("authorization") ?? "")?.[1];
-    if (bearer) return accessTokenAuth(state, bearer, req, res, next);
-    const verified = verifyAppToken(req, state);
+    if (bearer && state.accessTokens.has(bearer)) return accessTokenAuth(state, bearer, req, res, next);
+    const verified = bearer ? verifyBearer(req, state) : verifyAppToken(req, state);
     if (!verified.ok) return refuse(res, 401, verified.message);
     const { tenant } = verified.installation;
     (res.locals.call as ApiCall).clientKey = tenant.clientKey;
@@ -154,6 +155,20 @@ function accessTokenAuth(state: SimState, token: string, req: Request, res: Resp
   res.locals.boundRepository = issued.repository;
   if (issued.repository && req.method !== "GET") return refuse(res, 403, "This access token is read-only");
   next();
+}
+
+/**
+ * A Forge app system token: accepted for its own workspace until it expires. Its identity plays the
+ * installation, so the creator-only overwrite rule applies between it and a Connect tenant too.
+ */
+export function verifyBearer(req: Request, state: SimState): Verification {
+  const token = (req.get("authorization") ?? "").slice("Bearer ".length);
+  const known = state.bearerTokens.get(token);
+  if (!known) return { ok: false, message: "Access token is not valid" };
+  if (known.expiresAt <= state.now()) return { ok: false, message: "Access token expired." };
+  const workspace = state.workspaceFor({ workspaceUuid: known.workspaceUuid });
+  const tenant = { clientKey: known.identity, workspace, descriptor: { scopes: ["repository"] } } as SimTenant;
+  return { ok: true, installation: { tenant, installed: true } };
 }
 
 /**

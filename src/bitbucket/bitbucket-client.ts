@@ -11,6 +11,11 @@ import { bitbucketDispatcher } from "./bitbucket-dispatcher";
 export interface BitbucketAuth {
   /** The `Authorization` header value for one call; `pathAndQuery` is relative to the API base URL. */
   authorization(method: string, pathAndQuery: string): Promise<string> | string;
+  /**
+   * Bitbucket answered 401 to `authorization`: the edition may say what that means (Forge: its system
+   * token expired, and the work must wait for a fresh one). Undefined keeps the permanent failure.
+   */
+  refused?(authorization: string): Promise<Error | undefined>;
 }
 
 export interface BitbucketClientOptions {
@@ -108,6 +113,10 @@ export class BitbucketClient {
       throw new PeerFailure({ peer: "bitbucket", message, transient: true });
     }
     onStatus(status);
+    if (status === 401 && this.opts.auth.refused) {
+      const instead = await this.opts.auth.refused(authorization);
+      if (instead) throw instead;
+    }
     if (status < 200 || status >= 300) {
       throw peerStatusFailure("bitbucket", status, `Bitbucket ${status}: ${bitbucketMessage(text)}`, parseRetryAfter(retryAfter));
     }

@@ -41,5 +41,10 @@ export function createAddon(
     () => configured(),
   );
   for (const l of process.listeners("unhandledRejection")) if (!before.has(l)) process.off("unhandledRejection", l);
+  // Connect → Forge: the descriptor tells admins of Connect installs to "Get the Forge app". ACE reads its
+  // descriptor object at each request for atlassian-connect.json, so adding the fields here is enough.
+  const descriptor = (addon as unknown as { descriptor: Record<string, unknown> }).descriptor;
+  if (deps.config.forgeAppLink) descriptor.forgeAppLink = deps.config.forgeAppLink;
+  if (deps.config.forge) descriptor.forgeAppId = deps.config.forge.appIdAsConfigured;
   return { addon, ready };
 }

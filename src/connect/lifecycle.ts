@@ -8,14 +8,21 @@ import type { Addon } from "./addon";
 import { verifyConnectRequest } from "./connect-auth";
 import { requestJwt } from "./connect-token";
 import { eraseTenant } from "./erase-tenant";
+import { FORGE_KEY_PREFIX } from "../installations/installation";
 import { allowedHosts } from "./host-allowlist";
 import { proveInstall } from "./prove-install";
 
 const bracedUuid = z.string().regex(/^\{[0-9a-f-]{36}\}$/i);
+// `forge:` keys name Forge installations' rows (migration 0007): a Connect install may not claim one.
+const clientKey = z
+  .string()
+  .min(1)
+  .max(255)
+  .refine((k) => !k.startsWith(FORGE_KEY_PREFIX), "must not start with forge:");
 
 const installed = z.object({
   key: z.string().min(1).max(64),
-  clientKey: z.string().min(1).max(255),
+  clientKey,
   sharedSecret: z.string().min(16).max(128),
   baseUrl: z.string().url(),
   baseApiUrl: z.string().url(),
@@ -23,7 +30,7 @@ const installed = z.object({
   principal: z.object({ uuid: bracedUuid, display_name: z.string().max(255).optional() }).passthrough(),
 });
 
-const uninstalled = z.object({ key: z.string().min(1).max(64), clientKey: z.string().min(1).max(255) });
+const uninstalled = z.object({ key: z.string().min(1).max(64), clientKey });
 
 /**
  * POST /installed and /uninstalled. An install is trusted when it is signed with the secret we already

@@ -31,4 +31,9 @@ export class Deliveries {
     const gone = await this.sql.query("DELETE FROM deliveries WHERE received_at < ? RETURNING delivery_id", [before]);
     return gone.length;
   }
+
+  /** Forgets one source's deliveries older than `olderThanMs` (Forge's derived ids live only minutes). */
+  async pruneSource(source: string, olderThanMs: number): Promise<void> {
+    await this.sql.query("DELETE FROM deliveries WHERE source = ? AND received_at < ?", [source, Date.now() - olderThanMs]);
+  }
 }

@@ -7,6 +7,7 @@ import * as linkEvents from "./migrations/0003-link-events";
 import * as workspaceDefaults from "./migrations/0004-workspace-defaults";
 import * as tenantOwnedRows from "./migrations/0005-tenant-owned-rows";
 import * as scopedDeliveries from "./migrations/0006-scoped-deliveries";
+import * as forgeInstallations from "./migrations/0007-forge-installations";
 import * as linkSweeps from "./migrations/0011-link-sweeps";
 import * as codeInsights from "./migrations/0012-code-insights";
 
@@ -18,6 +19,7 @@ const MIGRATIONS = [
   { name: "0004-workspace-defaults", ...workspaceDefaults },
   { name: "0005-tenant-owned-rows", ...tenantOwnedRows },
   { name: "0006-scoped-deliveries", ...scopedDeliveries },
+  { name: "0007-forge-installations", ...forgeInstallations },
   { name: "0011-link-sweeps", ...linkSweeps },
   { name: "0012-code-insights", ...codeInsights },
 ];

@@ -1,4 +1,5 @@
-import { DataTypes, UniqueConstraintError, type Model, type ModelStatic, type Sequelize } from "sequelize";
+import { FORGE_KEY_PREFIX } from "../installations/installation";
+import { DataTypes, Op, UniqueConstraintError, type Model, type ModelStatic, type Sequelize } from "sequelize";
 import type { SecretBox } from "../security/secret-box";
 
 /** An installation of the app in one Bitbucket workspace (Connect calls it a client). */
@@ -40,7 +41,9 @@ export class Tenants {
     );
   }
 
+  /** A Connect tenant; never a Forge installation's owner row (see migration 0007). */
   async find(clientKey: string): Promise<Tenant | null> {
+    if (clientKey.startsWith(FORGE_KEY_PREFIX)) return null;
     const row = (await this.model.findByPk(clientKey))?.get({ plain: true }) ?? null;
     return row ? { ...row, sharedSecret: this.box.open(row.sharedSecret) } : null;
   }
@@ -91,6 +94,6 @@ export class Tenants {
   }
 
   async count(): Promise<number> {
-    return this.model.count();
+    return this.model.count({ where: { clientKey: { [Op.notLike]: `${FORGE_KEY_PREFIX}%` } } });
   }
 }

@@ -41,3 +41,6 @@ export interface Installation {
 
 /** Finds the installation a row belongs to (null once it is gone). */
 export type FindInstallation = (key: string) => Promise<Installation | null>;
+
+/** Forge installations' rows are keyed `forge:<installationId>`; no Connect clientKey may start so. */
+export const FORGE_KEY_PREFIX = "forge:";

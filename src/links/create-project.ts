@@ -2,6 +2,7 @@ import type { StatusMode } from "../db/links";
 import type { Deps } from "../deps";
 import { AppError, badRequest, PeerFailure, WorkAbandoned, WorkDeferred } from "../errors";
 import { gitlabMessage, statusOf, type GitLabProjectDetails } from "../gitlab/gitlab-api";
+import { FORGE_KEY_PREFIX } from "../installations/installation";
 import { checked } from "./gitlab-errors";
 import { openGitLab, type ResolvedCredentials } from "./gitlab-session";
 import { linkRepository, type LinkResult } from "./link-repository";
@@ -36,6 +37,14 @@ export async function createMirrorProject(
   deps: Pick<Deps, "audit" | "config" | "findInstallation" | "gitlab" | "linkCache" | "links" | "log" | "mirrorCredentials">,
   req: CreateProjectRequest,
 ): Promise<CreateProjectResult> {
+  // A Forge installation's only credential is its workspace-wide system token, which never goes to GitLab.
+  if (req.clientKey.startsWith(FORGE_KEY_PREFIX)) {
+    throw new AppError(
+      "pull_mirror_unavailable",
+      422,
+      "The Forge edition cannot create a pull-mirror project: it has no repository-bound credentials to give GitLab. Pick an existing project instead.",
+    );
+  }
   if (!req.repoFullName) {
     throw badRequest("Reload the settings page from Bitbucket: it did not say which repository this is");
   }

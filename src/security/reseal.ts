@@ -7,6 +7,7 @@ const SEALED = [
   { table: "links", id: "id", column: "token" },
   { table: "links", id: "id", column: "webhook_secret" },
   { table: "workspace_defaults", id: "client_key", column: "token" },
+  { table: "forge_installations", id: "installation_id", column: "system_token" },
 ] as const;
 
 /**
@@ -21,7 +22,7 @@ export async function resealAll(sequelize: Sequelize, box: SecretBox): Promise<n
       type: QueryTypes.SELECT,
     });
     for (const row of rows) {
-      if (!box.isStale(row.sealed!)) continue;
+      if (!row.sealed || !box.isStale(row.sealed)) continue; // a Forge installation may hold no token yet
       await sequelize.query(`UPDATE ${table} SET ${column} = ? WHERE ${id} = ? AND ${column} = ?`, {
         replacements: [box.seal(box.open(row.sealed!)), row.id, row.sealed],
       });

@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
  * unique within a scope: GitLab sends one event to every hook of a project under the same id, so its scope
  * is the link; Bitbucket's is the installation (clientKey).
  */
-export type Delivery = { source: "bitbucket" | "gitlab"; scope: string; id: string } | undefined;
+export type Delivery = { source: "bitbucket" | "gitlab" | "forge"; scope: string; id: string } | undefined;
 
 const MAX_ID = 128;
 

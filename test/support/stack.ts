@@ -7,6 +7,7 @@ import { loadConfig } from "../../src/config";
 import { createLogger } from "../../src/logger";
 import { startRuntime, type Runtime } from "../../src/runtime";
 import { BitbucketSim, type BitbucketSimOptions, type SimRepo, type SimTenant } from "../../sim/bitbucket-sim";
+import { ForgeSim } from "../../sim/forge-sim";
 import { GitLabSim } from "../../sim/gitlab-sim";
 import { freshDatabaseUrl } from "./test-database";
 
@@ -16,6 +17,8 @@ export interface StackOptions {
   worker?: boolean;
   /** The Bitbucket simulator's access-token lifetime and clock. */
   bitbucket?: BitbucketSimOptions;
+  /** Turn the Forge edition on, with a Forge simulator whose JWKS the app trusts. */
+  forge?: boolean;
 }
 
 /**
@@ -28,6 +31,8 @@ export class Stack {
     readonly app: Runtime,
     readonly bitbucket: BitbucketSim,
     readonly gitlab: GitLabSim,
+    /** The Forge simulator, when the stack was started with `forge: true`. */
+    readonly forge: ForgeSim | null,
     private readonly cleanup: () => Promise<void>,
   ) {}
 
@@ -37,6 +42,10 @@ export class Stack {
     // GitLab clones from Bitbucket on every mirror update: the clone URL's access token must be one the
     // Bitbucket simulator issued and that has not expired.
     gitlab.verifyMirrorCredentials = (url) => bitbucket.checkCloneUrl(url);
+    const forge = opts.forge ? await ForgeSim.start({ bitbucket }) : null;
+    const forgeEnv: Record<string, string> = forge
+      ? { FORGE_APP_ID: forge.appId, FORGE_JWKS_URL: forge.jwksUrl, FORGE_TOKEN_WAIT_MS: "100" }
+      : {};
     const dir = mkdtempSync(path.join(tmpdir(), "gl4bb-"));
     const db = await freshDatabaseUrl(path.join(dir, "app.sqlite"));
     const logs: string[] = [];
@@ -58,10 +67,11 @@ export class Stack {
       // Tests that are not about the rate budget or debouncing should not wait for them.
       BITBUCKET_CALLS_PER_HOUR: "100000000",
       MIRROR_DEBOUNCE_MS: "50",
+      ...forgeEnv,
       ...opts.env,
     });
     const app = await startRuntime(config, createLogger(config.logLevel, sink), { worker: opts.worker });
-    const stack = new Stack(app, bitbucket, gitlab, async () => {
+    const stack = new Stack(app, bitbucket, gitlab, forge, async () => {
       await db.drop();
       rmSync(dir, { recursive: true, force: true });
     });
@@ -71,7 +81,7 @@ export class Stack {
 
   async stop(): Promise<void> {
     await this.app.stop(2_000);
-    await Promise.all([this.bitbucket.close(), this.gitlab.close()]);
+    await Promise.all([this.bitbucket.close(), this.gitlab.close(), this.forge?.close()]);
     await this.cleanup();
   }
 

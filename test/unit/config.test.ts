@@ -136,4 +136,18 @@ describe("configuration", () => {
   it("refuses a key that is not 32 bytes", () => {
     assert.throws(() => loadConfig({ ENCRYPTION_KEY: Buffer.alloc(16).toString("base64") }), /32 bytes/);
   });
+
+  it("turns the Forge edition on with FORGE_APP_ID, accepting a bare UUID for the app's ARI", () => {
+    assert.equal(loadConfig({ ENCRYPTION_KEY: key }).forge, null);
+    const c = loadConfig({ ENCRYPTION_KEY: key, FORGE_APP_ID: "00000000-0000-4000-8000-000000000000" });
+    assert.equal(c.forge?.appId, "ari:cloud:ecosystem::app/00000000-0000-4000-8000-000000000000");
+    assert.equal(c.forge?.environment, "PRODUCTION");
+    assert.equal(c.forge?.jwksUrl, "https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json");
+    const ari = loadConfig({
+      ENCRYPTION_KEY: key,
+      FORGE_APP_ID: "ari:cloud:ecosystem::app/00000000-0000-4000-8000-000000000000",
+    });
+    assert.equal(ari.forge?.appId, c.forge?.appId);
+    assert.throws(() => loadConfig({ ENCRYPTION_KEY: key, FORGE_APP_ID: "my-app" }), ConfigError);
+  });
 });

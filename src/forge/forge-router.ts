@@ -1,0 +1,82 @@
+import express, { type Request, type Response } from "express";
+import { z } from "zod";
+import type { Deps } from "../deps";
+import { badRequest } from "../errors";
+import { handle } from "../http/handle";
+import { validate } from "../http/validate";
+import { fitAuth, noteContact } from "./forge-auth";
+import { onForgePush } from "./on-forge-push";
+import type { FitVerifier } from "./verify-fit";
+
+const lifecycle = z
+  .object({ eventType: z.enum(["avi:forge:installed:app", "avi:forge:upgraded:app"]), id: z.string().max(200).optional() })
+  .passthrough();
+// Loose on purpose: the pull-request issue decides what these events mean; for now they are only accepted.
+const pullRequest = z.object({ eventType: z.string().max(100).optional() }).passthrough();
+const anyObject = z.object({}).passthrough();
+
+/**
+ * The Forge app's remote endpoints (the external contract): lifecycle, the hourly tick, product events.
+ * Every call carries a FIT, verified before its body is read; each answers within Forge's 5 s, after
+ * what it brought is stored. Forge retries a non-2xx 4 times, so only bad requests get one.
+ */
+export function forgeRouter(deps: Deps, verify: FitVerifier) {
+  const router = express.Router();
+  const auth = fitAuth(verify);
+  const json = express.json({ limit: "1mb" });
+  const store = deps.forgeInstallations;
+
+  // avi:forge:installed:app / upgraded:app: the installation and its first system token.
+  router.post(
+    "/forge/lifecycle",
+    auth,
+    json,
+    handle(async (req: Request, res: Response) => {
+      const event = validate(lifecycle, req.body, "Not a Forge lifecycle event");
+      if (event.id && event.id !== req.fit!.installationId)
+        throw badRequest("The event names another installation than its token");
+      await noteContact(store, req);
+      deps.log.info(
+        { installation: req.fit!.installationKey, workspace: req.fit!.workspaceUuid, event: event.eventType },
+        "forge lifecycle",
+      );
+      res.status(200).json({ outcome: "recorded" });
+    }),
+  );
+
+  // The hourly scheduled trigger: it exists to bring a fresh system token before the held one ends.
+  router.post(
+    "/forge/tick",
+    auth,
+    json,
+    handle(async (req: Request, res: Response) => {
+      validate(anyObject, req.body ?? {}, "Not a scheduled trigger call");
+      await noteContact(store, req, true);
+      res.status(200).json({ outcome: "recorded" });
+    }),
+  );
+
+  router.post(
+    "/forge/events/push",
+    auth,
+    json,
+    handle(async (req: Request, res: Response) => {
+      const outcome = await onForgePush(deps, req.fit!, req.body);
+      await noteContact(store, req);
+      res.status(200).json({ outcome });
+    }),
+  );
+
+  // Declared in the manifest from the start (a trigger added later makes every workspace consent again);
+  // the pull-request issue fills it in. Nothing is stored yet.
+  router.post(
+    "/forge/events/pullrequest",
+    auth,
+    json,
+    handle(async (req: Request, res: Response) => {
+      validate(pullRequest, req.body, "Not a pull request event");
+      res.status(200).json({ outcome: "ignored: pull request events are not handled yet" });
+    }),
+  );
+  return router;
+}
