@@ -34,7 +34,7 @@ export async function createDeps(config: Config, log: Logger): Promise<Deps> {
   const sql = DirectSql.for(sequelize);
   const box = new SecretBox(config.encryptionKeys);
   const links = new Links(sequelize, box);
-  const outbox = new Outbox(sql, config.outbox.leaseMs, BITBUCKET_BUDGETED_KINDS);
+  const outbox = new Outbox(sql, config.outbox.leaseMs, BITBUCKET_BUDGETED_KINDS, config.outbox.perInstallation);
   const metrics = new Metrics(outbox);
   const tenants = new TenantCache(new Tenants(sequelize, box));
   const findInstallation = connectInstallations(tenants, {
@@ -77,6 +77,7 @@ export async function createDeps(config: Config, log: Logger): Promise<Deps> {
     gitlab: gitlabClients(
       config.httpTimeoutMs,
       config.allowPrivateHosts ? undefined : guardedDispatcher(config.gitlabAllowedHosts, config.httpTimeoutMs),
+      config.gitlabBudget,
     ),
     mirrorCredentials: new MirrorCredentials({ findInstallation, budget }),
   };

@@ -34,7 +34,7 @@ describe("schema migrations", () => {
     await umzug.down({ to: "0005-tenant-owned-rows" });
     assert.deepEqual(
       (await umzug.pending()).map((m) => m.name),
-      ["0005-tenant-owned-rows"],
+      ["0005-tenant-owned-rows", "0010-outbox-lanes"],
     );
     // Without the owner rule, rows of owners that do not exist can be written (what an in-flight delivery did)…
     await deps.events.record("no-such-link", "no-such-tenant", {
