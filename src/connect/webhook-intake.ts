@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Deps } from "../deps";
 import { handle } from "../http/handle";
 import { countIntake } from "../http/intake-metrics";
+import { intakeLimit } from "../http/intake-limit";
 import { validate } from "../http/validate";
 import { bitbucketWebhookAuth } from "./connect-auth";
 import { onRepoPush, type RepoPushCollaborators } from "./on-repo-push";
@@ -32,6 +33,7 @@ export function bitbucketWebhookRouter(deps: Deps) {
     countIntake(deps.metrics, "bitbucket", [...HANDLERS.keys()], (req) => (req.body as { event?: unknown } | undefined)?.event),
     express.json({ limit: "1mb" }),
     bitbucketWebhookAuth(deps),
+    intakeLimit(deps.config.intakeLimit.perInstallation, (req) => req.context?.clientKey),
     handle(async (req: Request, res: Response) => {
       const { event, data } = validate(envelope, req.body, "Not a Bitbucket webhook");
       const handler = HANDLERS.get(event);

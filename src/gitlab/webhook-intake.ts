@@ -5,6 +5,7 @@ import type { Deps } from "../deps";
 import { AppError, notFound, unauthorized } from "../errors";
 import { handle } from "../http/handle";
 import { countIntake } from "../http/intake-metrics";
+import { intakeLimit } from "../http/intake-limit";
 import { validate } from "../http/validate";
 import { queueStatusSync } from "../sync/sync-statuses";
 import { fromJobHook, fromPipelineHook, jobHook, pipelineHook, type StatusTrigger } from "./webhook-payloads";
@@ -34,6 +35,7 @@ export function gitlabWebhookRouter(deps: Deps) {
   router.post(
     "/webhooks/gitlab/:linkId",
     countIntake(deps.metrics, "gitlab", [...EVENTS.keys(), "Push Hook"], (req) => req.header("x-gitlab-event")),
+    intakeLimit(deps.config.intakeLimit.perLink, (req) => req.params.linkId),
     express.json({ limit: "5mb" }),
     handle(async (req: Request, res: Response) => {
       const linkId = req.params.linkId ?? "";
