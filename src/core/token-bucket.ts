@@ -25,9 +25,4 @@ export class TokenBucket {
     }
     return Math.max(1, Math.ceil((n - this.tokens) / this.perMs));
   }
-
-  /** Whether the bucket is full (an idle key that can be forgotten without changing anything). */
-  full(now = Date.now()): boolean {
-    return this.tokens + Math.max(0, now - this.at) * this.perMs >= this.burst;
-  }
 }
