@@ -53,18 +53,19 @@ describe("fairness between installations (issue 17)", () => {
   let stack: Stack;
   afterEach(async () => stack?.stop());
 
-  it("a flood of hooks on one installation does not keep another installation's status waiting behind it", async () => {
+  it("a flood of hooks on one installation does not keep another installation's status waiting behind it", async function () {
+    this.timeout(90_000); // hundreds of hooks, sent one by one, on a busy machine and on PostgreSQL
     stack = await Stack.start({ worker: false, env: { OUTBOX_CONCURRENCY: "4", OUTBOX_PER_INSTALLATION: "2" } });
     const noisy = await tenantWithLink(stack, "noisy-corp");
     const quiet = await tenantWithLink(stack, "quiet-corp");
-    const flood = 300;
+    const flood = 200;
     for (let i = 0; i < flood; i++) assert.equal(await finishedPipeline(stack, noisy.project), 200);
     assert.equal(await finishedPipeline(stack, quiet.project), 200);
 
     stack.app.deps.worker.start();
     await eventually(() => statusesOf(stack, quiet.repo.uuid) === 1, 20_000);
 
-    // First in, first out, the quiet installation's status would come after all 300 of the flood.
+    // First in, first out, the quiet installation's status would come after all of the flood.
     const noisyDone = statusesOf(stack, noisy.repo.uuid);
     assert.ok(noisyDone < flood / 2, `the quiet status waited for ${noisyDone} of the flood's ${flood}`);
   });
