@@ -78,10 +78,10 @@ const ROWS: Row[] = [
     `p95 < ${NOISY_TARGET_P95_MS} ms (issue 17)`,
   ],
   [
-    "  flood sent / accepted; delivered /s; quiet lost",
+    "  flood sent / accepted / refused; delivered /s; quiet refused, lost",
     (r) =>
       r.noisy
-        ? `${r.noisy.noisySent} / ${r.noisy.noisyAccepted} at ${r.noisy.noisyRate}/s; ${r.noisy.noisyDeliveredPerSecond}; ${r.noisy.quietLost}`
+        ? `${r.noisy.noisySent} / ${r.noisy.noisyAccepted} / ${r.noisy.noisyRefused} at ${r.noisy.noisyRate}/s; ${r.noisy.noisyDeliveredPerSecond}; ${r.noisy.quietRefused}, ${r.noisy.quietLost}`
         : "–",
     "",
   ],
