@@ -10,6 +10,7 @@ import path from "node:path";
 import { parseOptions, type BenchOptions, type Phase } from "./options";
 import { log, loadRun, stepUp, type Env } from "./phases/end-to-end";
 import { measureIntake } from "./phases/intake";
+import { noisyNeighbour } from "./phases/noisy";
 import { outboxAtDepth } from "./phases/outbox-depth";
 import { soak } from "./phases/soak";
 import { table, type StoreResult } from "./report";
@@ -119,7 +120,20 @@ async function benchStore(kind: StoreKind, opts: BenchOptions): Promise<StoreRes
     log(`outbox at depth: ${opts.depthRows} rows`);
     const store = await freshStore(kind, "outbox");
     try {
-      result.outboxDepth = await outboxAtDepth(store, opts.depthRows, 16);
+      result.outboxDepth = await outboxAtDepth(store, opts.depthRows, 16, opts.depthPerInstallation);
+    } finally {
+      await store.drop();
+    }
+  }
+
+  if (has("noisy")) {
+    log(
+      `noisy neighbour: one installation at ${opts.noisyRate} hooks/s, another at ${opts.quietRate}/s, for ${opts.noisySeconds} s`,
+    );
+    const store = await freshStore(kind, "noisy");
+    try {
+      const opt = { seconds: opts.noisySeconds, noisyRate: opts.noisyRate, quietRate: opts.quietRate, drainMs: 10_000 };
+      result.noisy = await noisyNeighbour(store, opt);
     } finally {
       await store.drop();
     }

@@ -1,6 +1,6 @@
 import type { StoreKind } from "./support/stores";
 
-export const PHASES = ["intake", "e2e", "steps", "depth", "soak"] as const;
+export const PHASES = ["intake", "e2e", "steps", "depth", "soak", "noisy"] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface BenchOptions {
@@ -23,6 +23,12 @@ export interface BenchOptions {
   depthRows: number;
   soakRate: number;
   soakSeconds: number;
+  /** Noisy neighbour: one installation flooded at `noisyRate` while another sends `quietRate`, for `noisySeconds`. */
+  noisySeconds: number;
+  noisyRate: number;
+  quietRate: number;
+  /** OUTBOX_PER_INSTALLATION for the outbox-at-depth phase (the queue alone, one installation). */
+  depthPerInstallation: number;
 }
 
 const num = (name: string, fallback: number) => {
@@ -69,5 +75,9 @@ export function parseOptions(argv: string[]): BenchOptions {
     depthRows: num("BENCH_DEPTH_ROWS", 100_000),
     soakRate: num("BENCH_SOAK_RATE", 200),
     soakSeconds: process.env.BENCH_SOAK_SECONDS ? num("BENCH_SOAK_SECONDS", 600) : quick ? 60 : 600,
+    noisySeconds: num("BENCH_NOISY_SECONDS", 30),
+    noisyRate: num("BENCH_NOISY_RATE", 500),
+    quietRate: num("BENCH_QUIET_RATE", 5),
+    depthPerInstallation: num("BENCH_DEPTH_PER_INSTALLATION", 4),
   };
 }

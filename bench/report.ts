@@ -1,6 +1,7 @@
 import type { DepthResult } from "./phases/outbox-depth";
 import type { LoadRun } from "./phases/end-to-end";
 import type { IntakeResult } from "./phases/intake";
+import { NOISY_TARGET_P95_MS, type NoisyNeighbourResult } from "./phases/noisy";
 import type { SoakResult } from "./phases/soak";
 
 /** Everything measured on one store. Phases that were skipped are absent. */
@@ -13,6 +14,7 @@ export interface StoreResult {
   steps?: { runs: LoadRun[]; highestHeld: number | null };
   outboxDepth?: DepthResult;
   soak?: SoakResult & { seconds: number; rate: number };
+  noisy?: NoisyNeighbourResult;
   appLog?: Record<string, number>;
   profile?: string[];
 }
@@ -55,7 +57,7 @@ const ROWS: Row[] = [
     "outbox at depth: drain rows/s (first / last 10%)",
     (r) =>
       r.outboxDepth
-        ? `${r.outboxDepth.drainPerSecond} (${r.outboxDepth.firstTenthPerSecond} / ${r.outboxDepth.lastTenthPerSecond})`
+        ? `${r.outboxDepth.drainPerSecond} (${r.outboxDepth.firstTenthPerSecond} / ${r.outboxDepth.lastTenthPerSecond})${r.outboxDepth.perInstallation ? ` ${r.outboxDepth.perInstallation}/installation` : ""}`
         : "–",
     "flat with depth",
   ],
@@ -64,6 +66,22 @@ const ROWS: Row[] = [
     (r) =>
       r.outboxDepth
         ? `${n(r.outboxDepth.claimMsAtDepth.p50)}; ${n(r.outboxDepth.enqueueMs.atDepth.p50)} / ${n(r.outboxDepth.enqueueMs.empty.p50)}`
+        : "–",
+    "",
+  ],
+  [
+    "noisy neighbour: quiet p50 / p95 / p99 ms",
+    (r) =>
+      r.noisy
+        ? `${n(r.noisy.quietE2eMs.p50)} / ${n(r.noisy.quietE2eMs.p95)} / ${n(r.noisy.quietE2eMs.p99)}${ok((r.noisy.quietE2eMs.p95 ?? Infinity) < NOISY_TARGET_P95_MS && r.noisy.quietLost === 0)}`
+        : "–",
+    `p95 < ${NOISY_TARGET_P95_MS} ms (issue 17)`,
+  ],
+  [
+    "  flood sent / accepted / refused; delivered /s; quiet refused, lost",
+    (r) =>
+      r.noisy
+        ? `${r.noisy.noisySent} / ${r.noisy.noisyAccepted} / ${r.noisy.noisyRefused} at ${r.noisy.noisyRate}/s; ${r.noisy.noisyDeliveredPerSecond}; ${r.noisy.quietRefused}, ${r.noisy.quietLost}`
         : "–",
     "",
   ],

@@ -5,6 +5,11 @@ import { z } from "zod";
 import { exposure } from "./exposure";
 
 /** Everything the app reads from its environment, read once and typed. */
+export interface RateLimit {
+  perSecond: number;
+  burst: number;
+}
+
 export interface Config {
   /** "production" whenever NODE_ENV says so or the app is reachable from outside (see `exposedBecause`). */
   env: "development" | "test" | "production";
@@ -26,7 +31,12 @@ export interface Config {
   /** Loopback and private GitLab/Bitbucket hosts are allowed outside production (the simulators live there). */
   allowPrivateHosts: boolean;
   logLevel: string;
-  outbox: { concurrency: number; pollMs: number; leaseMs: number; maxAttempts: number };
+  /** `perInstallation`: rows of one installation running at once, so one tenant cannot take every slot. */
+  outbox: { concurrency: number; pollMs: number; leaseMs: number; maxAttempts: number; perInstallation: number };
+  /** Last-resort webhook intake limits: per GitLab link, and per Bitbucket installation (src/http/intake-limit.ts). */
+  intakeLimit: { perLink: RateLimit; perInstallation: RateLimit };
+  /** Calls per minute and burst our own budget allows each GitLab host and token before work waits. */
+  gitlabBudget: { perMinute: number; burst: number };
   /** Bitbucket calls per hour and installation (Bitbucket answers 429 past about 1,000), and the burst allowed. */
   bitbucketBudget: { perHour: number; burst: number; pauseAfter429Ms: number };
   /** Pushes within this window fold into one mirror trigger. */
@@ -106,6 +116,16 @@ const schema = z.object({
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(1000),
   OUTBOX_LEASE_MS: z.coerce.number().int().min(1000).default(60_000),
   OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(12),
+  OUTBOX_PER_INSTALLATION: z.coerce.number().int().min(1).max(256).default(4),
+  // Generous: only a flood far beyond any real project's pipelines meets them, since GitLab disables a
+  // hook that keeps failing and a refused hook is an event lost until the catch-up sweep.
+  INTAKE_LINK_PER_SECOND: z.coerce.number().positive().default(50),
+  INTAKE_LINK_BURST: z.coerce.number().int().min(1).default(500),
+  INTAKE_INSTALLATION_PER_SECOND: z.coerce.number().positive().default(100),
+  INTAKE_INSTALLATION_BURST: z.coerce.number().int().min(1).default(1000),
+  // GitLab.com allows 2,000 calls a minute per user.
+  GITLAB_CALLS_PER_MINUTE: z.coerce.number().positive().default(2000),
+  GITLAB_BURST: z.coerce.number().int().min(1).default(200),
   HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   // GitLab gives up on a hook after 10 s and Bitbucket's bodies are small: a sender that has not sent its
   // headers in 10 s, or its whole request in 30 s, is not one of them.
@@ -200,7 +220,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pollMs: e.OUTBOX_POLL_MS,
       leaseMs: e.OUTBOX_LEASE_MS,
       maxAttempts: e.OUTBOX_MAX_ATTEMPTS,
+      perInstallation: e.OUTBOX_PER_INSTALLATION,
     },
+    intakeLimit: {
+      perLink: { perSecond: e.INTAKE_LINK_PER_SECOND, burst: e.INTAKE_LINK_BURST },
+      perInstallation: { perSecond: e.INTAKE_INSTALLATION_PER_SECOND, burst: e.INTAKE_INSTALLATION_BURST },
+    },
+    gitlabBudget: { perMinute: e.GITLAB_CALLS_PER_MINUTE, burst: e.GITLAB_BURST },
     httpTimeoutMs: e.HTTP_TIMEOUT_MS,
     server: {
       headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,

@@ -39,7 +39,7 @@ export async function createDeps(config: Config, log: Logger): Promise<Deps> {
   const sql = DirectSql.for(sequelize);
   const box = new SecretBox(config.encryptionKeys);
   const links = new Links(sequelize, box);
-  const outbox = new Outbox(sql, config.outbox.leaseMs, BITBUCKET_BUDGETED_KINDS);
+  const outbox = new Outbox(sql, config.outbox.leaseMs, BITBUCKET_BUDGETED_KINDS, config.outbox.perInstallation);
   const metrics = new Metrics(outbox);
   const tenants = new TenantCache(new Tenants(sequelize, box));
   const onBitbucketStatus = (status: number) => metrics.peerResponses.inc({ peer: "bitbucket", status: String(status) });
@@ -99,6 +99,7 @@ export async function createDeps(config: Config, log: Logger): Promise<Deps> {
         allowedHosts: config.gitlabAllowedHosts,
         timeoutMs: config.httpTimeoutMs,
       }),
+      config.gitlabBudget,
     ),
     mirrorCredentials: new MirrorCredentials({ findInstallation, budget }),
   };

@@ -59,6 +59,8 @@ export class WorkDeferred extends Error {
   constructor(
     reason: string,
     readonly waitMs: number,
+    /** Every row of the same link must wait too (a budget of the link's GitLab token is spent). */
+    readonly holdsLink = false,
   ) {
     super(reason);
     this.name = "WorkDeferred";

@@ -22,6 +22,7 @@ export interface DepthResult {
   firstTenthPerSecond: number;
   lastTenthPerSecond: number;
   concurrency: number;
+  perInstallation: number;
 }
 
 const CHUNK = 500;
@@ -30,7 +31,12 @@ const CHUNK = 500;
  * The queue alone, in this process, on a fresh database: `rows` status-sync rows inserted in bulk, then
  * drained by OutboxWorker (the real claim, complete and pump loop) with a no-op deliverer.
  */
-export async function outboxAtDepth(store: Store, rows: number, concurrency: number): Promise<DepthResult> {
+export async function outboxAtDepth(
+  store: Store,
+  rows: number,
+  concurrency: number,
+  perInstallation: number,
+): Promise<DepthResult> {
   const log = createLogger("silent");
   const sequelize = await openDatabase(store.url, log);
   try {
@@ -38,7 +44,8 @@ export async function outboxAtDepth(store: Store, rows: number, concurrency: num
     const t0 = performance.now();
     await bulkInsert(sequelize, rows);
     const insertSeconds = round((performance.now() - t0) / 1000, 2);
-    const outbox = new Outbox(DirectSql.for(sequelize), 60_000, ["status-sync"]);
+    // Every row is one installation's and one link's: at most `perInstallation` run at once.
+    const outbox = new Outbox(DirectSql.for(sequelize), 60_000, ["status-sync"], perInstallation);
     const atDepth = await timeEnqueues(outbox, 500, "deep");
 
     const claims: { at: number; ms: number }[] = [];
@@ -84,6 +91,7 @@ export async function outboxAtDepth(store: Store, rows: number, concurrency: num
       firstTenthPerSecond: rate(0, tenth),
       lastTenthPerSecond: rate(total - tenth, total),
       concurrency,
+      perInstallation,
     };
   } finally {
     await sequelize.close();

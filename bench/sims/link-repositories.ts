@@ -19,14 +19,15 @@ export async function linkRepositories(
   world: SimWorld,
   appUrl: string,
   count: number,
+  workspaceSlug = "acme-corp",
 ): Promise<{ info: SetupInfo; targets: HookTarget[] }> {
-  const installed = await world.bitbucket.install(appUrl, { workspaceSlug: "acme-corp" });
+  const installed = await world.bitbucket.install(appUrl, { workspaceSlug });
   if (installed.status !== 204) throw new Error(`install failed: ${installed.status} ${installed.body}`);
   const tenant = installed.tenant;
   const links: LinkInfo[] = [];
   const targets: HookTarget[] = [];
   for (let i = 0; i < count; i++) {
-    const { link, target } = await linkOne(world, appUrl, tenant, `widgets-${i}`);
+    const { link, target } = await linkOne(world, appUrl, tenant, `${workspaceSlug}-widgets-${i}`);
     links.push(link);
     targets.push(target);
   }

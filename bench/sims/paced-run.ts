@@ -31,13 +31,14 @@ export async function pacedRun(world: SimWorld, targets: HookTarget[], opts: Run
 
   const start = performance.now();
   const windowEnd = start + opts.seconds * 1000;
-  world.onStatus = (sha, at) => {
+  const onStatus = (sha: string, at: number) => {
     const sentAt = pending.get(sha);
     if (sentAt === undefined) return;
     pending.delete(sha);
     e2e.push({ at, ms: at - sentAt });
     lastStatusAt = at;
   };
+  world.onStatus.add(onStatus);
 
   const send = async () => {
     if (inFlight >= opts.maxInFlight) {
@@ -88,7 +89,7 @@ export async function pacedRun(world: SimWorld, targets: HookTarget[], opts: Run
   const drainDeadline = lastSentAt + opts.drainMs;
   while ((pending.size > 0 || inFlight > 0) && performance.now() < drainDeadline) await new Promise((r) => setTimeout(r, 10));
   clearInterval(sampler);
-  world.onStatus = () => undefined;
+  world.onStatus.delete(onStatus);
 
   const inWindowSamples = e2e.filter((s) => s.at <= windowEnd);
   return {
@@ -103,6 +104,7 @@ export async function pacedRun(world: SimWorld, targets: HookTarget[], opts: Run
     lost: pending.size,
     hookMs: summarize(hookMs),
     e2eMs: summarize(e2e.map((s) => s.ms)),
+    e2eInWindowMs: summarize(inWindowSamples.map((s) => s.ms)),
     e2eP50ByQuarter: quarters(inWindowSamples, start, opts.seconds * 1000),
     backlog,
     drainMs: Math.max(0, Math.round(lastStatusAt - lastSentAt)),

@@ -48,6 +48,8 @@ export interface RunResult {
   hookMs: Summary;
   /** Send → Bitbucket simulator answered the status POST, ms. */
   e2eMs: Summary;
+  /** The same, for statuses received during the sending window only. */
+  e2eInWindowMs: Summary;
   /** Median end-to-end latency of each quarter of the window (growth shows a queue building up). */
   e2eP50ByQuarter: number[];
   /** Accepted hooks whose status has not arrived yet, sampled: seconds since start, count. */
@@ -61,7 +63,25 @@ export interface SimCounters {
   gitlabCalls: number;
 }
 
+/** Two installations of one link each: one flooded, one at a steady rate, side by side. */
+export interface NoisyOptions {
+  seconds: number;
+  noisyRate: number;
+  quietRate: number;
+  /** How long to wait after the window for the quiet installation's last statuses. */
+  drainMs: number;
+}
+
+export interface NoisyResult {
+  noisy: RunResult;
+  quiet: RunResult;
+}
+
 export type Command =
-  { cmd: "setup"; appUrl: string; links: number } | { cmd: "run"; opts: RunOptions } | { cmd: "counters" } | { cmd: "stop" };
+  | { cmd: "setup"; appUrl: string; links: number }
+  | { cmd: "run"; opts: RunOptions }
+  | { cmd: "noisy"; appUrl: string; opts: NoisyOptions }
+  | { cmd: "counters" }
+  | { cmd: "stop" };
 
 export type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };

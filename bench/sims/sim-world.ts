@@ -15,8 +15,11 @@ type GitLabInside = { server: Server; state: { pipelines: Map<number, { jobs: { 
 /** The two simulators of one bench run, instrumented for counting and trimmed as they go. */
 export class SimWorld {
   readonly counters: SimCounters = { statusPosts: 0, gitlabCalls: 0 };
-  /** Called with the commit and the time the Bitbucket simulator answered a status POST with 2xx. */
-  onStatus: (sha: string, at: number) => void = () => undefined;
+  /**
+   * Each called with the commit and the time the Bitbucket simulator answered a status POST with 2xx
+   * (a set: the noisy-neighbour phase runs two paced runs side by side).
+   */
+  readonly onStatus = new Set<(sha: string, at: number) => void>();
   private readonly trimmer: NodeJS.Timeout;
   /** Pipelines of the paced runs by commit, forgotten once their status is posted (even after a run ended). */
   private readonly pipelines = new Map<string, number>();
@@ -38,7 +41,7 @@ export class SimWorld {
           this.pipelines.delete(sha);
           this.forgetPipeline(pipelineId);
         }
-        this.onStatus(sha, at);
+        for (const listener of this.onStatus) listener(sha, at);
       });
     });
     (gitlab as unknown as GitLabInside).server.on("request", () => this.counters.gitlabCalls++);

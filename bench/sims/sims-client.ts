@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { stopChild, track } from "../support/children";
-import type { Command, Reply, RunOptions, RunResult, SetupInfo, SimCounters } from "./protocol";
+import type { Command, NoisyOptions, NoisyResult, Reply, RunOptions, RunResult, SetupInfo, SimCounters } from "./protocol";
 
 /** The driver's handle on the simulators' process: typed calls over IPC. */
 export class SimsClient {
@@ -45,6 +45,11 @@ export class SimsClient {
 
   run(opts: RunOptions): Promise<RunResult> {
     return this.call({ cmd: "run", opts }) as Promise<RunResult>;
+  }
+
+  /** Installs two more workspaces of one link each and floods one while the other runs steadily. */
+  noisy(appUrl: string, opts: NoisyOptions): Promise<NoisyResult> {
+    return this.call({ cmd: "noisy", appUrl, opts }) as Promise<NoisyResult>;
   }
 
   counters(): Promise<SimCounters> {

@@ -5,6 +5,7 @@
  * read from /proc on its own.
  */
 import { linkRepositories } from "./link-repositories";
+import { noisyNeighbour } from "./noisy-neighbour";
 import { pacedRun, type HookTarget } from "./paced-run";
 import type { Command, Reply } from "./protocol";
 import { SimWorld } from "./sim-world";
@@ -23,6 +24,8 @@ async function main(): Promise<void> {
       case "run":
         if (targets.length === 0) throw new Error("run before setup");
         return pacedRun(world, targets, command.opts);
+      case "noisy":
+        return noisyNeighbour(world, command.appUrl, command.opts);
       case "counters":
         return { ...world.counters };
       case "stop":

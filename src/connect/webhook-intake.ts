@@ -4,6 +4,7 @@ import type { Deps } from "../deps";
 import { handle } from "../http/handle";
 import { countIntake } from "../http/intake-metrics";
 import { jsonBody } from "../http/json-body";
+import { intakeLimit } from "../http/intake-limit";
 import { validate } from "../http/validate";
 import { bitbucketWebhookAuth } from "./connect-auth";
 import { onRepoPush, type RepoPushCollaborators } from "./on-repo-push";
@@ -33,6 +34,7 @@ export function bitbucketWebhookRouter(deps: Deps) {
     countIntake(deps.metrics, "bitbucket", [...HANDLERS.keys()], (req) => (req.body as { event?: unknown } | undefined)?.event),
     // Authenticated first, from the Authorization header alone: the body is read only for a known sender.
     bitbucketWebhookAuth(deps),
+    intakeLimit(deps.config.intakeLimit.perInstallation, (req) => req.context?.clientKey),
     jsonBody({ limit: "1mb" }),
     handle(async (req: Request, res: Response) => {
       const { event, data } = validate(envelope, req.body, "Not a Bitbucket webhook");

@@ -1,7 +1,8 @@
 import { GitbeakerRequestError, Jobs, Pipelines, ProjectHooks, ProjectMembers, Projects, Users } from "@gitbeaker/rest";
 import type { Agent } from "node:http";
 import type { Dispatcher } from "undici";
-import { badRequest, parseRetryAfter, PeerFailure, peerStatusFailure } from "../errors";
+import { TokenBucket } from "../core/token-bucket";
+import { badRequest, parseRetryAfter, PeerFailure, peerStatusFailure, WorkDeferred } from "../errors";
 import { answerRefused } from "../http/answer-refused";
 import { hasDotSegment } from "./has-dot-segment";
 import { boundedStrings } from "./bounded-strings";
@@ -60,12 +61,25 @@ export interface GitLabHook {
  */
 export class GitLabApi {
   private readonly api: ReturnType<typeof resources>;
+  private readonly budget: TokenBucket;
 
   /** `dispatcher` carries every call: it caps answers and refuses redirects (see gitlab-dispatcher.ts). */
-  constructor(host: string, token: string, timeoutMs: number, dispatcher: Dispatcher) {
+  constructor(host: string, token: string, timeoutMs: number, dispatcher: Dispatcher, budget = DEFAULT_BUDGET) {
     // gitbeaker types `agent` as an http.Agent but hands it to fetch as its undici dispatcher.
     const agent = dispatcher as unknown as Agent;
     this.api = resources({ host, token, queryTimeout: timeoutMs, rateLimits: RATE_LIMITS, agent });
+    this.budget = new TokenBucket(budget.perMinute / 60_000, budget.burst);
+  }
+
+  /**
+   * Takes `calls` from this host and token's budget before queued work calls GitLab, or throws
+   * WorkDeferred (the worker puts the row back without spending an attempt, frees its slot, and holds
+   * the link's other rows) when it is spent. Waiting in gitbeaker's own limiter instead held a worker
+   * slot for as long as it queued (issue 17).
+   */
+  admit(calls: number): void {
+    const waitMs = this.budget.take(calls);
+    if (waitMs > 0) throw new WorkDeferred("waiting for this GitLab token's call budget", waitMs, true);
   }
 
   currentUser(): Promise<GitLabUser> {
@@ -254,10 +268,14 @@ export class GitLabApi {
 
 /**
  * gitbeaker queues calls past a per-client rate, matching every request against its ~17 default route
- * globs (measured at 2.4% of the app's CPU under load). We call none of the specially limited routes, so
- * one glob at its default rate does the same for less; GitLab's own 429s are retried by the outbox.
+ * globs (measured at 2.4% of the app's CPU under load). One glob is cheaper, and its rate is set so high
+ * that it never queues: a call waiting there would hold a worker slot. Queued work spends our own budget
+ * first (`admit`), and GitLab's own 429s are retried by the outbox.
  */
-const RATE_LIMITS = { "**": 3000 };
+const RATE_LIMITS = { "**": 1_000_000 };
+
+/** GitLab.com allows 2,000 calls a minute per user. */
+const DEFAULT_BUDGET = { perMinute: 2000, burst: 200 };
 
 /**
  * Only the gitbeaker resources we call. The all-in-one `Gitlab` client builds every one of its ~200

@@ -5,6 +5,7 @@ import { AppError } from "../errors";
 import { handle } from "../http/handle";
 import { countIntake } from "../http/intake-metrics";
 import { jsonBody } from "../http/json-body";
+import { intakeLimit } from "../http/intake-limit";
 import { validate } from "../http/validate";
 import { queueStatusSync } from "../sync/sync-statuses";
 import { deliveryOf } from "../sync/work";
@@ -36,6 +37,8 @@ export function gitlabWebhookRouter(deps: Deps) {
     "/webhooks/gitlab/:linkId",
     countIntake(deps.metrics, "gitlab", [...EVENTS.keys(), "Push Hook"], (req) => req.header("x-gitlab-event")),
     gitlabHookAuth(deps),
+    // After the secret check: a stranger who knows a link's URL cannot spend its intake budget.
+    intakeLimit(deps.config.intakeLimit.perLink, (req) => req.params.linkId),
     jsonBody({ limit: "5mb" }),
     handle(async (req: Request, res: Response) => {
       const link = req.gitlabLink!;

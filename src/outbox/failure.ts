@@ -2,7 +2,7 @@ import { PeerFailure, WorkAbandoned, WorkDeferred } from "../errors";
 
 /** What the worker does with a row whose delivery threw. */
 export type FailureVerdict =
-  | { kind: "deferred"; message: string; waitMs: number }
+  | { kind: "deferred"; message: string; waitMs: number; holdsLink: boolean }
   | { kind: "permanent"; message: string }
   | { kind: "transient"; message: string; retryAfterMs?: number };
 
@@ -11,7 +11,7 @@ export type FailureVerdict =
  * dropped connection, a timeout, a bug) is assumed transient: retrying costs little, losing work a lot.
  */
 export function verdictOf(e: unknown): FailureVerdict {
-  if (e instanceof WorkDeferred) return { kind: "deferred", message: e.message, waitMs: e.waitMs };
+  if (e instanceof WorkDeferred) return { kind: "deferred", message: e.message, waitMs: e.waitMs, holdsLink: e.holdsLink };
   if (e instanceof WorkAbandoned) return { kind: "permanent", message: e.message };
   if (e instanceof PeerFailure)
     return e.transient

@@ -1,3 +1,4 @@
+import { claimSql } from "./claim-sql";
 import type { SqlStore } from "./sql-store";
 
 /** A kind of work; each use case (src/sync/) names its own. */
@@ -38,32 +39,21 @@ export interface NewWork<P> {
  * Rows that failed for good stay, state `dead`, with their reason.
  */
 export class Outbox {
-  private readonly postgres: boolean;
-
   private readonly claimSql: string;
 
   /**
    * @param budgeted kinds of work that spend the installation's Bitbucket budget: while it is held back
    *   (spent, or paused after a 429) their rows are not claimed, so they do not churn.
+   * @param perInstallation rows of one installation that may be running at once (on every instance
+   *   together), so that one installation's flood or slow GitLab cannot take every worker slot.
    */
   constructor(
     private readonly sql: SqlStore,
     private readonly leaseMs: number,
     budgeted: readonly string[] = [],
+    perInstallation = 4,
   ) {
-    this.postgres = sql.dialect === "postgres";
-    const kinds = budgeted.map((k) => `'${k.replace(/'/g, "''")}'`).join(", ") || "''";
-    this.claimSql = `UPDATE outbox SET state = 'running', attempts = attempts + 1, lease_until = ?, updated_at = ?
-       WHERE id IN (
-         SELECT o.id FROM outbox o
-         WHERE o.state = 'pending' AND o.run_at <= ?
-           AND NOT EXISTS (SELECT 1 FROM outbox r WHERE r.dedupe_key = o.dedupe_key AND r.state = 'running')
-           AND (o.kind NOT IN (${kinds})
-             OR NOT EXISTS (SELECT 1 FROM tenant_budgets b WHERE b.client_key = o.client_key AND b.paused_until > ?))
-         ORDER BY o.run_at, o.id
-         LIMIT ?
-         ${this.postgres ? "FOR UPDATE SKIP LOCKED" : ""})
-       RETURNING *`;
+    this.claimSql = claimSql(sql.dialect, budgeted, perInstallation);
   }
 
   /**
@@ -87,12 +77,22 @@ export class Outbox {
 
   /**
    * Takes up to `limit` due rows whose key has nothing in flight and whose installation is not held
-   * back by its Bitbucket budget, leasing them to this worker. On PostgreSQL SKIP LOCKED lets several
-   * instances claim side by side without taking the same row.
+   * back by its Bitbucket budget, leasing them to this worker: a few from each busy link, at most
+   * `perInstallation` running per installation, shared round-robin (see claim-sql.ts). On PostgreSQL
+   * SKIP LOCKED lets several instances claim side by side without taking the same row.
    */
   async claim(limit: number): Promise<OutboxItem[]> {
     const now = Date.now();
-    const rows = await this.sql.query<Record<string, unknown>>(this.claimSql, [now + this.leaseMs, now, now, now, limit]);
+    const rows = await this.sql.query<Record<string, unknown>>(this.claimSql, [
+      now + this.leaseMs,
+      now,
+      now,
+      now,
+      now,
+      now,
+      now,
+      limit,
+    ]);
     return rows.map(toItem);
   }
 
@@ -122,6 +122,19 @@ export class Outbox {
       [runAt, runAt, attempts, attempts, error, now, item.dedupeKey],
     );
     await this.complete(item.id);
+  }
+
+  /**
+   * Holds every row of a link until `until` (its GitLab budget is spent): the claim passes the link over
+   * instead of claiming and putting back its rows one by one.
+   */
+  async holdLink(linkId: string, until: number): Promise<void> {
+    until = Math.round(until);
+    await this.sql.query(
+      `INSERT INTO outbox_holds (link_id, held_until) VALUES (?, ?)
+       ON CONFLICT (link_id) DO UPDATE SET held_until = excluded.held_until WHERE outbox_holds.held_until < excluded.held_until`,
+      [linkId, until],
+    );
   }
 
   /** Gives up on a row for good; it stays, with its reason, for people to see. */
@@ -232,6 +245,7 @@ export class Outbox {
 
   async removeLink(linkId: string): Promise<void> {
     await this.sql.query("DELETE FROM outbox WHERE link_id = ?", [linkId]);
+    await this.sql.query("DELETE FROM outbox_holds WHERE link_id = ?", [linkId]);
   }
 }
 

@@ -177,7 +177,9 @@ export class OutboxWorker {
       try {
         if (verdict.kind === "deferred") {
           outcome = "deferred";
-          await this.outbox.retry(item, Date.now() + (verdict.waitMs || this.opts.pollMs), verdict.message, false);
+          const until = Date.now() + (verdict.waitMs || this.opts.pollMs);
+          if (verdict.holdsLink && item.linkId) await this.outbox.holdLink(item.linkId, until);
+          await this.outbox.retry(item, until, verdict.message, false);
         } else if (verdict.kind === "permanent" || item.attempts >= this.opts.maxAttempts) {
           outcome = "failed";
           log.warn({ reason: verdict.message }, "delivery given up");

@@ -83,6 +83,9 @@ export const syncStatuses =
     let link: Link = cached;
     const installation = await c.findInstallation(link.clientKey);
     if (!installation) return;
+    // Within the token's GitLab budget, or deferred (the slot is freed): the newest pipeline is a list
+    // and a read; the jobs, when needed, a third.
+    c.gitlab(link.gitlabUrl, link.token).admit(link.statusMode !== "pipeline" ? 3 : 2);
     const read = (l: Link) =>
       readGitLab(c.gitlab(l.gitlabUrl, l.token), l, p).catch((e: unknown) => {
         onGitLab(e instanceof PeerFailure ? (e.status ?? 0) : 0);

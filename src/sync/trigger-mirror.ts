@@ -51,6 +51,7 @@ export const triggerMirror =
     const link = await c.links.byId(linkId);
     if (!link) return; // unlinked since: nothing to trigger
     const api = c.gitlab(link.gitlabUrl, link.token);
+    api.admit(2); // the trigger and the read of the mirror's state
     let renewed = "";
     if (link.managesMirror) {
       try {
