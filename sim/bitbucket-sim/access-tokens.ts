@@ -13,6 +13,8 @@ export interface IssuedAccessToken {
   clientKey: string;
   workspaceUuid: string;
   scopes: string;
+  /** `bitbucket_repository` of the grant: the one repository the token may open (braced uuid). */
+  repositoryUuid?: string;
   issuedAt: number;
   expiresAt: number;
 }
@@ -42,12 +44,14 @@ export function accessTokenGrant(state: SimState): express.Router {
     const { tenant } = verified.installation;
     const scopes: string[] = tenant.descriptor?.scopes ?? [];
     const now = state.now();
+    const bound = (req.body as Record<string, unknown>).bitbucket_repository;
     const issued: IssuedAccessToken = {
       // Real tokens are long base64 strings, "+", "/" and "=" included: a clone URL must encode them.
       token: randomBytes(72).toString("base64"),
       clientKey: tenant.clientKey,
       workspaceUuid: tenant.workspace.uuid,
       scopes: scopes.join(" "),
+      ...(typeof bound === "string" && bound ? { repositoryUuid: bound } : {}),
       issuedAt: now,
       expiresAt: now + state.accessTokenTtlSeconds * 1000,
     };
