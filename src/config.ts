@@ -32,6 +32,8 @@ export interface Config {
   metricsToken: string | null;
   /** Which Bitbucket origins may frame the settings page. */
   frameAncestors: string[];
+  /** Push sync's bare caches (one per linked repository), their disk budget and git's time limit per command. */
+  gitCache: { dir: string; maxBytes: number; timeoutMs: number };
 }
 
 const list = z
@@ -80,6 +82,9 @@ const schema = z.object({
   RECONCILE_EVERY_MS: z.coerce.number().int().min(100).default(60_000),
   FRAME_ANCESTORS: z.string().optional(),
   METRICS_TOKEN: z.string().min(16, "use at least 16 characters").optional(),
+  GIT_CACHE_DIR: z.string().optional(),
+  GIT_CACHE_MAX_MB: z.coerce.number().min(1).default(2048),
+  GIT_TIMEOUT_MS: z.coerce.number().int().min(1000).default(300_000),
 });
 
 export class ConfigError extends Error {}
@@ -125,6 +130,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     )
       .split(/[\s,]+/)
       .filter(Boolean),
+    gitCache: {
+      dir: e.GIT_CACHE_DIR ?? path.join(e.DATA_DIR, "git-cache"),
+      maxBytes: e.GIT_CACHE_MAX_MB * 1024 * 1024,
+      timeoutMs: e.GIT_TIMEOUT_MS,
+    },
   };
 }
 

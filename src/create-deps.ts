@@ -9,12 +9,16 @@ import { LinkEvents } from "./db/link-events";
 import { Links } from "./db/links";
 import { migrate } from "./db/migrator";
 import { PostedStatuses } from "./db/posted-statuses";
+import { PushedRefs } from "./db/pushed-refs";
 import { Tenants } from "./db/tenants";
 import { WorkspaceDefaults } from "./db/workspace-defaults";
 import type { Deps } from "./deps";
+import { PeerFailure } from "./errors";
+import { GitCache } from "./git/git-cache";
 import { gitlabClients } from "./gitlab/gitlab-clients";
 import { guardedDispatcher } from "./gitlab/guarded-dispatcher";
 import { Metrics } from "./http/metrics";
+import { checkGitLabUrl } from "./links/gitlab-url";
 import { LinkCache } from "./links/link-cache";
 import { MirrorCredentials } from "./links/mirror-credentials";
 import type { Logger } from "./logger";
@@ -79,6 +83,15 @@ export async function createDeps(config: Config, log: Logger): Promise<Deps> {
       config.allowPrivateHosts ? undefined : guardedDispatcher(config.gitlabAllowedHosts, config.httpTimeoutMs),
     ),
     mirrorCredentials: new MirrorCredentials({ findInstallation, budget }),
+    pushedRefs: new PushedRefs(sequelize),
+    gitCache: new GitCache(config.gitCache.dir, config.gitCache.maxBytes, config.gitCache.timeoutMs),
+    // git makes its own connections: the same private-address rules as the HTTP clients, checked just before.
+    reachGitLab: async (gitlabUrl) => {
+      const rules = { allowPrivate: config.allowPrivateHosts, allowedHosts: config.gitlabAllowedHosts, requireHttps: false };
+      await checkGitLabUrl(gitlabUrl, rules).catch((e: Error) => {
+        throw new PeerFailure({ peer: "gitlab", message: `GitLab's address is not allowed now: ${e.message}`, transient: false });
+      });
+    },
   };
   for (const [kind, deliver] of deliverers(deps)) worker.register(kind, deliver);
   return deps;

@@ -6,7 +6,9 @@ import type { Deliveries } from "./db/deliveries";
 import type { LinkEvents } from "./db/link-events";
 import type { Links } from "./db/links";
 import type { PostedStatuses } from "./db/posted-statuses";
+import type { PushedRefs } from "./db/pushed-refs";
 import type { WorkspaceDefaults } from "./db/workspace-defaults";
+import type { GitCache } from "./git/git-cache";
 import type { GitLabApi } from "./gitlab/gitlab-api";
 import type { Metrics } from "./http/metrics";
 import type { FindInstallation } from "./installations/installation";
@@ -48,4 +50,8 @@ export interface Deps {
   gitlab: (host: string, token: string) => GitLabApi;
   mirrorCredentials: MirrorCredentials;
   metrics: Metrics;
+  /** Push sync: the GitLab refs the app pushed, the bare caches, and the reach check run before each git command. */
+  pushedRefs: PushedRefs;
+  gitCache: GitCache;
+  reachGitLab: (gitlabUrl: string) => Promise<void>;
 }

@@ -6,6 +6,7 @@ import * as healthBudgetsAudit from "./migrations/0002-health-budgets-audit";
 import * as linkEvents from "./migrations/0003-link-events";
 import * as workspaceDefaults from "./migrations/0004-workspace-defaults";
 import * as tenantOwnedRows from "./migrations/0005-tenant-owned-rows";
+import * as pushSync from "./migrations/0008-push-sync";
 
 // Listed, not globbed: the same list works from TypeScript sources and from the compiled dist/.
 const MIGRATIONS = [
@@ -14,6 +15,7 @@ const MIGRATIONS = [
   { name: "0003-link-events", ...linkEvents },
   { name: "0004-workspace-defaults", ...workspaceDefaults },
   { name: "0005-tenant-owned-rows", ...tenantOwnedRows },
+  { name: "0008-push-sync", ...pushSync },
 ];
 
 export function migrator(sequelize: Sequelize, log?: Logger) {

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import type { Link, StatusMode, TokenSource } from "../db/links";
+import type { Link, StatusMode, SyncMode, TokenSource } from "../db/links";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import { gitlabMessage, statusOf, type GitLabApi, type GitLabProject, type GitLabUser } from "../gitlab/gitlab-api";
@@ -19,6 +19,8 @@ export interface LinkRequest {
   tokenSource?: TokenSource;
   /** The app created the project and keeps its pull mirror's Bitbucket credentials fresh. */
   managesMirror?: boolean;
+  /** Left out: an existing link keeps its mode, a new one gets `defaultSync`'s. */
+  sync?: SyncMode;
 }
 
 export interface LinkResult {
@@ -74,6 +76,7 @@ export async function linkRepository(
     createdBy: req.user || null,
     tokenSource: req.tokenSource ?? "repository",
     managesMirror: req.managesMirror ?? false,
+    sync: req.sync ?? previous?.sync ?? defaultSync(project, access),
   });
   deps.linkCache.forget(link.id);
   await deps.audit.record(req.clientKey, req.repoUuid, {
@@ -141,6 +144,14 @@ async function removeHookQuietly(deps: Pick<Deps, "gitlab" | "log">, link: Link)
     deps.log.warn({ linkId: link.id, reason: gitlabMessage(e) }, "could not remove the GitLab webhook");
   }
 }
+
+/**
+ * The app pushes unless the project may be a pull mirror: GitLab shows `mirror` to Maintainers only, so a
+ * lesser token cannot tell, and force-pushing into a pull mirror would fight it. A Maintainer who sees no
+ * `mirror` field is on a plan without mirroring: nothing to fight.
+ */
+export const defaultSync = (project: GitLabProject, access: number): SyncMode =>
+  access >= MAINTAINER && project.mirror !== true ? "push" : "mirror";
 
 const hookReason = (user: GitLabUser, project: GitLabProject, access: number) =>
   access < MAINTAINER

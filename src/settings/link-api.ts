@@ -15,7 +15,14 @@ import { asId, gitlabProject, gitlabToken, gitlabUrl, statusMode } from "./setti
 // `token` (with `gitlabUrl`) may be left out when the workspace has a default token: the repository then
 // uses the workspace's, and only with the workspace's GitLab address. The original body stays valid.
 const linkBody = z
-  .object({ gitlabUrl: gitlabUrl.optional(), token: gitlabToken.optional(), project: gitlabProject, statusMode })
+  .object({
+    gitlabUrl: gitlabUrl.optional(),
+    token: gitlabToken.optional(),
+    project: gitlabProject,
+    statusMode,
+    // "push": the app pushes Bitbucket's refs to GitLab; "mirror": GitLab's pull mirror does. Optional.
+    sync: z.enum(["push", "mirror"]).optional(),
+  })
   .strict();
 
 /**
@@ -58,6 +65,7 @@ export function linkApiRouter(deps: Deps, door: SettingsDoor) {
         statusMode: body.statusMode,
         user: grant.user,
         tokenSource: credentials.source,
+        sync: body.sync,
       });
       res.json({ link: linkView(result.link), webhook: result.webhook });
     }),
