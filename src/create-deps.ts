@@ -13,7 +13,7 @@ import { PushedRefs } from "./db/pushed-refs";
 import { Tenants } from "./db/tenants";
 import { WorkspaceDefaults } from "./db/workspace-defaults";
 import type { Deps } from "./deps";
-import { PeerFailure } from "./errors";
+import { AppError, PeerFailure } from "./errors";
 import { GitCache } from "./git/git-cache";
 import { gitlabClients } from "./gitlab/gitlab-clients";
 import { guardedDispatcher } from "./gitlab/guarded-dispatcher";
@@ -88,8 +88,10 @@ export async function createDeps(config: Config, log: Logger): Promise<Deps> {
     // git makes its own connections: the same private-address rules as the HTTP clients, checked just before.
     reachGitLab: async (gitlabUrl) => {
       const rules = { allowPrivate: config.allowPrivateHosts, allowedHosts: config.gitlabAllowedHosts, requireHttps: false };
-      await checkGitLabUrl(gitlabUrl, rules).catch((e: Error) => {
-        throw new PeerFailure({ peer: "gitlab", message: `GitLab's address is not allowed now: ${e.message}`, transient: false });
+      await checkGitLabUrl(gitlabUrl, rules).catch((e: AppError) => {
+        // A name that does not resolve now may resolve later; one that resolves into a private network is refused.
+        const transient = e.code === "gitlab_unreachable";
+        throw new PeerFailure({ peer: "gitlab", message: `GitLab's address cannot be used now: ${e.message}`, transient });
       });
     },
   };

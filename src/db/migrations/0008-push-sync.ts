@@ -24,6 +24,8 @@ export async function up({ context: qi }: { context: QueryInterface }): Promise<
 
 export async function down({ context: qi }: { context: QueryInterface }): Promise<void> {
   await qi.dropTable("pushed_refs");
-  await qi.removeColumn("links", "last_sync");
-  await qi.removeColumn("links", "sync");
+  // Not qi.removeColumn: on SQLite it rebuilds `links`, and dropping the old table would cascade into
+  // link_events and pushed rows of other tables. Both databases drop a column in place.
+  await qi.sequelize.query("ALTER TABLE links DROP COLUMN last_sync");
+  await qi.sequelize.query("ALTER TABLE links DROP COLUMN sync");
 }
