@@ -25,6 +25,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends git ca-certific
 # Debian bookworm's git is 2.39 (push sync's `git merge-tree --write-tree` needs 2.38 or later).
 ENV NODE_ENV=production PORT=3000 DATA_DIR=/app/data
 WORKDIR /app
+# Push sync runs Debian's git (2.39) in child processes; the slim image has none.
+RUN apt-get update && apt-get install -y --no-install-recommends git ca-certificates && rm -rf /var/lib/apt/lists/*
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json atlassian-connect.json config.json ./

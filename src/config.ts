@@ -66,6 +66,8 @@ export interface Config {
   forge: ForgeConfig | null;
   /** FORGE_APP_LINK: the "Get the Forge app" link the Connect descriptor shows admins. */
   forgeAppLink: string | null;
+  /** Push sync's bare caches (one per linked repository), their disk budget and git's time limit per command. */
+  gitCache: { dir: string; maxBytes: number; timeoutMs: number };
 }
 
 export interface ForgeConfig {
@@ -160,6 +162,9 @@ const schema = z.object({
     .default(60 * 60_000),
   FRAME_ANCESTORS: z.string().optional(),
   METRICS_TOKEN: z.string().min(16, "use at least 16 characters").optional(),
+  GIT_CACHE_DIR: z.string().optional(),
+  GIT_CACHE_MAX_MB: z.coerce.number().min(1).default(2048),
+  GIT_TIMEOUT_MS: z.coerce.number().int().min(1000).default(300_000),
   FORGE_APP_ID: z
     .string()
     .refine((s) => UUID.test(s.replace(FORGE_APP_ARI, "")), "must be the app's UUID or ari:cloud:ecosystem::app/<uuid>")
@@ -258,6 +263,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         }
       : null,
     forgeAppLink: e.FORGE_APP_LINK ?? null,
+    gitCache: {
+      dir: e.GIT_CACHE_DIR ?? path.join(e.DATA_DIR, "git-cache"),
+      maxBytes: e.GIT_CACHE_MAX_MB * 1024 * 1024,
+      timeoutMs: e.GIT_TIMEOUT_MS,
+    },
   };
 }
 

@@ -16,10 +16,14 @@ import { Tenants } from "./db/tenants";
 import { WorkspaceDefaults } from "./db/workspace-defaults";
 import type { Deps } from "./deps";
 import { forgeInstallations } from "./forge/forge-installation";
+import { PushedRefs } from "./db/pushed-refs";
+import { AppError, PeerFailure } from "./errors";
+import { GitCache } from "./git/git-cache";
 import { gitlabClients } from "./gitlab/gitlab-clients";
 import { gitlabDispatcher } from "./gitlab/gitlab-dispatcher";
 import { Metrics } from "./http/metrics";
 import { FORGE_KEY_PREFIX, type FindInstallation } from "./installations/installation";
+import { checkGitLabUrl } from "./links/gitlab-url";
 import { LinkCache } from "./links/link-cache";
 import { MirrorCredentials } from "./links/mirror-credentials";
 import type { Logger } from "./logger";
@@ -102,6 +106,17 @@ export async function createDeps(config: Config, log: Logger): Promise<Deps> {
       config.gitlabBudget,
     ),
     mirrorCredentials: new MirrorCredentials({ findInstallation, budget }),
+    pushedRefs: new PushedRefs(sequelize),
+    gitCache: new GitCache(config.gitCache.dir, config.gitCache.maxBytes, config.gitCache.timeoutMs),
+    // git makes its own connections: the same private-address rules as the HTTP clients, checked just before.
+    reachGitLab: async (gitlabUrl) => {
+      const rules = { allowPrivate: config.allowPrivateHosts, allowedHosts: config.gitlabAllowedHosts, requireHttps: false };
+      await checkGitLabUrl(gitlabUrl, rules).catch((e: AppError) => {
+        // A name that does not resolve now may resolve later; one that resolves into a private network is refused.
+        const transient = e.code === "gitlab_unreachable";
+        throw new PeerFailure({ peer: "gitlab", message: `GitLab's address cannot be used now: ${e.message}`, transient });
+      });
+    },
   };
   for (const [kind, deliver] of deliverers(deps)) worker.register(kind, deliver);
   return deps;

@@ -9,7 +9,9 @@ import type { LinkSweeps } from "./db/link-sweeps";
 import type { Links } from "./db/links";
 import type { PostedStatuses } from "./db/posted-statuses";
 import type { PublishedReports } from "./db/published-reports";
+import type { PushedRefs } from "./db/pushed-refs";
 import type { WorkspaceDefaults } from "./db/workspace-defaults";
+import type { GitCache } from "./git/git-cache";
 import type { GitLabApi } from "./gitlab/gitlab-api";
 import type { Metrics } from "./http/metrics";
 import type { FindInstallation } from "./installations/installation";
@@ -57,4 +59,8 @@ export interface Deps {
   gitlab: (host: string, token: string) => GitLabApi;
   mirrorCredentials: MirrorCredentials;
   metrics: Metrics;
+  /** Push sync: the GitLab refs the app pushed, the bare caches, and the reach check run before each git command. */
+  pushedRefs: PushedRefs;
+  gitCache: GitCache;
+  reachGitLab: (gitlabUrl: string) => Promise<void>;
 }

@@ -1,7 +1,12 @@
 import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import express from "express";
+import type { BareRepo } from "../git-http/bare-repo";
+import { bitbucketGit, BitbucketRepos } from "../git-http/bitbucket-git";
 import { accessTokenGrant, accessTokenProblem, cloneProblem, type IssuedAccessToken } from "./access-tokens";
 import { checkDescriptor, expandContext, lifecycleUrl, pageModule, webhookUrl } from "./descriptor";
 import { bracedUuid, randomSecret, randomSha, sameUuid } from "./ids";
@@ -50,6 +55,7 @@ export class BitbucketSim {
   private constructor(
     private readonly server: Server,
     private readonly state: SimState,
+    private readonly repos: BitbucketRepos,
   ) {
     this.baseUrl = state.baseUrl;
     this.apiBaseUrl = state.apiBaseUrl;
@@ -69,8 +75,10 @@ export class BitbucketSim {
     app.use("/2.0", insightsApi(state, reports));
     app.use("/2.0", statusApi(state));
     app.use(accessTokenGrant(state));
+    const repos = new BitbucketRepos(mkdtempSync(path.join(tmpdir(), "bitbucket-sim-git-")));
+    app.use(bitbucketGit(state, repos));
     app.use((_req, res) => res.status(404).json({ type: "error", error: { message: "Resource not found" } }));
-    const sim = new BitbucketSim(server, state);
+    const sim = new BitbucketSim(server, state, repos);
     sim.reportsStore = reports;
     return sim;
   }
@@ -88,6 +96,23 @@ export class BitbucketSim {
   async close(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve, reject) => this.server.close((err) => (err ? reject(err) : resolve())));
+    rmSync(this.repos.root, { recursive: true, force: true });
+  }
+
+  /** The repository's git data (a bare repository served at `{baseUrl}/{full name}.git`), for tests to write. */
+  git(repo: SimRepo): Promise<BareRepo> {
+    return this.repos.get(repo);
+  }
+
+  /**
+   * Tells the app about a change a test made with `git(repo)`: a repo:push webhook whose new sha is what
+   * the branch or tag now points at (the old one for a deletion).
+   */
+  async pushed(tenant: SimTenant, repo: SimRepo, change: Omit<PushChange, "sha"> = {}) {
+    const git = await this.repos.get(repo);
+    const ref = change.tag !== undefined ? `refs/tags/${change.tag}` : `refs/heads/${change.branch ?? "main"}`;
+    const sha = (await git.resolve(`${ref}^{commit}`)) ?? undefined;
+    return this.push(tenant, repo, { ...change, sha, kind: change.kind ?? (sha ? undefined : "deleted") });
   }
 
   async install(appBaseUrl: string, opts: InstallOptions = {}): Promise<Reply & { tenant: SimTenant }> {

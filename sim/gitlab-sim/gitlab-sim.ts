@@ -1,6 +1,11 @@
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { BareRepo } from "../git-http/bare-repo";
+import { GitLabRepos, type SimPush } from "../git-http/gitlab-git";
 import { deliverToHooks, type DeliverOptions, type DeliveryResult } from "./deliver-hooks";
 import { FaultQueue } from "./fault-queue";
 import { jobHookPayload, pipelineHookPayload, type PayloadOptions } from "./hook-payloads";
@@ -58,6 +63,7 @@ export class GitLabSim {
 
   static async start(opts: GitLabSimOptions = {}): Promise<GitLabSim> {
     const sim = new GitLabSim(opts);
+    sim.state.repos = new GitLabRepos(mkdtempSync(path.join(tmpdir(), "gitlab-sim-git-")));
     const app = createSimApp({ state: sim.state, mirrors: sim.mirrors, faults: sim.faults, apiCalls: sim.apiCalls });
     await new Promise<void>((resolve) => {
       sim.server = app.listen(0, "127.0.0.1", resolve);
@@ -71,7 +77,23 @@ export class GitLabSim {
     return this.state.baseUrl;
   }
 
+  /** The project's git repository (served at `{url}/{path}.git`), for tests to read or write. */
+  git(project: SimProject): Promise<BareRepo> {
+    return this.state.repos!.get(project);
+  }
+
+  /** Every push the project's git received: ref updates and push options. */
+  pushes(project: SimProject): SimPush[] {
+    return this.state.repos!.pushes.filter((p) => p.projectId === project.id);
+  }
+
+  /** Pipelines of a project, oldest first. */
+  pipelines(project: SimProject): SimPipeline[] {
+    return [...this.state.pipelines.values()].filter((p) => p.projectId === project.id);
+  }
+
   async close(): Promise<void> {
+    if (this.state.repos) rmSync(this.state.repos.root, { recursive: true, force: true });
     await this.mirrors.close();
     const server = this.server;
     if (!server) return;

@@ -1,4 +1,5 @@
 import express, { type ErrorRequestHandler, type Express } from "express";
+import { gitlabGit } from "../git-http/gitlab-git";
 import { ApiError } from "./api-helpers";
 import { authenticate } from "./authenticate";
 import { injectFaults, type FaultQueue } from "./fault-queue";
@@ -37,6 +38,7 @@ export function createSimApp({ state, mirrors, faults, apiCalls }: SimAppDeps): 
   api.use(projectRoutes(state), hookRoutes(state), mirrorRoutes(state, mirrors), pipelineRoutes(state));
   api.use(tokenRoutes(state), namespaceRoutes(state));
   app.use("/api/v4", api);
+  if (state.repos) app.use(gitlabGit(state, state.repos));
 
   // Grape's answer for a route it does not know.
   app.use((_req, res) => {

@@ -1,3 +1,4 @@
+import type { GitLabRepos } from "../git-http/gitlab-git";
 import type {
   AccessLevel,
   MirrorCredentialCheck,
@@ -45,6 +46,8 @@ export class SimState {
   personalPremium = true;
   /** A GitLab before 17.6: PUT /projects/:id/mirror/pull does not exist (404). */
   legacyMirrorApi = false;
+  /** The projects' git repositories (set by the simulator at start). */
+  repos?: GitLabRepos;
   /** Checks a mirror's import URL before each update (wired to the Bitbucket simulator by the test stack). */
   verifyMirrorCredentials?: MirrorCredentialCheck;
   private readonly members = new Map<number, Map<number, Membership>>();

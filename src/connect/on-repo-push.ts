@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Deps } from "../deps";
 import { validate } from "../http/validate";
+import { queuePushRefs } from "../sync/push-refs";
 import { queueMirrorTrigger } from "../sync/trigger-mirror";
 import { deliveryOf } from "../sync/work";
 
@@ -12,7 +13,10 @@ const repoPush = z.object({
 
 export type RepoPushCollaborators = Pick<Deps, "links" | "outbox" | "worker" | "deliveries" | "config">;
 
-/** A push to a linked repository asks GitLab to update its mirror now rather than at its next poll. */
+/**
+ * A push to a linked repository: a push-sync link queues the app's own sync of the refs; a mirror link asks
+ * GitLab to update its mirror now rather than at its next poll.
+ */
 export async function onRepoPush(
   deps: RepoPushCollaborators,
   clientKey: string,
@@ -20,12 +24,16 @@ export async function onRepoPush(
   deliveryId: string | undefined,
 ): Promise<string> {
   const push = validate(repoPush, data, "Not a repo:push payload");
-  const linkId = await deps.links.idForRepository(clientKey, push.repository.uuid);
-  if (!linkId) return "ignored: repository not linked";
+  const link = await deps.links.intakeFor(clientKey, push.repository.uuid);
+  if (!link) return "ignored: repository not linked";
   const refs = push.push.changes.map((c) => (c.new ?? c.old)?.name).filter((n): n is string => !!n);
   const delivery = deliveryOf("bitbucket", clientKey, deliveryId);
   const queue = { outbox: deps.outbox, wake: deps.worker, debounceMs: deps.config.mirrorDebounceMs };
-  if (!(await queueMirrorTrigger(queue, { id: linkId, clientKey }, refs, delivery))) return "duplicate";
+  const written =
+    link.sync === "push"
+      ? await queuePushRefs(queue, { id: link.id, clientKey }, delivery)
+      : await queueMirrorTrigger(queue, { id: link.id, clientKey }, refs, delivery);
+  if (!written) return "duplicate";
   if (delivery) await deps.deliveries.record(delivery, clientKey);
   return "accepted";
 }

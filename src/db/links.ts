@@ -16,6 +16,22 @@ export interface MirrorState {
   triggerError?: string | null;
 }
 
+/** How pushes reach GitLab: the app pushes the refs itself, or asks GitLab's pull mirror to update. */
+export type SyncMode = "push" | "mirror";
+
+/** The outcome of the latest push sync, for the settings page and `GET …/link`. */
+export interface LastSync {
+  at: string;
+  durationMs: number;
+  /** Refs created or moved in GitLab, short names (`main`, `v1.0`). */
+  pushed: string[];
+  deleted: string[];
+  /** Refs a pipeline was created for. */
+  pipelines: string[];
+  /** What went wrong, in plain words; null when the sync went through. */
+  error: string | null;
+}
+
 /** A Bitbucket repository linked to one GitLab project. `token` and `webhookSecret` are plain here, sealed at rest. */
 export interface Link {
   id: string;
@@ -45,6 +61,8 @@ export interface Link {
   managesMirror: boolean;
   /** Publish GitLab's test, coverage and findings reports as Code Insights (on by default). */
   reports: boolean;
+  sync: SyncMode;
+  lastSync: LastSync | null;
 }
 
 export type NewLink = Omit<
@@ -59,10 +77,12 @@ export type NewLink = Omit<
   | "tokenSource"
   | "managesMirror"
   | "reports"
+  | "sync"
+  | "lastSync"
 > &
-  Partial<Pick<Link, "tokenSource" | "managesMirror" | "reports">>;
+  Partial<Pick<Link, "tokenSource" | "managesMirror" | "reports" | "sync">>;
 
-type Row = Omit<Link, "mirrorState"> & { mirrorState: string | null };
+type Row = Omit<Link, "mirrorState" | "lastSync"> & { mirrorState: string | null; lastSync: string | null };
 
 export class Links {
   private readonly model: ModelStatic<Model<Row, Row>>;
@@ -96,6 +116,8 @@ export class Links {
         tokenSource: DataTypes.STRING,
         managesMirror: DataTypes.BOOLEAN,
         reports: DataTypes.BOOLEAN,
+        sync: DataTypes.STRING,
+        lastSync: DataTypes.TEXT,
       },
       { tableName: "links", underscored: true, timestamps: false },
     );
@@ -105,13 +127,13 @@ export class Links {
     return this.open((await this.model.findOne({ where: { clientKey, repoUuid } }))?.get({ plain: true }) ?? null);
   }
 
-  /** The id of the repository's link, without opening its secrets: all a push needs to queue a trigger. */
-  async idForRepository(clientKey: string, repoUuid: string): Promise<string | null> {
-    const [row] = await DirectSql.for(this.model.sequelize!).query<{ id: string }>(
-      "SELECT id FROM links WHERE client_key = ? AND repo_uuid = ?",
+  /** The id and sync mode of the repository's link, without opening its secrets: all a push needs to queue work. */
+  async intakeFor(clientKey: string, repoUuid: string): Promise<{ id: string; sync: SyncMode } | null> {
+    const [row] = await DirectSql.for(this.model.sequelize!).query<{ id: string; sync: string }>(
+      "SELECT id, sync FROM links WHERE client_key = ? AND repo_uuid = ?",
       [clientKey, repoUuid],
     );
-    return row?.id ?? null;
+    return row ? { id: row.id, sync: row.sync === "push" ? "push" : "mirror" } : null;
   }
 
   async byId(id: string): Promise<Link | null> {
@@ -138,6 +160,8 @@ export class Links {
       managesMirror: link.managesMirror ?? false,
       // A PUT that leaves the switch out keeps the link's choice.
       reports: link.reports ?? existing?.reports ?? true,
+      sync: link.sync ?? existing?.sync ?? "mirror",
+      lastSync: existing?.lastSync ?? null,
     };
     await this.model.upsert(row);
     return (await this.byId(row.id))!;
@@ -153,6 +177,10 @@ export class Links {
 
   async setMirrorState(id: string, state: MirrorState): Promise<void> {
     await this.model.update({ mirrorState: JSON.stringify(state) }, { where: { id } });
+  }
+
+  async setLastSync(id: string, sync: LastSync): Promise<void> {
+    await this.model.update({ lastSync: JSON.stringify(sync) }, { where: { id } });
   }
 
   async allForTenant(clientKey: string): Promise<Link[]> {
@@ -206,6 +234,8 @@ export class Links {
       tokenSource: row.tokenSource === "workspace" ? "workspace" : "repository",
       managesMirror: Boolean(row.managesMirror),
       reports: row.reports == null ? true : Boolean(row.reports),
+      sync: row.sync === "push" ? "push" : "mirror",
+      lastSync: row.lastSync ? (JSON.parse(row.lastSync) as LastSync) : null,
     };
   }
 

@@ -8,6 +8,7 @@ import * as workspaceDefaults from "./migrations/0004-workspace-defaults";
 import * as tenantOwnedRows from "./migrations/0005-tenant-owned-rows";
 import * as scopedDeliveries from "./migrations/0006-scoped-deliveries";
 import * as forgeInstallations from "./migrations/0007-forge-installations";
+import * as pushSync from "./migrations/0008-push-sync";
 import * as outboxLanes from "./migrations/0010-outbox-lanes";
 import * as linkSweeps from "./migrations/0011-link-sweeps";
 import * as codeInsights from "./migrations/0012-code-insights";
@@ -21,6 +22,7 @@ const MIGRATIONS = [
   { name: "0005-tenant-owned-rows", ...tenantOwnedRows },
   { name: "0006-scoped-deliveries", ...scopedDeliveries },
   { name: "0007-forge-installations", ...forgeInstallations },
+  { name: "0008-push-sync", ...pushSync },
   { name: "0010-outbox-lanes", ...outboxLanes },
   { name: "0011-link-sweeps", ...linkSweeps },
   { name: "0012-code-insights", ...codeInsights },

@@ -55,8 +55,9 @@ export async function onForgePush(deps: ForgePushCollaborators, fit: Fit, raw: u
   // Forge's `filter.ignoreSelf` is Jira-only; the app never pushes to Bitbucket, but a push it made would not need a trigger.
   if (event.selfGenerated) return "ignored: made by the app";
   const repoUuid = braced(event.repository.uuid);
-  const linkId = await deps.links.idForRepository(fit.installationKey, repoUuid);
-  if (!linkId) return "ignored: repository not linked";
+  const link = await deps.links.intakeFor(fit.installationKey, repoUuid);
+  if (!link) return "ignored: repository not linked";
+  const linkId = link.id;
   const refs = typeof event.push.ref === "string" ? [event.push.ref] : event.push.ref;
   const id = createHash("sha256")
     .update(JSON.stringify([repoUuid, refs, event.push.before ?? null, event.push.after ?? null, event.timestamp ?? null]))

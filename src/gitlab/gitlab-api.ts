@@ -17,6 +17,9 @@ export interface GitLabProject {
   path_with_namespace: string;
   web_url: string;
   default_branch?: string | null;
+  /** Shown only to Maintainers, and only where the plan has pull mirroring. */
+  mirror?: boolean;
+  visibility?: "private" | "internal" | "public";
 }
 export interface GitLabPipeline {
   id: number;
@@ -121,6 +124,11 @@ export class GitLabApi {
   /** Asks GitLab to update the pull mirror now (gitbeaker's misnamed createPullMirror is this trigger). */
   async triggerMirror(projectId: number): Promise<void> {
     await this.api.requester.post(`projects/${projectId}/mirror/pull`);
+  }
+
+  /** A pipeline on an existing branch or tag (GitLab answers 400 "Reference not found" otherwise). */
+  async createPipeline(projectId: number, ref: string): Promise<GitLabPipeline> {
+    return (await this.api.requester.post(`projects/${projectId}/pipeline`, { body: { ref } })).body as unknown as GitLabPipeline;
   }
 
   mirror(projectId: number): Promise<GitLabMirror> {

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import type { Link, StatusMode, TokenSource } from "../db/links";
+import type { Link, StatusMode, SyncMode, TokenSource } from "../db/links";
 import type { Deps } from "../deps";
 import { gitlabPage, gitlabWebUrl } from "../core/gitlab-web-url";
 import { AppError } from "../errors";
@@ -22,6 +22,8 @@ export interface LinkRequest {
   managesMirror?: boolean;
   /** Publish Code Insights reports; left out, an existing link keeps its choice (new links: on). */
   reports?: boolean;
+  /** Left out: an existing link keeps its mode, a new one gets `defaultSync`'s. */
+  sync?: SyncMode;
 }
 
 export interface LinkResult {
@@ -78,6 +80,7 @@ export async function linkRepository(
     tokenSource: req.tokenSource ?? "repository",
     managesMirror: req.managesMirror ?? false,
     reports: req.reports,
+    sync: req.sync ?? previous?.sync ?? defaultSync(project, access),
   });
   deps.linkCache.forget(link.id);
   await deps.audit.record(req.clientKey, req.repoUuid, {
@@ -145,6 +148,14 @@ async function removeHookQuietly(deps: Pick<Deps, "gitlab" | "log">, link: Link)
     deps.log.warn({ linkId: link.id, reason: gitlabMessage(e) }, "could not remove the GitLab webhook");
   }
 }
+
+/**
+ * The app pushes unless the project may be a pull mirror: GitLab shows `mirror` to Maintainers only, so a
+ * lesser token cannot tell, and force-pushing into a pull mirror would fight it. A Maintainer who sees no
+ * `mirror` field is on a plan without mirroring: nothing to fight.
+ */
+export const defaultSync = (project: GitLabProject, access: number): SyncMode =>
+  access >= MAINTAINER && project.mirror !== true ? "push" : "mirror";
 
 const hookReason = (user: GitLabUser, project: GitLabProject, access: number) =>
   access < MAINTAINER

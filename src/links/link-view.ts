@@ -20,6 +20,10 @@ export function linkView(link: Link) {
     mirrorManaged: link.managesMirror,
     webhookRegistered: link.webhookId != null,
     mirror: link.mirrorState,
+    /** "push": the app pushes each push's refs to GitLab; "mirror": it asks GitLab's pull mirror to update. */
+    sync: link.sync,
+    /** The latest push sync: when, which refs, how long, and what went wrong in plain words. */
+    lastSync: link.lastSync,
     webhookLastReceivedAt: iso(link.webhookLastReceivedAt),
     /** Set when reconciliation found a result GitLab's webhook never told us: the hook may be broken. */
     webhookMissedAt: iso(link.webhookMissedAt),

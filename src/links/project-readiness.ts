@@ -23,12 +23,15 @@ export interface ProjectFacts {
 
 export interface Readiness {
   canLink: boolean;
+  /** Whether the token may push (Developer or above, `api` or `write_repository` scope): push sync needs it. */
+  canPush: boolean;
   findings: Finding[];
   /** What happens when the admin links the project, step by step. */
   plan: string[];
 }
 
 export const REPORTER = 20;
+export const DEVELOPER = 30;
 export const MAINTAINER = 40;
 const ROLES: Record<number, string> = {
   10: "Guest",
@@ -43,7 +46,8 @@ export const roleName = (level: number): string => ROLES[level] ?? (level > 50 ?
 
 export function projectReadiness(f: ProjectFacts): Readiness {
   const maySetUp = f.accessLevel >= MAINTAINER && (!f.scopes || f.scopes.includes("api"));
-  const findings = [roleFinding(f), ...scopeFindings(f), mirrorFinding(f)];
+  const canPush = f.accessLevel >= DEVELOPER && (!f.scopes || f.scopes.some((s) => s === "api" || s === "write_repository"));
+  const findings = [roleFinding(f), ...scopeFindings(f), mirrorFinding(f), pushFinding(f, canPush)];
   const plan = [
     f.tokenSource === "workspace"
       ? "The workspace's default token is used (a workspace admin manages it); this repository stores none of its own."
@@ -54,7 +58,23 @@ export function projectReadiness(f: ProjectFacts): Readiness {
     mirrorStep(f, maySetUp),
     "Each pipeline's result shows as a build status on the commit and its pull requests.",
   ];
-  return { canLink: f.accessLevel >= REPORTER, findings, plan };
+  return { canLink: f.accessLevel >= REPORTER, canPush, findings, plan };
+}
+
+function pushFinding(f: ProjectFacts, canPush: boolean): Finding {
+  if (canPush) {
+    return {
+      level: "ok",
+      text: `${f.username} may push to ${f.path}: push sync (any GitLab tier, seconds after each push) is available.`,
+    };
+  }
+  return {
+    level: "warning",
+    text:
+      f.accessLevel < DEVELOPER
+        ? `${f.username} cannot push to ${f.path} (push sync needs Developer or above).`
+        : "The token cannot push: push sync needs the write_repository or api scope.",
+  };
 }
 
 function mirrorStep(f: ProjectFacts, maySetUp: boolean): string {

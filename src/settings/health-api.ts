@@ -6,12 +6,14 @@ import { validate } from "../http/validate";
 import { resendFailed } from "../links/failed-deliveries";
 import { linkHealth, recheckLink } from "../links/link-health";
 import { linkView } from "../links/link-view";
+import { queuePushRefs } from "../sync/push-refs";
+import { queueMirrorTrigger } from "../sync/trigger-mirror";
 import type { SettingsDoor } from "./grant";
 import { linkedRepository } from "./link-api";
 
 /**
  * How a link is doing and what happened to it, under {prefix}/repositories/{repoUuid}: GET health,
- * POST recheck, POST failed/{id}/resend, GET events (the link's last 50 deliveries: what came in, what we
+ * POST recheck, POST sync (sync now), POST failed/{id}/resend, GET events (the link's last 50 deliveries: what came in, what we
  * did, what the peer answered, how long it took) and GET audit (who linked, changed or unlinked, when).
  */
 export function healthApiRouter(deps: Deps, door: SettingsDoor) {
@@ -33,6 +35,18 @@ export function healthApiRouter(deps: Deps, door: SettingsDoor) {
       const link = await linkedRepository(deps, req);
       const health = await recheckLink(deps, link);
       res.json({ link: linkView((await deps.links.byId(link.id)) ?? link), health });
+    }),
+  );
+  // "Sync now": the same work a push queues, for when the cause of a failed sync has been fixed.
+  router.post(
+    `${base}/sync`,
+    auth,
+    handle(async (req, res) => {
+      const link = await linkedRepository(deps, req);
+      const queue = { outbox: deps.outbox, wake: deps.worker, debounceMs: 0 };
+      if (link.sync === "push") await queuePushRefs(queue, link);
+      else await queueMirrorTrigger(queue, link, []);
+      res.status(202).json({ queued: link.sync });
     }),
   );
   router.post(

@@ -21,6 +21,8 @@ const linkBody = z
     project: gitlabProject,
     statusMode,
     reports: z.boolean().optional(),
+    // "push": the app pushes Bitbucket's refs to GitLab; "mirror": GitLab's pull mirror does. Optional.
+    sync: z.enum(["push", "mirror"]).optional(),
   })
   .strict();
 
@@ -65,6 +67,7 @@ export function linkApiRouter(deps: Deps, door: SettingsDoor) {
         reports: body.reports,
         user: grant.user,
         tokenSource: credentials.source,
+        sync: body.sync,
       });
       res.json({ link: linkView(result.link), webhook: result.webhook });
     }),

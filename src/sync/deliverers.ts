@@ -2,6 +2,7 @@ import type { Deps } from "../deps";
 import type { Deliverer } from "../outbox/worker";
 import { CATCH_UP, catchUp } from "./catch-up";
 import { PUBLISH_REPORTS, publishReports } from "./publish-reports";
+import { PUSH_REFS, pushRefs } from "./push-refs";
 import { STATUS_SYNC, syncStatuses } from "./sync-statuses";
 import { MIRROR_TRIGGER, triggerMirror } from "./trigger-mirror";
 
@@ -12,6 +13,18 @@ export const BITBUCKET_BUDGETED_KINDS = [STATUS_SYNC];
 export function deliverers(deps: Deps): Array<[string, Deliverer]> {
   return [
     [MIRROR_TRIGGER, triggerMirror({ links: deps.links, gitlab: deps.gitlab, credentials: deps.mirrorCredentials })],
+    [
+      PUSH_REFS,
+      pushRefs({
+        links: deps.links,
+        pushedRefs: deps.pushedRefs,
+        findInstallation: deps.findInstallation,
+        gitlab: deps.gitlab,
+        cache: deps.gitCache,
+        reach: deps.reachGitLab,
+        gitTimeoutMs: deps.config.gitCache.timeoutMs,
+      }),
+    ],
     [
       STATUS_SYNC,
       syncStatuses({

@@ -88,4 +88,16 @@ describe("schema migrations", () => {
     assert.equal(await deps.deliveries.record(bitbucket, tenant.clientKey), false, "a Bitbucket resend is still recognised");
     assert.equal(await deps.deliveries.record({ ...bitbucket, scope: "another-tenant" }, "another-tenant"), true);
   });
+
+  it("0008 gives existing links the mirror mode, and goes down and up again", async () => {
+    const { deps } = stack.app;
+    const { tenant } = await stack.linkedRepository();
+    const umzug = migrator(deps.sequelize);
+    await umzug.down({ to: "0008-push-sync" });
+    await umzug.up();
+    const [link] = await deps.links.allForTenant(tenant.clientKey);
+    assert.equal(link.sync, "mirror");
+    assert.equal(link.lastSync, null);
+    assert.equal(await count(stack, "pushed_refs"), 0);
+  });
 });

@@ -76,9 +76,11 @@ describe("connecting GitLab in one screen: token check and project picker", () =
     assert.equal(res.body.project.role, "Maintainer");
     assert.equal(res.body.project.mirror, true);
     assert.equal(res.body.canLink, true);
+    // The last finding says the token may push, so push sync is open to this link.
+    assert.equal(res.body.canPush, true);
     assert.deepEqual(
       res.body.findings.map((f: any) => f.level),
-      ["ok", "ok"],
+      ["ok", "ok", "ok"],
     );
     assert.match(res.body.plan.join(" "), /The app adds a webhook to acme\/widgets/);
   });
@@ -90,6 +92,7 @@ describe("connecting GitLab in one screen: token check and project picker", () =
     assert.equal(res.body.project.id, project.id);
     assert.equal(res.body.canLink, true);
     assert.match(res.body.findings[0].text, /ada is Developer of acme\/widgets: needs Maintainer to add the webhook/);
+    assert.equal(res.body.canPush, true);
     assert.match(res.body.plan.join(" "), /You get a webhook URL and secret/);
   });
 

@@ -1,10 +1,12 @@
 import { Router, type Request } from "express";
-import { invalidParams, notFound, paginate, userProject } from "../api-helpers";
+import { badRequest, currentUser, invalidParams, notFound, paginate, params, str, userProject } from "../api-helpers";
 import * as entities from "../ci-entities";
+import { createPipeline } from "../pipelines";
 import type { SimState } from "../sim-state";
 import type { SimJob, SimPipeline, SimProject } from "../types";
 
 const REPORTER = 20;
+const DEVELOPER = 30;
 const ORDERS = ["id", "status", "ref", "updated_at", "user_id"] as const;
 const FINISHED = ["success", "failed", "canceled", "skipped"];
 
@@ -14,6 +16,30 @@ export function pipelineRoutes(state: SimState): Router {
   router.get("/projects/:id/pipelines", (req, res) => {
     const project = userProject(state, req, res, REPORTER);
     res.json(paginate(state, req, res, listPipelines(state, project, req)).map((p) => entities.pipelineBasic(state, p)));
+  });
+
+  // Ci::CreatePipelineService from the API: only on an existing branch or tag (a custom refs/... name
+  // is "Reference not found"), source "api", as the token's user.
+  router.post("/projects/:id/pipeline", async (req, res, next) => {
+    try {
+      const project = userProject(state, req, res, DEVELOPER);
+      const ref = str(params(req).ref);
+      if (!ref) throw invalidParams("ref is missing");
+      const repo = await state.repos!.get(project);
+      const branch = await repo.resolve(`refs/heads/${ref}^{commit}`);
+      const tag = branch ? null : await repo.resolve(`refs/tags/${ref}^{commit}`);
+      if (!branch && !tag) throw badRequest({ base: ["Reference not found"] });
+      const pipeline = createPipeline(state, project, {
+        sha: (branch ?? tag)!,
+        ref,
+        tag: !branch,
+        user: currentUser(res),
+        source: "api",
+      });
+      res.status(201).json(entities.pipeline(state, pipeline));
+    } catch (e) {
+      next(e);
+    }
   });
 
   router.get("/projects/:id/pipelines/:pipeline_id", (req, res) => {

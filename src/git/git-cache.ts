@@ -1,0 +1,68 @@
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync } from "node:fs";
+import path from "node:path";
+import { runGit } from "./run-git";
+
+/**
+ * One bare repository per linked repository under a folder of its own, within a disk budget: after a
+ * sync the least recently used caches are removed until the total fits (the one just used stays, even
+ * alone over budget). A removed cache only costs the next sync of that repository a full fetch.
+ */
+export class GitCache {
+  constructor(
+    readonly root: string,
+    private readonly maxBytes: number,
+    private readonly timeoutMs: number,
+  ) {}
+
+  dirOf(key: string): string {
+    return path.join(this.root, `${key.replace(/[^A-Za-z0-9_-]/g, "_")}.git`);
+  }
+
+  /** The cache's bare repository, created empty on first use; marks it used now. */
+  async open(key: string): Promise<string> {
+    const dir = this.dirOf(key);
+    if (!existsSync(path.join(dir, "HEAD"))) {
+      mkdirSync(dir, { recursive: true });
+      await runGit(["init", "--bare", "--quiet"], { cwd: dir, timeoutMs: this.timeoutMs, what: "Creating the git cache" });
+      // Objects from Bitbucket are kept whole: no automatic gc while a sync may be reading them.
+      await runGit(["config", "gc.auto", "0"], { cwd: dir, timeoutMs: this.timeoutMs, what: "Creating the git cache" });
+    }
+    this.touch(dir);
+    return dir;
+  }
+
+  touch(dir: string): void {
+    const now = new Date();
+    utimesSync(dir, now, now);
+  }
+
+  /** Removes least recently used caches until the total fits the budget; returns the keys' folders removed. */
+  trim(keep: string): string[] {
+    if (!existsSync(this.root)) return [];
+    const kept = this.dirOf(keep);
+    const caches = readdirSync(this.root)
+      .map((name) => path.join(this.root, name))
+      .filter((dir) => existsSync(path.join(dir, "HEAD")))
+      .map((dir) => ({ dir, used: statSync(dir).mtimeMs, bytes: sizeOf(dir) }))
+      .sort((a, b) => a.used - b.used);
+    let total = caches.reduce((sum, c) => sum + c.bytes, 0);
+    const removed: string[] = [];
+    for (const c of caches) {
+      if (total <= this.maxBytes) break;
+      if (c.dir === kept) continue;
+      rmSync(c.dir, { recursive: true, force: true });
+      total -= c.bytes;
+      removed.push(c.dir);
+    }
+    return removed;
+  }
+}
+
+function sizeOf(dir: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    total += entry.isDirectory() ? sizeOf(full) : statSync(full).size;
+  }
+  return total;
+}

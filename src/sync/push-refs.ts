@@ -1,0 +1,186 @@
+import type { LastSync, Link, Links } from "../db/links";
+import type { PushedRefs } from "../db/pushed-refs";
+import { WorkAbandoned } from "../errors";
+import { planRefSync, type RefPlan } from "../core/ref-plan";
+import type { GitCache } from "../git/git-cache";
+import type { GitCredential } from "../git/git-env";
+import { localRefs, remoteRefs } from "../git/ref-lists";
+import { gitFailure, runGit, runGitRaw } from "../git/run-git";
+import { gitlabFailure, type GitLabApi } from "../gitlab/gitlab-api";
+import type { FindInstallation } from "../installations/installation";
+import type { Outbox } from "../outbox/outbox";
+import type { Deliverer } from "../outbox/worker";
+import { verdictOf } from "../outbox/failure";
+import type { Delivery, Wakeup } from "./work";
+
+export const PUSH_REFS = "push-refs";
+
+export interface PushRefsPayload {
+  linkId: string;
+}
+
+/**
+ * One waiting sync per link (the dedupe key): a burst of pushes folds into it, and the outbox runs one
+ * sync per key at a time across every instance. Each sync compares whole ref lists, so it ends at
+ * Bitbucket's latest state whichever push woke it.
+ */
+export async function queuePushRefs(
+  c: { outbox: Outbox; wake: Wakeup; debounceMs: number },
+  link: Pick<Link, "id" | "clientKey">,
+  delivery?: Delivery,
+): Promise<boolean> {
+  const written = await c.outbox.enqueue<PushRefsPayload>({
+    clientKey: link.clientKey,
+    linkId: link.id,
+    kind: PUSH_REFS,
+    dedupeKey: `push:${link.id}`,
+    payload: { linkId: link.id },
+    delayMs: c.debounceMs,
+    delivery,
+  });
+  if (written) c.wake.kickIn(c.debounceMs);
+  return written;
+}
+
+export interface PushRefsCollaborators {
+  links: Pick<Links, "byId" | "setLastSync">;
+  pushedRefs: PushedRefs;
+  findInstallation: FindInstallation;
+  gitlab: (host: string, token: string) => GitLabApi;
+  cache: GitCache;
+  /** Refuses a GitLab URL that now resolves into a private network (checked before every git command run). */
+  reach: (gitlabUrl: string) => Promise<void>;
+  gitTimeoutMs: number;
+}
+
+/**
+ * The app as the mirror: fetches Bitbucket's branches and tags into the link's bare cache, pushes what
+ * GitLab lacks (new refs, fast-forwards, force-pushes) and deletes what the app pushed before and Bitbucket
+ * no longer has, then makes sure each pushed ref has its pipeline. The outcome goes on the link.
+ */
+export const pushRefs =
+  (c: PushRefsCollaborators): Deliverer =>
+  async (item) => {
+    const { linkId } = item.payload as unknown as PushRefsPayload;
+    const link = await c.links.byId(linkId);
+    if (!link) return; // unlinked since
+    if (link.sync !== "push") return "the link pulls through GitLab's mirror now: nothing to push";
+    const started = Date.now();
+    const outcome: Omit<LastSync, "at" | "durationMs" | "error"> = { pushed: [], deleted: [], pipelines: [] };
+    const note = (error: string | null) =>
+      c.links.setLastSync(link.id, { at: new Date(started).toISOString(), durationMs: Date.now() - started, ...outcome, error });
+    try {
+      await syncRefs(c, link, outcome);
+    } catch (e) {
+      const verdict = verdictOf(e);
+      if (verdict.kind !== "deferred") await note(verdict.message);
+      throw e;
+    }
+    await note(null);
+    const did = [...outcome.pushed, ...outcome.deleted.map((r) => `-${r}`)];
+    return did.length
+      ? `pushed ${did.join(", ")}; pipelines for ${outcome.pipelines.join(", ") || "none"}`
+      : "GitLab already equal";
+  };
+
+async function syncRefs(c: PushRefsCollaborators, link: Link, outcome: Omit<LastSync, "at" | "durationMs" | "error">) {
+  const installation = await c.findInstallation(link.clientKey);
+  if (!installation) throw new WorkAbandoned("The app is no longer installed in this workspace");
+  // TODO(forge): Forge links carry no full name; read GET /2.0/repositories/{workspace}/{uuid} then.
+  if (!link.repoFullName)
+    throw new WorkAbandoned("The repository's full name is unknown: re-save the link from its settings page");
+  const bitbucketUrl = `${installation.webBaseUrl.replace(/\/+$/, "")}/${link.repoFullName}.git`;
+  const gitlabUrl = `${link.gitlabUrl}/${link.projectPath}.git`;
+  const { token } = await installation.repositoryToken(link.repoUuid);
+  const fromBitbucket: GitCredential = { url: bitbucketUrl, user: "x-token-auth", password: token };
+  // Any non-blank user name goes with a GitLab token.
+  const toGitLab: GitCredential = { url: gitlabUrl, user: "gitlab-ci-for-bitbucket", password: link.token };
+  const cwd = await c.cache.open(link.id);
+  const base = { cwd, timeoutMs: c.gitTimeoutMs };
+
+  // Only what changed since the last sync travels: the cache keeps every object it fetched before.
+  await runGit(
+    ["fetch", "--quiet", "--prune", "--no-tags", bitbucketUrl, "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"],
+    {
+      ...base,
+      credentials: [fromBitbucket],
+      what: "Fetching from Bitbucket",
+      peer: "bitbucket",
+    },
+  );
+  const source = await localRefs({ ...base, what: "Reading the cached refs" });
+  await c.reach(link.gitlabUrl);
+  const target = await remoteRefs(gitlabUrl, { ...base, credentials: [toGitLab], what: "Reading GitLab's refs", peer: "gitlab" });
+  const pushedBefore = await c.pushedRefs.forLink(link.id);
+  const plan = planRefSync(source, target, new Set(pushedBefore.keys()));
+  const refused = await push(c, link, plan, { ...base, credentials: [toGitLab] }, outcome);
+  c.cache.touch(cwd);
+  c.cache.trim(link.id);
+  await createPipelines(c, link, source, outcome);
+  if (refused) throw refused;
+}
+
+/** Pushes the plan in one `git push` with `-o ci.skip`; returns GitLab's refusal of some refs, if any. */
+async function push(
+  c: PushRefsCollaborators,
+  link: Link,
+  plan: RefPlan,
+  run: { cwd: string; timeoutMs: number; credentials: GitCredential[] },
+  outcome: Omit<LastSync, "at" | "durationMs" | "error">,
+) {
+  if (plan.updates.length === 0 && plan.deletions.length === 0) return null;
+  const specs = [...plan.updates.map((u) => `+${u.sha}:${u.ref}`), ...plan.deletions.map((ref) => `:${ref}`)];
+  await c.reach(link.gitlabUrl);
+  const what = "Pushing to GitLab";
+  // GitLab starts pipelines for only the first 4 ref updates of a push (an admin setting that may differ).
+  // Pushing with ci.skip and creating each ref's pipeline through the API gives every ref exactly one,
+  // in one push (one negotiation, one pack) instead of batches of 4, and lets a pipeline that could not
+  // be created be retried on its own, without pushing again.
+  const out = await runGitRaw(["push", "--porcelain", "-o", "ci.skip", link.gitlabUrl + `/${link.projectPath}.git`, ...specs], {
+    ...run,
+    what,
+    peer: "gitlab",
+  });
+  // Porcelain lines: "<flag>\t<from>:<to>\t<summary>"; "!" is a rejected ref.
+  const results = new Map<string, boolean>();
+  for (const line of out.stdout.split("\n")) {
+    const [flag, refs] = line.split("\t");
+    const to = refs?.split(":")[1];
+    if (flag !== undefined && to) results.set(to, flag !== "!");
+  }
+  if (out.code !== 0 && results.size === 0) throw gitFailure({ what, peer: "gitlab" }, out.stderr);
+  for (const u of plan.updates) {
+    if (!results.get(u.ref)) continue;
+    await c.pushedRefs.pushed(link.id, u.ref, u.sha);
+    outcome.pushed.push(shortName(u.ref));
+  }
+  for (const ref of plan.deletions) {
+    if (!results.get(ref)) continue;
+    await c.pushedRefs.deleted(link.id, ref);
+    outcome.deleted.push(shortName(ref));
+  }
+  const rejected = [...results].filter(([, ok]) => !ok).map(([ref]) => shortName(ref));
+  return rejected.length ? gitFailure({ what: `${what} (${rejected.join(", ")} refused)`, peer: "gitlab" }, out.stderr) : null;
+}
+
+/** A pipeline for each ref the app pushed whose current sha has none from us yet. */
+async function createPipelines(
+  c: PushRefsCollaborators,
+  link: Link,
+  source: ReadonlyMap<string, string>,
+  outcome: Omit<LastSync, "at" | "durationMs" | "error">,
+) {
+  const api = c.gitlab(link.gitlabUrl, link.token);
+  for (const [ref, pushed] of await c.pushedRefs.forLink(link.id)) {
+    if (pushed.pipelineSha === pushed.sha || source.get(ref) !== pushed.sha) continue;
+    try {
+      await api.createPipeline(link.projectId, shortName(ref));
+    } catch (e) {
+      throw gitlabFailure(e, `Creating the pipeline for ${shortName(ref)}`);
+    }
+    await c.pushedRefs.pipelineCreated(link.id, ref, pushed.sha);
+    outcome.pipelines.push(shortName(ref));
+  }
+}
+
+const shortName = (ref: string) => ref.replace(/^refs\/(heads|tags)\//, "");
