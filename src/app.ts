@@ -21,13 +21,8 @@ import { healthApiRouter } from "./settings/health-api";
 import { linkApiRouter } from "./settings/link-api";
 import { workspaceApiRouter } from "./settings/workspace-api";
 
-/** The settings JSON API, for one front door (its path prefix and its auth wall). */
-function settingsApi(app: express.Express, deps: Deps, door: SettingsDoor): void {
-  app.use(linkApiRouter(deps, door));
-  app.use(gitlabLookupApiRouter(deps, door));
-  app.use(healthApiRouter(deps, door));
-  app.use(workspaceApiRouter(deps, door));
-}
+/** The settings JSON API's routers, by concern, for one front door (its path prefix and its auth wall). */
+const SETTINGS_API = [linkApiRouter, gitlabLookupApiRouter, healthApiRouter, workspaceApiRouter];
 
 /** Builds the express app from its parts. Listening, migrations and workers belong to runtime.ts. */
 export async function createApp(deps: Deps): Promise<express.Express> {
@@ -55,14 +50,15 @@ export async function createApp(deps: Deps): Promise<express.Express> {
   // The Connect edition's settings pages (Bitbucket frames them with a JWT), and the JSON API they call
   // with the token the page embeds.
   app.use(settingsPageRouter(deps, addon));
-  settingsApi(app, deps, { prefix: "/api", repositoryAuth: settingsAuth(deps), workspaceAuth: workspaceAuth(deps) });
+  const settingsApi = (door: SettingsDoor) => SETTINGS_API.forEach((router) => app.use(router(deps, door)));
+  settingsApi({ prefix: "/api", repositoryAuth: settingsAuth(deps), workspaceAuth: workspaceAuth(deps) });
 
   // The Forge edition, only when FORGE_APP_ID is set (else every /forge route is a 404): its remote
   // endpoints and the same settings API behind walls that verify the Custom UI's invocation tokens.
   if (deps.config.forge) {
     const verify = fitVerifier(deps.config.forge);
     app.use(forgeRouter(deps, verify));
-    settingsApi(app, deps, {
+    settingsApi({
       prefix: "/forge/api",
       repositoryAuth: forgeRepositoryAuth(deps.forgeInstallations, verify),
       workspaceAuth: forgeWorkspaceAuth(deps.forgeInstallations, verify),
