@@ -80,6 +80,7 @@ export const catchUp =
     let queued = 0;
     for (let page = 0; page < 10; page++) {
       let pipelines: GitLabPipeline[];
+      api.admit(1); // within the token's GitLab budget, like every queued call
       try {
         pipelines = await api.pipelinesUpdatedAfter(link.projectId, after);
       } catch (e) {

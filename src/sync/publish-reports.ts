@@ -1,7 +1,7 @@
 import { coverageInsight, qualityInsight, reportId, securityInsight, testInsight, type Insight } from "../core/code-insights";
 import type { Links } from "../db/links";
 import type { PublishedReports } from "../db/published-reports";
-import { WorkDeferred } from "../errors";
+import { PeerFailure, WorkDeferred } from "../errors";
 import { gitlabFailure, type GitLabApi, type GitLabJob, type GitLabPipeline } from "../gitlab/gitlab-api";
 import type { FindInstallation, Installation } from "../installations/installation";
 import type { Outbox } from "../outbox/outbox";
@@ -59,18 +59,29 @@ export const publishReports =
   (c: PublishReportsCollaborators): Deliverer =>
   async (item) => {
     const p = item.payload as unknown as PublishReportsPayload;
-    const link = await c.links.byId(p.linkId);
+    let link = await c.links.byId(p.linkId);
     if (!link?.reports) return "reports are off for this link";
     const installation = await c.findInstallation(link.clientKey);
     if (!installation) return;
-    const api = c.gitlab(link.gitlabUrl, link.token);
-    const pipeline = await read(() => api.pipeline(link.projectId, p.pipelineId), "Reading the pipeline");
+    // The pipeline, its test report, its jobs and up to two report files: counted against the token's
+    // GitLab budget first, like every queued GitLab call (the work waits rather than holding a slot).
+    c.gitlab(link.gitlabUrl, link.token).admit(5);
+    let read: Awaited<ReturnType<typeof readPipeline>>;
+    try {
+      read = await readPipeline(c.gitlab(link.gitlabUrl, link.token), link.projectId, p.pipelineId);
+    } catch (e) {
+      // A refused token may just have been replaced (possibly through another instance): read the link once more.
+      const fresh = e instanceof PeerFailure && (e.status === 401 || e.status === 403) ? await c.links.byId(p.linkId) : null;
+      if (!fresh || fresh.token === link.token) throw e;
+      link = fresh;
+      read = await readPipeline(c.gitlab(link.gitlabUrl, link.token), link.projectId, p.pipelineId);
+    }
+    const { pipeline, insights } = read;
     if (!FINISHED.has(pipeline.status)) return `pipeline #${pipeline.id} is ${pipeline.status}: reports wait for it to finish`;
 
     const previous = await c.published.forCommit(link.id, p.sha);
     if ([...previous.values()].some((r) => r.pipelineId > pipeline.id))
       return `a newer pipeline's reports are already on ${p.sha.slice(0, 12)}`;
-    const insights = await gather(api, link.projectId, pipeline);
     const calls = insights.reduce((n, i) => n + 1 + Math.ceil(i.annotations.length / ANNOTATIONS_PER_REQUEST), 0) + previous.size;
     const wait = await c.budget.headroom(installation.key, calls, c.statusReserve);
     if (wait > 0) throw new WorkDeferred("reports wait: the Bitbucket budget left is kept for statuses", wait);
@@ -116,6 +127,13 @@ async function publish(
     const batch = insight.annotations.slice(i, i + ANNOTATIONS_PER_REQUEST);
     await spend(() => bitbucket.postAnnotations(ws, repoUuid, sha, id, batch));
   }
+}
+
+/** The pipeline and, once it has finished, what it reports. */
+async function readPipeline(api: GitLabApi, projectId: number, pipelineId: number) {
+  const pipeline = await read(() => api.pipeline(projectId, pipelineId), "Reading the pipeline");
+  const insights = FINISHED.has(pipeline.status) ? await gather(api, projectId, pipeline) : [];
+  return { pipeline, insights };
 }
 
 /** Everything GitLab has for the pipeline: test report, coverage, and the report files its jobs expose. */

@@ -120,7 +120,7 @@ describe("fairness between installations (issue 17)", () => {
     const quiet = await tenantWithLink(stack, "quiet-corp");
     for (let i = 0; i < 5; i++) assert.equal(await finishedPipeline(stack, busy.project), 200);
     const rowsOf = async (linkId: string) =>
-      (await stack.app.deps.sequelize.query("SELECT state, attempts FROM outbox WHERE link_id = ?", {
+      (await stack.app.deps.sequelize.query("SELECT state, attempts FROM outbox WHERE link_id = ? AND kind = 'status-sync'", {
         replacements: [linkId],
         type: "SELECT",
       })) as { state: string; attempts: number | string }[];

@@ -67,6 +67,11 @@ export class Stack {
       // Tests that are not about the rate budget or debouncing should not wait for them.
       BITBUCKET_CALLS_PER_HOUR: "100000000",
       MIRROR_DEBOUNCE_MS: "50",
+      // Nor for the last-resort intake limits (the property and fuzz tests send thousands of hooks to one link).
+      INTAKE_LINK_PER_SECOND: "100000",
+      INTAKE_LINK_BURST: "100000",
+      INTAKE_INSTALLATION_PER_SECOND: "100000",
+      INTAKE_INSTALLATION_BURST: "100000",
       ...forgeEnv,
       ...opts.env,
     });
