@@ -79,6 +79,7 @@ export const publishReports =
     const { pipeline, insights } = read;
     if (!FINISHED.has(pipeline.status)) return `pipeline #${pipeline.id} is ${pipeline.status}: reports wait for it to finish`;
 
+    if (insights.length === 0) return `pipeline #${pipeline.id} has no reports to publish`;
     const previous = await c.published.forCommit(link.id, p.sha);
     if ([...previous.values()].some((r) => r.pipelineId > pipeline.id))
       return `a newer pipeline's reports are already on ${p.sha.slice(0, 12)}`;

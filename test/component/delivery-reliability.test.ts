@@ -254,9 +254,12 @@ describe("Bitbucket rate budget per installation", () => {
     await eventually(() => stack.bitbucket.statuses().length === 2);
     // The third is held: back in the queue, waiting for the budget, not yet posted.
     await eventually(async () => {
-      const [held] = await stack.app.deps.sequelize.query("SELECT last_error FROM outbox WHERE state = 'pending'", {
-        type: QueryTypes.SELECT,
-      });
+      const [held] = await stack.app.deps.sequelize.query(
+        "SELECT last_error FROM outbox WHERE state = 'pending' AND kind = 'status-sync'",
+        {
+          type: QueryTypes.SELECT,
+        },
+      );
       return /rate budget/.test(String((held as { last_error?: string } | undefined)?.last_error));
     });
     assert.equal(stack.bitbucket.statuses().length, 2, "a third post went out past the budget");
