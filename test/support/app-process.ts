@@ -31,6 +31,14 @@ export class AppProcess {
         PATH: process.env.PATH ?? "",
         NODE_ENV: "test",
         LOG_LEVEL: "warn",
+        // The last-resort limits (per-link intake, per-token GitLab budget) are not what these tests are
+        // about: they send thousands of hooks to one link in seconds.
+        INTAKE_LINK_PER_SECOND: "100000",
+        INTAKE_LINK_BURST: "100000",
+        INTAKE_INSTALLATION_PER_SECOND: "100000",
+        INTAKE_INSTALLATION_BURST: "100000",
+        GITLAB_CALLS_PER_MINUTE: "10000000",
+        GITLAB_BURST: "100000",
         ...env,
         PORT: String(port),
         AC_LOCAL_BASE_URL: `http://127.0.0.1:${port}`,

@@ -72,6 +72,8 @@ export class Stack {
       INTAKE_LINK_BURST: "100000",
       INTAKE_INSTALLATION_PER_SECOND: "100000",
       INTAKE_INSTALLATION_BURST: "100000",
+      GITLAB_CALLS_PER_MINUTE: "10000000",
+      GITLAB_BURST: "100000",
       ...forgeEnv,
       ...opts.env,
     });
