@@ -118,6 +118,8 @@ const schema = z.object({
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(1000),
   OUTBOX_LEASE_MS: z.coerce.number().int().min(1000).default(60_000),
   OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(12),
+  // Also the rows per link a claim looks at: a larger value costs every claim more (measured: 12 delivered
+  // 17 events/s end to end on SQLite, 4 delivered 40/s; issue 16 has the work to do on the claim).
   OUTBOX_PER_INSTALLATION: z.coerce.number().int().min(1).max(256).default(4),
   // Generous: only a flood far beyond any real project's pipelines meets them, since GitLab disables a
   // hook that keeps failing and a refused hook is an event lost until the catch-up sweep.
