@@ -18,15 +18,13 @@ COPY scripts/migrate.ts scripts/rotate-key.ts ./scripts/
 RUN npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim
-# Push sync runs Debian's git binary (not a JavaScript reimplementation); ca-certificates for its HTTPS.
+# Push sync runs Debian's git binary (bookworm: 2.39; `git merge-tree --write-tree` needs ≥ 2.38) in child
+# processes, not a JavaScript reimplementation; the slim image has none. ca-certificates for its HTTPS.
 RUN apt-get update && apt-get install -y --no-install-recommends git ca-certificates && rm -rf /var/lib/apt/lists/*
 # DATA_DIR holds the default SQLite file (DATABASE_URL unset); push sync is to keep its git cache
 # under it too. One volume keeps it across restarts; set DATABASE_URL to use PostgreSQL instead.
-# Debian bookworm's git is 2.39 (push sync's `git merge-tree --write-tree` needs 2.38 or later).
 ENV NODE_ENV=production PORT=3000 DATA_DIR=/app/data
 WORKDIR /app
-# Push sync runs Debian's git (2.39) in child processes; the slim image has none.
-RUN apt-get update && apt-get install -y --no-install-recommends git ca-certificates && rm -rf /var/lib/apt/lists/*
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json atlassian-connect.json config.json ./
