@@ -21,8 +21,8 @@ FROM node:24-bookworm-slim
 # Push sync runs Debian's git binary (bookworm: 2.39; `git merge-tree --write-tree` needs ≥ 2.38) in child
 # processes, not a JavaScript reimplementation; the slim image has none. ca-certificates for its HTTPS.
 RUN apt-get update && apt-get install -y --no-install-recommends git ca-certificates && rm -rf /var/lib/apt/lists/*
-# DATA_DIR holds the default SQLite file (DATABASE_URL unset); push sync is to keep its git cache
-# under it too. One volume keeps it across restarts; set DATABASE_URL to use PostgreSQL instead.
+# DATA_DIR holds the default SQLite file (DATABASE_URL unset); push sync keeps its git cache
+# under it too (DATA_DIR/git-cache). One volume keeps it across restarts; set DATABASE_URL to use PostgreSQL instead.
 ENV NODE_ENV=production PORT=3000 DATA_DIR=/app/data
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
