@@ -118,6 +118,11 @@ export class GitLabApi {
     }) as unknown as Promise<GitLabHook>;
   }
 
+  /** Gives our hook a new secret token (GitLab keeps the URL; both are sent, as GitLab resets the token on a new URL). */
+  async setHookSecret(projectId: number, hookId: number, url: string, secret: string): Promise<void> {
+    await this.api.requester.put(`projects/${projectId}/hooks/${hookId}`, { body: { url, token: secret } });
+  }
+
   async removeHook(projectId: number, hookId: number): Promise<void> {
     await this.api.ProjectHooks.remove(projectId, hookId);
   }
