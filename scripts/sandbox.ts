@@ -43,7 +43,8 @@ async function main(): Promise<void> {
   const gitlab = await GitLabSim.start({ pullMirrorIntervalSeconds: interactive ? 0 : 300 });
   // GitLab clones from Bitbucket on every mirror update: a project the app creates must carry a valid,
   // unexpired access token minted by the app.
-  gitlab.verifyMirrorCredentials = (url) => bitbucket.checkCloneUrl(url);
+  gitlab.verifyMirrorCredentials = (url) => (url && !new URL(url).username ? null : bitbucket.checkCloneUrl(url));
+  gitlab.mirrorSourceFor = (projectPath) => bitbucket.cloneUrlOf(projectPath.split("/").pop()!);
   const config = loadConfig({
     NODE_ENV: "development",
     PORT: process.env.PORT ?? "0",

@@ -44,7 +44,7 @@ async function linkOne(
   const repo = bitbucket.addRepository(tenant, slug);
   const user = gitlab.addUser(`dev-${slug}`);
   const gitlabToken = gitlab.addToken(user);
-  const project = gitlab.addProject(`acme/${slug}`, { mirror: true });
+  const project = gitlab.addProject(`acme/${slug}`, { mirror: true, importUrl: bitbucket.cloneUrlOf(slug) });
   gitlab.addMember(project, user, 40);
 
   const page = await fetch(bitbucket.pageUrl(tenant, repo));

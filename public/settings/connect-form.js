@@ -2,6 +2,7 @@
 // project by searching (project-picker.js), or have the app create one (new-project.js); link.
 import { call, errorOf } from "./api.js";
 import { $, busy, clearFieldErrors, flash, resize, showFieldErrors } from "./dom.js";
+import { mirrorConfirmBody, mirrorConfirmMissing, onMirrorConfirmChange, showMirrorConfirm } from "./mirror-confirm.js";
 import { newProject } from "./new-project.js";
 import { projectPicker } from "./project-picker.js";
 
@@ -74,7 +75,7 @@ function forgetProject() {
 function updateSave() {
   const create = projectMode() === "create";
   $("save").textContent = create ? "Create project and link" : "Link project";
-  $("save").disabled = !checked || (create ? !creating.ready() : !picker.ready());
+  $("save").disabled = !checked || (create ? !creating.ready() : !picker.ready() || mirrorConfirmMissing());
 }
 
 async function checkToken() {
@@ -126,12 +127,18 @@ async function submit(ev, onLinked) {
     return onLinked(r.body.link, r.body.webhook, { project: r.body.project, warning: r.body.warning });
   }
   if (!picker.ready()) return;
-  const body = { ...accepted(), project: picker.selected().id, statusMode };
+  const body = { ...accepted(), project: picker.selected().id, statusMode, ...mirrorConfirmBody() };
   const r = await busy($("save"), "Linking…", () => call("PUT", "/link", body));
+  if (r.status === 409 && errorOf(r).code === "mirror_source_mismatch") {
+    // GitLab showed the mirror's source only now (or it changed since the project was checked): ask.
+    showMirrorConfirm(errorOf(r));
+    updateSave();
+    return flash("warning", errorOf(r).message, "Confirm the mirror's source");
+  }
   if (r.status !== 200) return showError(r, "Not linked");
   $("token").value = "";
   forgetToken();
-  onLinked(r.body.link, r.body.webhook);
+  onLinked(r.body.link, r.body.webhook, r.body.warning ? { warning: r.body.warning } : undefined);
 }
 
 /** Own token or the workspace's: the address is the workspace's, and the project step opens at once. */
@@ -182,6 +189,7 @@ export function connectForm({ onLinked, onCancel }) {
       if (create && checked) await creating.load();
     }),
   );
+  onMirrorConfirmChange(updateSave);
   $("link-form").addEventListener("submit", (ev) => submit(ev, onLinked));
   $("cancel").addEventListener("click", onCancel);
 

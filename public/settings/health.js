@@ -4,6 +4,8 @@ import { $, ago, busy, el, flash, lozenge, resize } from "./dom.js";
 
 const MIRROR_KIND = { finished: "success", failed: "removed", started: "inprogress", scheduled: "inprogress" };
 const BITBUCKET_KIND = { SUCCESSFUL: "success", FAILED: "removed", INPROGRESS: "inprogress", STOPPED: "default" };
+// The names Bitbucket shows for its build states.
+const STATE_NAME = { SUCCESSFUL: "successful", FAILED: "failed", INPROGRESS: "in progress", STOPPED: "stopped" };
 
 let stored = null; // the link last rendered: what the app itself recorded about the webhook
 
@@ -14,15 +16,27 @@ const text = (t, cls) => el("span", { class: cls }, t);
 export function renderStored(link) {
   stored = link;
   const m = link.mirror;
-  if (!m) row("health-mirror", ...mirrorParts(null));
+  if (m && m.triggerBlocked) row("health-mirror", ...scheduleParts(m));
+  else if (!m) row("health-mirror", ...mirrorParts(null));
   else if (m.triggerError) row("health-mirror", lozenge("trigger failed", "removed"), text(` ${m.triggerError}`));
   else row("health-mirror", ...mirrorParts(m.updateStatus, m.lastSuccessfulUpdateAt, m.lastError));
 
   const heard = lastHeard(link);
+  const waiting = !link.webhookRegistered && !link.webhookLastReceivedAt;
   row(
     "health-webhook",
-    link.webhookRegistered ? lozenge("registered", "success") : lozenge("added by hand", "default"),
-    text(link.webhookRegistered ? ` Added by the app.${heard}` : ` The app cannot check a webhook it did not add.${heard}`),
+    link.webhookRegistered
+      ? lozenge("registered", "success")
+      : waiting
+        ? lozenge("waiting for the first delivery", "inprogress")
+        : lozenge("added by hand", "default"),
+    text(
+      link.webhookRegistered
+        ? ` Added by the app.${heard}`
+        : waiting
+          ? " Add it in GitLab (Settings › Webhooks): this turns active when GitLab's first delivery arrives."
+          : ` The app cannot check a webhook it did not add.${heard}`,
+    ),
     link.webhookMissedAt &&
       el(
         "p",
@@ -35,6 +49,15 @@ export function renderStored(link) {
 
 const lastHeard = (link) =>
   link && link.webhookLastReceivedAt ? ` Last delivery received ${ago(link.webhookLastReceivedAt)}.` : "";
+
+/** The token cannot start mirror updates (a Developer's): GitLab pulls on its own schedule; say how to do better. */
+function scheduleParts(m) {
+  return [
+    lozenge("on GitLab's schedule", "default"),
+    text(` ${m.triggerBlocked}`),
+    m.lastSuccessfulUpdateAt && text(` Last successful update ${ago(m.lastSuccessfulUpdateAt)}.`, "hint"),
+  ];
+}
 
 function mirrorParts(status, lastSuccess, lastError) {
   if (!status || status === "none") {
@@ -50,12 +73,17 @@ function mirrorParts(status, lastSuccess, lastError) {
 /** What GitLab answered just now. */
 export function renderLive(health) {
   const m = health.mirror;
-  if (m.state === "ok") row("health-mirror", ...mirrorParts(m.updateStatus, m.lastSuccessfulUpdateAt, m.lastError));
+  if (stored && stored.mirror && stored.mirror.triggerBlocked) row("health-mirror", ...scheduleParts(stored.mirror));
+  else if (m.state === "ok") row("health-mirror", ...mirrorParts(m.updateStatus, m.lastSuccessfulUpdateAt, m.lastError));
   else row("health-mirror", lozenge("unknown", "moved"), text(` ${m.message}`));
 
   const w = health.webhook;
-  const wKind = { ok: "success", failing: "removed", missing: "removed", manual: "default" }[w.state] || "moved";
-  const wLabel = { ok: "active", failing: "failing", missing: "missing", manual: "added by hand" }[w.state] || "unknown";
+  const wKind =
+    { ok: "success", failing: "removed", missing: "removed", manual: "default", waiting: "inprogress" }[w.state] || "moved";
+  const wLabel =
+    { ok: "active", failing: "failing", missing: "missing", manual: "added by hand", waiting: "waiting for the first delivery" }[
+      w.state
+    ] || "unknown";
   const current = $("health-webhook").querySelector(".finding");
   row("health-webhook", lozenge(wLabel, wKind), text(` ${w.message}.${lastHeard(stored)}`), current);
 
@@ -75,11 +103,20 @@ export function renderLive(health) {
   row(
     "health-bitbucket",
     ...(health.bitbucket.length
-      ? health.bitbucket.map((s) => el("span", { class: "status" }, lozenge(s.state, BITBUCKET_KIND[s.state]), text(` ${s.key}`)))
+      ? health.bitbucket.map((s) =>
+          el(
+            "span",
+            { class: "status" },
+            lozenge(STATE_NAME[s.state] || s.state, BITBUCKET_KIND[s.state]),
+            text(` ${s.name || "Pipeline"}`),
+          ),
+        )
       : [text(p.state === "found" ? "No status posted for this commit yet." : "—", "hint")]),
   );
   renderFailed(health.failed || []);
-  $("health-checked").textContent = `Checked with GitLab ${ago(health.checkedAt)}.`;
+  $("health-checked").textContent = `Last checked with GitLab at ${new Date(health.checkedAt).toLocaleTimeString()}${
+    health.inFlight ? " · work in progress: this panel refreshes itself" : ""
+  }.`;
   resize();
 }
 
@@ -110,10 +147,15 @@ export async function resend(button) {
   setTimeout(loadHealth, 1500);
 }
 
+/** Reads the health once; resolves to it (null when the check failed) so auto-refresh can decide what next. */
 export async function loadHealth() {
   const r = await call("GET", "/health");
-  if (r.status === 200) renderLive(r.body.health);
-  else $("health-checked").textContent = `Could not check with GitLab: ${errorOf(r).message}`;
+  if (r.status === 200) {
+    renderLive(r.body.health);
+    return r.body.health;
+  }
+  $("health-checked").textContent = `Could not check with GitLab: ${errorOf(r).message}`;
+  return null;
 }
 
 /** "Re-check now": GitLab is read again and the newest pipeline's status is posted to Bitbucket again. */
@@ -123,14 +165,17 @@ export async function recheck(onLink) {
   if (r.status !== 200) return flash("error", errorOf(r).message, "The re-check failed");
   onLink(r.body.link);
   renderLive(r.body.health);
-  const p = r.body.health.pipeline;
+  const h = r.body.health;
+  const p = h.pipeline;
+  // A neutral note, whatever the pipeline's colour: the re-check worked, the pipeline's result is news of its own.
   flash(
-    "success",
-    r.body.health.statusQueued
-      ? `Pipeline #${p.id} is ${p.status} on GitLab; its status is being posted to Bitbucket again.`
-      : "GitLab has no pipeline on the default branch yet, so there was no status to post.",
+    "info",
+    h.alreadyShown
+      ? `Pipeline #${p.id} is ${p.status} on GitLab. Bitbucket already shows this: nothing to post again.`
+      : h.statusQueued
+        ? `Pipeline #${p.id} is ${p.status} on GitLab; the app posts that to Bitbucket now.`
+        : "GitLab has no pipeline on the default branch yet, so there was no status to post.",
     "Re-checked with GitLab",
   );
-  // The post runs in the background; look again shortly so "On Bitbucket" shows its outcome.
-  if (r.body.health.statusQueued) setTimeout(loadHealth, 1500);
+  return h;
 }

@@ -2,6 +2,7 @@
 import { call, errorOf } from "./api.js";
 import { $, busy, flash, resize } from "./dom.js";
 import { renderStored } from "./health.js";
+import { showManualHook } from "./webhook-secret.js";
 
 const MODES = { pipeline: "one per pipeline", jobs: "one per job", both: "one per pipeline and one per job" };
 
@@ -11,13 +12,8 @@ export function showLinked(link, webhook) {
   $("linked-actions").hidden = false;
   $("linked").hidden = false;
   renderFacts(link);
-  const manual = webhook && !webhook.registered;
-  $("manual-hook").hidden = !manual;
-  if (manual) {
-    $("manual-hook-reason").textContent = webhook.reason || "The app could not add the webhook itself.";
-    $("manual-hook-url").textContent = webhook.url;
-    $("manual-hook-secret").textContent = webhook.secret || "";
-  }
+  $("manual-hook").hidden = true;
+  if (webhook && !webhook.registered) showManualHook(webhook);
   resize();
 }
 

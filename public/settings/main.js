@@ -3,30 +3,37 @@
 import { call, errorOf } from "./api.js";
 import { $, flash, resize } from "./dom.js";
 import { connectForm } from "./connect-form.js";
+import { loadActivity } from "./activity.js";
+import { autoRefresh, followUp, refreshSoon } from "./auto-refresh.js";
 import { loadHealth, recheck, resend } from "./health.js";
-import { loadHistory } from "./history.js";
 import { renderFacts, showLinked, wireUnlink } from "./linked-view.js";
+import { wireWebhookSecret } from "./webhook-secret.js";
 
-const REFRESH_MS = 15_000;
+// The stored link (no GitLab call) is read this often to notice a push; health then refreshes itself.
+const REFRESH_MS = 5_000;
 let current = null;
 
-function linked(link, webhook) {
+async function linked(link, webhook) {
   current = link;
   showLinked(link, webhook);
-  loadHealth();
-  loadHistory();
+  loadActivity();
+  followUp(await loadHealth());
 }
+
+autoRefresh({ active: () => !!current && !$("linked").hidden, onRound: () => loadActivity() });
 
 const showForm = connectForm({
   onLinked(link, webhook, created) {
     linked(link, webhook);
-    if (created && created.warning) return flash("warning", created.warning, `Created ${created.project.path}, without a mirror`);
+    if (created && created.warning && created.project)
+      return flash("warning", created.warning, `Created ${created.project.path}, without a mirror`);
+    if (created && created.warning) return flash("warning", created.warning, `Linked to ${link.projectPath}`);
     flash(
       "success",
       webhook.registered
         ? `Pushes to this repository now update the GitLab mirror, and ${link.projectPath}'s pipelines report back here.`
         : `Add the webhook below in GitLab, and ${link.projectPath}'s pipelines will report back here.`,
-      created ? `Created ${link.projectPath} in GitLab and linked it` : `Linked to ${link.projectPath}`,
+      created && created.project ? `Created ${link.projectPath} in GitLab and linked it` : `Linked to ${link.projectPath}`,
     );
   },
   onCancel() {
@@ -43,16 +50,22 @@ $("edit").addEventListener("click", () => {
   flash("info", "");
   openForm(current);
 });
-$("recheck").addEventListener("click", () =>
-  recheck((link) => {
+$("recheck").addEventListener("click", async () => {
+  const health = await recheck((link) => {
     current = link;
     renderFacts(link);
-    setTimeout(loadHistory, 1500);
-  }),
-);
+  });
+  loadActivity();
+  followUp(health);
+});
 $("health-failed").addEventListener("click", (ev) => {
   const button = ev.target.closest("button[data-resend]");
-  if (button) resend(button);
+  if (button) resend(button).then(refreshSoon);
+});
+wireWebhookSecret((link) => {
+  current = link;
+  renderFacts(link);
+  loadActivity();
 });
 wireUnlink(
   () => current,
@@ -71,15 +84,18 @@ async function load() {
   resize();
 }
 
-// The stored mirror state changes on every push: keep it fresh while the page is in view.
+// The stored mirror state changes on every push: keep it fresh while the page is in view, and when it
+// changed (a push arrived), let the health panel follow the work until it settles.
 setInterval(async () => {
   if (!current || document.hidden || $("linked").hidden) return;
-  loadHistory();
   const r = await call("GET", "/link");
   if (r.status !== 200) return;
   const changed = fingerprint(r.body.link) !== fingerprint(current);
   current = r.body.link;
-  if (changed) renderFacts(current);
+  if (!changed) return;
+  renderFacts(current);
+  loadActivity();
+  refreshSoon();
 }, REFRESH_MS);
 
 const fingerprint = (link) => JSON.stringify([link.updatedAt, link.mirror, link.webhookLastReceivedAt, link.webhookMissedAt]);

@@ -2,6 +2,7 @@
 // what GitLab says about it (role, mirror) and what linking it will do.
 import { call } from "./api.js";
 import { $, clearFieldErrors, el, flash, lozenge, resize } from "./dom.js";
+import { showMirrorConfirm } from "./mirror-confirm.js";
 
 const ROLE_KIND = { Maintainer: "success", Owner: "success", Developer: "moved", Reporter: "moved" };
 
@@ -73,7 +74,7 @@ export function projectPicker({ accepted, user, onChange, showError }) {
     onChange();
   }
 
-  function renderCard({ project, findings, plan }) {
+  function renderCard({ project, findings, plan, mirrorSourceMismatch }) {
     $("project-card-link").textContent = project.path;
     $("project-card-link").href = project.webUrl;
     $("project-card-role").replaceWith(
@@ -81,6 +82,7 @@ export function projectPicker({ accepted, user, onChange, showError }) {
     );
     $("project-findings").replaceChildren(...findings.map((f) => el("li", { class: `finding finding-${f.level}` }, f.text)));
     $("project-plan").replaceChildren(...plan.map((step) => el("li", {}, step)));
+    showMirrorConfirm(mirrorSourceMismatch || null);
     $("project-card").hidden = false;
     resize();
   }
@@ -88,6 +90,7 @@ export function projectPicker({ accepted, user, onChange, showError }) {
   function forget() {
     selected = null;
     $("project-card").hidden = true;
+    showMirrorConfirm(null);
   }
 
   function reset() {

@@ -201,6 +201,15 @@ export class BitbucketSim {
     return this.state.workspaceFor({ workspaceUuid: uuid, workspaceSlug: slug });
   }
 
+  /**
+   * The clone URL, without credentials, of the newest repository named `slug`: what a GitLab pull mirror
+   * set up by hand for it pulls (GitLab keeps such a mirror's credentials apart from its URL).
+   */
+  cloneUrlOf(slug: string): string | undefined {
+    const repo = [...this.state.repos.values()].reverse().find((r) => r.slug === slug);
+    return repo ? `${this.baseUrl}/${repo.fullName}.git` : undefined;
+  }
+
   addRepository(tenant: Pick<SimTenant, "workspace">, slug: string): SimRepo {
     const taken = [...this.state.repos.values()].some((r) => r.workspace.uuid === tenant.workspace.uuid && r.slug === slug);
     if (taken) throw new Error(`${tenant.workspace.slug}/${slug} already exists`);

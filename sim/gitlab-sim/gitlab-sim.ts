@@ -47,6 +47,11 @@ export interface GitLabSimOptions {
 export class GitLabSim {
   /** Set to observe (or fail, by throwing) the mirror updates a trigger really starts. */
   onMirrorUpdate?: (project: SimProject) => void | Promise<void>;
+  /**
+   * Where a mirrored project added without `importUrl` pulls from, by its path: set by whoever runs this
+   * beside a Bitbucket simulator (`bitbucket.cloneUrlOf`), so the mirror pulls the repository of that name.
+   */
+  mirrorSourceFor?: (projectPath: string) => string | undefined;
   readonly deliveries: Delivery[] = [];
   readonly apiCalls: ApiCall[] = [];
   private readonly state: SimState;
@@ -125,7 +130,7 @@ export class GitLabSim {
   /** Projects are private and Premium by default; a mirrored one pulls from a Bitbucket URL. */
   addProject(
     path: string,
-    opts: { mirror?: boolean; premium?: boolean; mirrorPaused?: boolean; defaultBranch?: string } = {},
+    opts: { mirror?: boolean; premium?: boolean; mirrorPaused?: boolean; defaultBranch?: string; importUrl?: string } = {},
   ): SimProject {
     if (path.split("/").length < 2) throw new Error(`a project path needs a namespace: ${path}`);
     const project: SimProject = {
@@ -137,7 +142,11 @@ export class GitLabSim {
       mirrorPaused: opts.mirrorPaused ?? false,
       mirrorTriggerBuilds: opts.mirror ?? false,
       premium: opts.premium ?? true,
-      importUrl: opts.mirror ? `https://bitbucket.org/workspace/${path.split("/").pop()}.git` : undefined,
+      importUrl:
+        opts.importUrl ??
+        (opts.mirror
+          ? (this.mirrorSourceFor?.(path) ?? `https://bitbucket.org/workspace/${path.split("/").pop()}.git`)
+          : undefined),
       mirrorState: {
         updateStatus: "none",
         lastError: null,

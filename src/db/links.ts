@@ -14,6 +14,11 @@ export interface MirrorState {
   lastError: string | null;
   lastSuccessfulUpdateAt: string | null;
   triggerError?: string | null;
+  /**
+   * Why the app does not ask GitLab to update this mirror: the token cannot (a Reporter's or Developer's,
+   * or GitLab answered 403). Pushes then queue no trigger; GitLab updates the mirror on its own schedule.
+   */
+  triggerBlocked?: string | null;
 }
 
 /** How pushes reach GitLab: the app pushes the refs itself, or asks GitLab's pull mirror to update. */
@@ -127,13 +132,21 @@ export class Links {
     return this.open((await this.model.findOne({ where: { clientKey, repoUuid } }))?.get({ plain: true }) ?? null);
   }
 
-  /** The id and sync mode of the repository's link, without opening its secrets: all a push needs to queue work. */
-  async intakeFor(clientKey: string, repoUuid: string): Promise<{ id: string; sync: SyncMode } | null> {
-    const [row] = await DirectSql.for(this.model.sequelize!).query<{ id: string; sync: string }>(
-      "SELECT id, sync FROM links WHERE client_key = ? AND repo_uuid = ?",
+  /**
+   * The id and sync mode of the repository's link, and whether its token may trigger the pull mirror,
+   * without opening its secrets: all a push needs to queue work.
+   */
+  async intakeFor(
+    clientKey: string,
+    repoUuid: string,
+  ): Promise<{ id: string; sync: SyncMode; mirrorTriggerBlocked: boolean } | null> {
+    const [row] = await DirectSql.for(this.model.sequelize!).query<{ id: string; sync: string; mirror_state: string | null }>(
+      "SELECT id, sync, mirror_state FROM links WHERE client_key = ? AND repo_uuid = ?",
       [clientKey, repoUuid],
     );
-    return row ? { id: row.id, sync: row.sync === "push" ? "push" : "mirror" } : null;
+    if (!row) return null;
+    const state = row.mirror_state ? (JSON.parse(row.mirror_state) as MirrorState) : null;
+    return { id: row.id, sync: row.sync === "push" ? "push" : "mirror", mirrorTriggerBlocked: !!state?.triggerBlocked };
   }
 
   async byId(id: string): Promise<Link | null> {
@@ -177,6 +190,11 @@ export class Links {
 
   async setMirrorState(id: string, state: MirrorState): Promise<void> {
     await this.model.update({ mirrorState: JSON.stringify(state) }, { where: { id } });
+  }
+
+  /** A new webhook secret, sealed; the old one stops authenticating GitLab's hooks at once. */
+  async setWebhookSecret(id: string, secret: string): Promise<void> {
+    await this.model.update({ webhookSecret: this.box.seal(secret) }, { where: { id } });
   }
 
   async setLastSync(id: string, sync: LastSync): Promise<void> {

@@ -57,6 +57,7 @@ export async function onForgePush(deps: ForgePushCollaborators, fit: Fit, raw: u
   const repoUuid = braced(event.repository.uuid);
   const link = await deps.links.intakeFor(fit.installationKey, repoUuid);
   if (!link) return "ignored: repository not linked";
+  if (link.mirrorTriggerBlocked) return "ignored: the link's token cannot trigger the mirror";
   const linkId = link.id;
   const refs = typeof event.push.ref === "string" ? [event.push.ref] : event.push.ref;
   const id = createHash("sha256")

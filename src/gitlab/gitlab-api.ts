@@ -6,6 +6,7 @@ import { badRequest, parseRetryAfter, PeerFailure, peerStatusFailure, WorkDeferr
 import { answerRefused } from "../http/answer-refused";
 import { hasDotSegment } from "./has-dot-segment";
 import { boundedStrings } from "./bounded-strings";
+import { networkProblem } from "./network-problem";
 
 export interface GitLabUser {
   id: number;
@@ -70,7 +71,7 @@ export class GitLabApi {
   constructor(host: string, token: string, timeoutMs: number, dispatcher: Dispatcher, budget = DEFAULT_BUDGET) {
     // gitbeaker types `agent` as an http.Agent but hands it to fetch as its undici dispatcher.
     const agent = dispatcher as unknown as Agent;
-    this.api = resources({ host, token, queryTimeout: timeoutMs, rateLimits: RATE_LIMITS, agent });
+    this.api = resources({ host, token, queryTimeout: timeoutMs, rateLimits: RATE_LIMITS, agent }, timeoutMs);
     this.budget = new TokenBucket(budget.perMinute / 60_000, budget.burst);
   }
 
@@ -115,6 +116,11 @@ export class GitLabApi {
       pushEvents: false,
       enableSslVerification: verifySsl,
     }) as unknown as Promise<GitLabHook>;
+  }
+
+  /** Gives our hook a new secret token (GitLab keeps the URL; both are sent, as GitLab resets the token on a new URL). */
+  async setHookSecret(projectId: number, hookId: number, url: string, secret: string): Promise<void> {
+    await this.api.requester.put(`projects/${projectId}/hooks/${hookId}`, { body: { url, token: secret } });
   }
 
   async removeHook(projectId: number, hookId: number): Promise<void> {
@@ -289,7 +295,10 @@ const DEFAULT_BUDGET = { perMinute: 2000, burst: 200 };
  * Only the gitbeaker resources we call. The all-in-one `Gitlab` client builds every one of its ~200
  * resources: measured at 1.7 MB per client against 0.05 MB for these, and a client is kept per link.
  */
-function resources(opts: { host: string; token: string; queryTimeout: number; rateLimits: typeof RATE_LIMITS; agent: Agent }) {
+function resources(
+  opts: { host: string; token: string; queryTimeout: number; rateLimits: typeof RATE_LIMITS; agent: Agent },
+  timeoutMs: number,
+) {
   const projects = new Projects(opts);
   const all = {
     Users: new Users(opts),
@@ -299,20 +308,53 @@ function resources(opts: { host: string; token: string; queryTimeout: number; ra
     Pipelines: new Pipelines(opts),
     Jobs: new Jobs(opts),
   };
-  for (const resource of Object.values(all)) boundAnswerStrings(resource.requester as unknown as Record<string, unknown>);
+  for (const resource of Object.values(all))
+    boundAnswerStrings(resource.requester as unknown as Record<string, unknown>, opts.host, timeoutMs);
   return { ...all, requester: projects.requester };
 }
 
-/** Every answer's strings cut to a sane length where they enter, whichever resource asked (bounded-strings.ts). */
-function boundAnswerStrings(requester: Record<string, unknown>): void {
+/**
+ * Every answer's strings cut to a sane length where they enter, whichever resource asked (bounded-strings.ts),
+ * and every failure to reach GitLab named in plain words where it happens, while the timeout is known.
+ */
+function boundAnswerStrings(requester: Record<string, unknown>, host: string, timeoutMs: number): void {
   for (const method of ["get", "post", "put", "patch", "delete"]) {
     const call = requester[method] as (...args: unknown[]) => Promise<{ body: unknown }>;
     requester[method] = async (...args: unknown[]) => {
-      const response = await call(...args);
+      let response: { body: unknown };
+      try {
+        response = await call(...args);
+      } catch (e) {
+        const problem = statusOf(e) === undefined && !answerRefused(e) ? networkProblem(e, timeoutMs) : null;
+        throw problem ? new GitLabUnreachable(withHost(problem, hostOf(host)), e) : e;
+      }
       return { ...response, body: boundedStrings(response.body) };
     };
   }
 }
+
+/** GitLab could not be reached at all: the message says why in plain words; `cause` is fetch's own error. */
+export class GitLabUnreachable extends Error {
+  constructor(message: string, cause: unknown) {
+    super(message, { cause });
+    this.name = "GitLabUnreachable";
+  }
+}
+
+// "connection refused at 10.0.0.5:443" and "name not found: gitlab.example" already say where.
+function withHost(problem: string, host: string): string {
+  if (/^(connection refused at|name )/.test(problem) || problem.includes(host)) return problem;
+  if (problem.startsWith("connection refused")) return problem.replace("connection refused", `connection refused at ${host}`);
+  return `${problem} reaching ${host}`;
+}
+
+const hostOf = (url: string) => {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+};
 
 /**
  * A project id or path fit to put in a URL: gitbeaker encodes "/" but resolves a path of "." or ".."
@@ -337,11 +379,14 @@ export function statusOf(e: unknown): number | undefined {
 export function gitlabMessage(e: unknown): string {
   const refused = answerRefused(e);
   if (refused) return refused.message;
+  if (e instanceof GitLabUnreachable) return e.message;
   if (e instanceof GitbeakerRequestError) {
     const description = (e.cause as { description?: string } | undefined)?.description ?? e.message;
     return String(description).slice(0, 300);
   }
   // fetch says only "fetch failed"; why (an address refused, a connection refused, DNS) is its cause.
+  const plain = networkProblem(e);
+  if (plain) return plain;
   const cause = (e as { cause?: unknown } | null)?.cause;
   if (e instanceof TypeError && cause instanceof Error) return cause.message.slice(0, 300);
   return e instanceof Error ? `${e.name}: ${e.message}`.slice(0, 300) : String(e).slice(0, 300);

@@ -26,9 +26,37 @@ async function readHealth(deps: Pick<Deps, "gitlab" | "outbox" | "posted">, link
   const posted = pipeline.found ? await deps.posted.forCommit(link.id, pipeline.found.sha) : new Map();
   const bitbucket = [...posted.values()]
     .filter((s) => s.ref === pipeline.found?.ref)
-    .map((s) => ({ key: s.statusKey, state: s.state, pipelineId: s.pipelineId, postedAt: new Date(s.postedAt).toISOString() }));
-  const health = { checkedAt: new Date().toISOString(), mirror, webhook, pipeline: pipeline.view, bitbucket, failed };
+    .map((s) => ({
+      key: s.statusKey,
+      /** What Bitbucket shows as the status's name: the pipeline, or the job after the last colon. */
+      name: statusName(link, s.statusKey),
+      state: s.state,
+      pipelineId: s.pipelineId,
+      postedAt: new Date(s.postedAt).toISOString(),
+    }));
+  const queued = await deps.outbox.inFlightForLink(link.id);
+  const running = pipeline.view.state === "found" && pipeline.view.bitbucketState === "INPROGRESS";
+  const pulling = mirror.state === "ok" && (mirror.updateStatus === "started" || mirror.updateStatus === "scheduled");
+  const health = {
+    checkedAt: new Date().toISOString(),
+    mirror,
+    webhook,
+    pipeline: pipeline.view,
+    bitbucket,
+    failed,
+    // Work is queued for the link, the mirror is updating or the newest pipeline runs: the page looks again soon.
+    inFlight: queued > 0 || running || pulling,
+  };
   return { health, found: pipeline.found };
+}
+
+/** A status key in words: "Pipeline" for `gitlab:<project>:<ref>`, the job's name for `…:<ref>:<job>`. */
+function statusName(link: Link, key: string): string {
+  const prefix = `gitlab:${link.projectId}:`;
+  if (!key.startsWith(prefix)) return "Pipeline";
+  const rest = key.slice(prefix.length);
+  const job = rest.includes(":") ? rest.slice(rest.indexOf(":") + 1) : "";
+  return job ? `Job ${job}` : "Pipeline";
 }
 
 /**
@@ -37,6 +65,7 @@ async function readHealth(deps: Pick<Deps, "gitlab" | "outbox" | "posted">, link
  */
 export async function recheckLink(deps: Pick<Deps, "gitlab" | "links" | "outbox" | "posted" | "worker">, link: Link) {
   const { found, health } = await readHealth(deps, link);
+  const alreadyShown = !!found && shownAsIs(link, found, health.bitbucket);
   if (health.mirror.state === "ok") {
     await deps.links.setMirrorState(link.id, {
       ...link.mirrorState,
@@ -46,13 +75,30 @@ export async function recheckLink(deps: Pick<Deps, "gitlab" | "links" | "outbox"
       lastSuccessfulUpdateAt: health.mirror.lastSuccessfulUpdateAt,
     });
   }
-  if (found)
+  if (found && !alreadyShown)
     await queueStatusSync({ outbox: deps.outbox, wake: deps.worker }, link, {
       sha: found.sha,
       ref: found.ref,
       pipelineId: found.id,
     });
-  return { ...health, statusQueued: !!found };
+  const statusQueued = !!found && !alreadyShown;
+  return { ...health, inFlight: health.inFlight || statusQueued, statusQueued, alreadyShown };
+}
+
+/**
+ * Whether Bitbucket already shows this finished pipeline as GitLab has it: every status we posted for the
+ * commit and ref is of this pipeline and final, and the pipeline's own status (unless the link posts per
+ * job only) has its state. Then re-posting would change nothing, and the page says so.
+ */
+function shownAsIs(
+  link: Link,
+  found: { id: number; status: string },
+  shown: { key: string; state: string; pipelineId: number }[],
+): boolean {
+  const want = bitbucketState(found.status);
+  if (want === "INPROGRESS" || shown.length === 0) return false;
+  if (!shown.every((s) => s.pipelineId === found.id && s.state !== "INPROGRESS")) return false;
+  return link.statusMode === "jobs" || shown.some((s) => s.state === want && statusName(link, s.key) === "Pipeline");
 }
 
 async function mirrorHealth(api: GitLabApi, link: Link) {
@@ -78,7 +124,15 @@ async function mirrorHealth(api: GitLabApi, link: Link) {
 }
 
 async function webhookHealth(api: GitLabApi, link: Link) {
-  if (link.webhookId == null) return { state: "manual" as const, message: "Added by hand in GitLab; the app cannot check it" };
+  if (link.webhookId == null) {
+    // Nobody has added it yet as far as we know: until GitLab's first delivery, saying "added by hand" is a guess.
+    if (link.webhookLastReceivedAt == null)
+      return {
+        state: "waiting" as const,
+        message: "Waiting for the first delivery: add the webhook in GitLab (Settings › Webhooks)",
+      };
+    return { state: "manual" as const, message: "Added by hand in GitLab; the app cannot check it" };
+  }
   try {
     const hook = await api.hook(link.projectId, link.webhookId);
     const alert = hook.alert_status ?? "executable";

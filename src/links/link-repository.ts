@@ -6,6 +6,8 @@ import { AppError } from "../errors";
 import { gitlabMessage, statusOf, type GitLabApi, type GitLabProject, type GitLabUser } from "../gitlab/gitlab-api";
 import { checked, toLinkError } from "./gitlab-errors";
 import { webhookUrl } from "./link-view";
+import { mirrorSourceMismatch, mismatchText } from "./mirror-source";
+import { IMMEDIATE } from "./project-readiness";
 
 export interface LinkRequest {
   clientKey: string;
@@ -24,11 +26,17 @@ export interface LinkRequest {
   reports?: boolean;
   /** Left out: an existing link keeps its mode, a new one gets `defaultSync`'s. */
   sync?: SyncMode;
+  /** This repository's clone URL; when GitLab shows the mirror pulls another one, linking needs `acceptMirrorSource`. */
+  repositoryUrl?: string | null;
+  /** The admin confirmed linking a project that pull-mirrors another repository. */
+  acceptMirrorSource?: boolean;
 }
 
 export interface LinkResult {
   link: Link;
   webhook: { url: string; registered: boolean; secret?: string; reason?: string };
+  /** Linked, but something the admin should know (the mirror pulls another repository). */
+  warning?: string;
 }
 
 const REPORTER = 20;
@@ -46,13 +54,23 @@ export async function linkRepository(
 ): Promise<LinkResult> {
   const api = deps.gitlab(req.gitlabUrl, req.token);
   const user = await checked(() => api.currentUser(), "token");
-  const project = await checked(() => api.project(req.project), "project");
+  const project = await checked(() => api.projectDetails(req.project), "project");
   const access = await checked(() => api.accessLevel(project.id, user.id), "project");
   if (access < REPORTER) {
     throw new AppError(
       "gitlab_insufficient_role",
       422,
       `${user.username} needs at least the Reporter role on ${project.path_with_namespace} to read its pipelines`,
+    );
+  }
+  // GitLab shows the mirror's source to Maintainers only; a lesser token cannot tell, and is not asked.
+  const mismatch = project.mirror ? mirrorSourceMismatch(project.import_url, req.repositoryUrl) : null;
+  if (mismatch && !req.acceptMirrorSource) {
+    throw new AppError(
+      "mirror_source_mismatch",
+      409,
+      `${mismatchText(mismatch, project.path_with_namespace)} Link it anyway only if that is what you want (acceptMirrorSource: true).`,
+      { ...mismatch },
     );
   }
 
@@ -82,6 +100,7 @@ export async function linkRepository(
     reports: req.reports,
     sync: req.sync ?? previous?.sync ?? defaultSync(project, access),
   });
+  await noteTriggerAccess(deps, link, access);
   deps.linkCache.forget(link.id);
   await deps.audit.record(req.clientKey, req.repoUuid, {
     actor: req.user || null,
@@ -102,9 +121,29 @@ export async function linkRepository(
     "repository linked",
   );
   return {
-    link,
+    link: (await deps.links.byId(link.id)) ?? link,
     webhook: hook ? { url, registered: true } : { url, registered: false, secret, reason: hookReason(user, project, access) },
+    ...(mismatch && { warning: `Linked as you confirmed: ${mismatchText(mismatch, project.path_with_namespace)}` }),
   };
+}
+
+/**
+ * GitLab lets only Maintainers trigger a pull mirror update: with a lesser token every push would end in
+ * a 403 and a failed delivery, so the link remembers that pushes trigger nothing (issue 15). Linking again
+ * with a Maintainer's token lifts it.
+ */
+async function noteTriggerAccess(deps: Pick<Deps, "links">, link: Link, access: number): Promise<void> {
+  const blocked =
+    link.sync === "mirror" && access < MAINTAINER
+      ? `The token's user is not a Maintainer of ${link.projectPath}, and GitLab lets only Maintainers start mirror updates. ${IMMEDIATE}`
+      : null;
+  if ((link.mirrorState?.triggerBlocked ?? null) === blocked) return;
+  await deps.links.setMirrorState(link.id, {
+    ...(link.mirrorState ?? { updateStatus: null, lastError: null, lastSuccessfulUpdateAt: null }),
+    checkedAt: link.mirrorState?.checkedAt ?? new Date().toISOString(),
+    triggerError: null,
+    triggerBlocked: blocked,
+  });
 }
 
 /** Unlinks a repository: removes our GitLab hook (best effort), queued work, its event log and the link. */

@@ -33,6 +33,7 @@ export async function inspectProject(
   deps: Pick<Deps, "config" | "gitlab">,
   creds: GitLabCredentials & Partial<Pick<ResolvedCredentials, "source">>,
   project: number | string,
+  repositoryUrl: string | null = null,
 ) {
   const { gitlabUrl, api } = await openGitLab(deps, creds);
   const user = await checked(() => api.currentUser(), "token");
@@ -50,6 +51,7 @@ export async function inspectProject(
     importUrl: details.import_url,
     scopes: token?.scopes ?? null,
     tokenSource: creds.source ?? "repository",
+    repositoryUrl,
   });
   return {
     project: {

@@ -1,4 +1,5 @@
 /** What a GitLab project lets the app do, in plain words for the admin. Pure: no I/O. */
+import { mirrorSourceMismatch, mismatchText, type MirrorSourceMismatch } from "./mirror-source";
 
 export type Level = "ok" | "warning" | "error";
 export interface Finding {
@@ -19,6 +20,8 @@ export interface ProjectFacts {
   scopes?: string[] | null;
   /** "workspace" when the repository uses the workspace's default token. */
   tokenSource?: "repository" | "workspace";
+  /** This repository's clone URL, to compare the mirror's source with (null: the page did not name it). */
+  repositoryUrl?: string | null;
 }
 
 export interface Readiness {
@@ -28,6 +31,8 @@ export interface Readiness {
   findings: Finding[];
   /** What happens when the admin links the project, step by step. */
   plan: string[];
+  /** The mirror pulls another repository: linking then needs the admin's confirmation (`acceptMirrorSource`). */
+  mirrorSourceMismatch: MirrorSourceMismatch | null;
 }
 
 export const REPORTER = 20;
@@ -47,7 +52,8 @@ export const roleName = (level: number): string => ROLES[level] ?? (level > 50 ?
 export function projectReadiness(f: ProjectFacts): Readiness {
   const maySetUp = f.accessLevel >= MAINTAINER && (!f.scopes || f.scopes.includes("api"));
   const canPush = f.accessLevel >= DEVELOPER && (!f.scopes || f.scopes.some((s) => s === "api" || s === "write_repository"));
-  const findings = [roleFinding(f), ...scopeFindings(f), mirrorFinding(f), pushFinding(f, canPush)];
+  const mismatch = f.mirror ? mirrorSourceMismatch(f.importUrl, f.repositoryUrl) : null;
+  const findings = [roleFinding(f), ...scopeFindings(f), mirrorFinding(f, mismatch), pushFinding(f, canPush)];
   const plan = [
     f.tokenSource === "workspace"
       ? "The workspace's default token is used (a workspace admin manages it); this repository stores none of its own."
@@ -58,7 +64,7 @@ export function projectReadiness(f: ProjectFacts): Readiness {
     mirrorStep(f, maySetUp),
     "Each pipeline's result shows as a build status on the commit and its pull requests.",
   ];
-  return { canLink: f.accessLevel >= REPORTER, canPush, findings, plan };
+  return { canLink: f.accessLevel >= REPORTER, canPush, findings, plan, mirrorSourceMismatch: mismatch };
 }
 
 function pushFinding(f: ProjectFacts, canPush: boolean): Finding {
@@ -81,8 +87,12 @@ function mirrorStep(f: ProjectFacts, maySetUp: boolean): string {
   if (f.mirror === true && maySetUp) return "On every push here, the app asks GitLab to update the mirror at once.";
   if (f.accessLevel >= MAINTAINER && f.mirror !== true)
     return "No pipeline runs until the project pull-mirrors this repository: the app does not push code to GitLab.";
-  return "GitLab updates the mirror on its own schedule: the app cannot ask it to update sooner.";
+  return `GitLab updates the mirror on its own schedule: this token cannot ask it to update sooner, so the app will not try. ${IMMEDIATE}`;
 }
+
+/** How to get pipelines seconds after a push when the token cannot trigger the mirror. */
+export const IMMEDIATE =
+  "For immediate updates, link again with a Maintainer's token, or switch the link to push sync (the app pushes to GitLab itself; needs a Developer's token with write access).";
 
 function roleFinding(f: ProjectFacts): Finding {
   const role = `${f.username} is ${f.accessLevel ? `${roleName(f.accessLevel)} of` : "not a member of"} ${f.path}`;
@@ -109,7 +119,7 @@ function scopeFindings(f: ProjectFacts): Finding[] {
   return [{ level: "error", text: `The token's scopes (${f.scopes.join(", ") || "none"}) do not include api or read_api.` }];
 }
 
-function mirrorFinding(f: ProjectFacts): Finding {
+function mirrorFinding(f: ProjectFacts, mismatch: MirrorSourceMismatch | null): Finding {
   if (f.accessLevel < MAINTAINER) {
     return {
       level: "warning",
@@ -128,6 +138,7 @@ function mirrorFinding(f: ProjectFacts): Finding {
       text: "The project is not a pull mirror. Set one up under Settings › Repository › Mirroring repositories, pulling from this repository.",
     };
   }
+  if (mismatch) return { level: "error", text: `${mismatchText(mismatch, f.path)} Linking asks you to confirm.` };
   if (f.mirrorTriggerBuilds === false) {
     return {
       level: "warning",

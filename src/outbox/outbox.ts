@@ -195,6 +195,15 @@ export class Outbox {
     return { pending: count("pending"), running: count("running"), dead: count("dead") };
   }
 
+  /** How many rows of a link are waiting or being delivered: the settings page refreshes itself while any are. */
+  async inFlightForLink(linkId: string): Promise<number> {
+    const [row] = await this.sql.query<{ n: number | string }>(
+      "SELECT COUNT(*) AS n FROM outbox WHERE link_id = ? AND state IN ('pending', 'running')",
+      [linkId],
+    );
+    return Number(row?.n ?? 0);
+  }
+
   /** Every given-up row (of one installation): for tests and tools; pages use `deadForLink`. */
   async dead(clientKey?: string): Promise<OutboxItem[]> {
     const rows = await this.sql.query<Record<string, unknown>>(

@@ -7,6 +7,7 @@ import { createMirrorProject } from "../links/create-project";
 import { checkToken, resolveCredentials, type CredentialsInput } from "../links/gitlab-session";
 import { linkView } from "../links/link-view";
 import { listNamespaces } from "../links/namespace-picker";
+import { repositoryUrl } from "../links/mirror-source";
 import { findProjects, inspectProject } from "../links/project-picker";
 import type { SettingsDoor } from "./grant";
 import { asId, gitlabProject, gitlabToken, gitlabUrl, projectName, statusMode } from "./settings-fields";
@@ -61,7 +62,8 @@ export function gitlabLookupApiRouter(deps: Deps, door: SettingsDoor) {
     auth,
     handle(async (req, res) => {
       const { project, ...input } = validate(projectBody, req.body);
-      res.json(await inspectProject(deps, await resolve(req, input), asId(project)));
+      const repository = await repositoryUrl(deps, req.grant!.clientKey, req.grant!.repoPath);
+      res.json(await inspectProject(deps, await resolve(req, input), asId(project), repository));
     }),
   );
   router.post(

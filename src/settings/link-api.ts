@@ -8,6 +8,7 @@ import { checkGitLabUrl } from "../links/gitlab-url";
 import { resolveCredentials } from "../links/gitlab-session";
 import { linkRepository, unlinkRepository } from "../links/link-repository";
 import { linkView } from "../links/link-view";
+import { repositoryUrl } from "../links/mirror-source";
 import { defaultsView } from "../links/workspace-defaults";
 import type { SettingsDoor } from "./grant";
 import { asId, gitlabProject, gitlabToken, gitlabUrl, statusMode } from "./settings-fields";
@@ -23,6 +24,8 @@ const linkBody = z
     reports: z.boolean().optional(),
     // "push": the app pushes Bitbucket's refs to GitLab; "mirror": GitLab's pull mirror does. Optional.
     sync: z.enum(["push", "mirror"]).optional(),
+    // The admin confirmed linking a project whose pull mirror pulls another repository.
+    acceptMirrorSource: z.boolean().optional(),
   })
   .strict();
 
@@ -68,8 +71,10 @@ export function linkApiRouter(deps: Deps, door: SettingsDoor) {
         user: grant.user,
         tokenSource: credentials.source,
         sync: body.sync,
+        repositoryUrl: await repositoryUrl(deps, grant.clientKey, grant.repoPath),
+        acceptMirrorSource: body.acceptMirrorSource,
       });
-      res.json({ link: linkView(result.link), webhook: result.webhook });
+      res.json({ link: linkView(result.link), webhook: result.webhook, ...(result.warning && { warning: result.warning }) });
     }),
   );
 

@@ -1,5 +1,5 @@
 import type { Link, Links } from "../db/links";
-import { gitlabFailure, gitlabMessage, type GitLabApi } from "../gitlab/gitlab-api";
+import { gitlabFailure, gitlabMessage, statusOf, type GitLabApi } from "../gitlab/gitlab-api";
 import type { Outbox } from "../outbox/outbox";
 import type { Deliverer } from "../outbox/worker";
 import { verdictOf } from "../outbox/failure";
@@ -11,6 +11,8 @@ export const MIRROR_TRIGGER = "mirror-trigger";
 export interface MirrorTriggerPayload {
   linkId: string;
   refs: string[];
+  /** Who pushed, as Bitbucket names them (the push's `actor.display_name`), for Recent activity. */
+  actor?: string;
 }
 
 /**
@@ -22,13 +24,14 @@ export async function queueMirrorTrigger(
   link: Pick<Link, "id" | "clientKey">,
   refs: string[],
   delivery?: Delivery,
+  actor?: string,
 ): Promise<boolean> {
   const written = await c.outbox.enqueue<MirrorTriggerPayload>({
     clientKey: link.clientKey,
     linkId: link.id,
     kind: MIRROR_TRIGGER,
     dedupeKey: `mirror:${link.id}`,
-    payload: { linkId: link.id, refs },
+    payload: { linkId: link.id, refs, ...(actor && { actor }) },
     delayMs: c.debounceMs,
     delivery,
   });
@@ -47,16 +50,19 @@ export async function queueMirrorTrigger(
 export const triggerMirror =
   (c: { links: Links; gitlab: (host: string, token: string) => GitLabApi; credentials: MirrorCredentials }): Deliverer =>
   async (item, log) => {
-    const { linkId } = item.payload as unknown as MirrorTriggerPayload;
+    const { linkId, refs = [], actor } = item.payload as unknown as MirrorTriggerPayload;
     const link = await c.links.byId(linkId);
     if (!link) return; // unlinked since: nothing to trigger
+    const why = pushedBy(actor, refs);
+    // Queued before the link learnt its token cannot trigger (or "Sync now"): nothing to ask GitLab.
+    if (link.mirrorState?.triggerBlocked) return `${why}: GitLab updates the mirror on its own schedule`;
     const api = c.gitlab(link.gitlabUrl, link.token);
     api.admit(2); // the trigger and the read of the mirror's state
     let renewed = "";
     if (link.managesMirror) {
       try {
-        const route = await c.credentials.refresh(link, api);
-        renewed = `mirror credentials renewed (${route === "mirror-api" ? "PUT mirror/pull" : "import_url"}); `;
+        await c.credentials.refresh(link, api);
+        renewed = "the mirror's Bitbucket credentials renewed; ";
       } catch (e) {
         const verdict = verdictOf(e);
         if (verdict.kind !== "deferred") await noteTriggerError(c.links, link, verdict.message);
@@ -66,6 +72,12 @@ export const triggerMirror =
     try {
       await api.triggerMirror(link.projectId);
     } catch (e) {
+      // 403 for the token's role (demoted, or a workspace token that changed): stop asking, leave no
+      // failed delivery. A paused ("hard failed") mirror also answers 403: that one the admin must fix.
+      if (statusOf(e) === 403 && !/pause/i.test(gitlabMessage(e))) {
+        await blockTrigger(c.links, link, `GitLab refused to start a mirror update for this token (403: ${gitlabMessage(e)})`);
+        return `${why}: GitLab does not let this token start mirror updates; it updates the mirror on its own schedule`;
+      }
       const failure = gitlabFailure(e, "Triggering the mirror update");
       await noteTriggerError(c.links, link, failure.message);
       throw failure;
@@ -79,13 +91,37 @@ export const triggerMirror =
         lastSuccessfulUpdateAt: m.last_successful_update_at ?? null,
         triggerError: null,
       });
-      return `${renewed}mirror update requested; GitLab says ${m.update_status ?? "nothing"}`;
+      return `${why}: ${renewed}GitLab asked to update the mirror (${MIRROR_SAYS[m.update_status ?? ""] ?? "no update yet"})`;
     } catch (e) {
       // The trigger went through; not knowing the mirror's state is no reason to trigger again.
       log.warn({ reason: gitlabMessage(e) }, "could not read the mirror state after triggering");
-      return `${renewed}mirror update requested`;
+      return `${why}: ${renewed}GitLab asked to update the mirror`;
     }
   };
+
+const MIRROR_SAYS: Record<string, string> = {
+  finished: "mirror up to date",
+  started: "update running",
+  scheduled: "update scheduled",
+  failed: "the last update failed",
+  none: "no update yet",
+};
+
+/** "Ada Lovelace pushed main, v1.0", for Recent activity; "Sync now" has no push behind it. */
+function pushedBy(actor: string | undefined, refs: string[]): string {
+  const what = refs.length ? ` ${refs.slice(0, 3).join(", ")}${refs.length > 3 ? ` and ${refs.length - 3} more` : ""}` : "";
+  if (actor) return `${actor} pushed${what}`;
+  return refs.length ? `Push to${what}` : "Sync now";
+}
+
+async function blockTrigger(links: Links, link: Link, reason: string): Promise<void> {
+  await links.setMirrorState(link.id, {
+    ...(link.mirrorState ?? { updateStatus: null, lastError: null, lastSuccessfulUpdateAt: null }),
+    checkedAt: new Date().toISOString(),
+    triggerError: null,
+    triggerBlocked: reason,
+  });
+}
 
 async function noteTriggerError(links: Links, link: Link, message: string): Promise<void> {
   await links.setMirrorState(link.id, {

@@ -147,9 +147,24 @@ describe("the repository settings page in a real browser", function () {
     await seeText(frame.locator("#manual-hook-reason"), "ada is not a Maintainer of acme/shared-ci");
     await seeText(frame.locator("#manual-hook-url"), `${stack.app.url}/webhooks/gitlab/`);
     assert.ok(((await frame.locator("#manual-hook-secret").innerText()) ?? "").length >= 32);
-    await seeText(frame.locator("#health-webhook"), /added by hand/i);
-    await seeText(frame.locator("#health-mirror"), "cannot read the mirror (needs Maintainer)");
+    // Issue 15, item 7: nobody has added the hook yet, so it is waiting, not "added by hand".
+    await seeText(frame.locator("#health-webhook"), /waiting for the first delivery/i);
+    assert.doesNotMatch(await frame.locator("#health-webhook").innerText(), /added by hand/i);
+    // Item 1: the token cannot trigger the mirror: the page says so, and how to get immediate updates.
+    await seeText(frame.locator("#health-mirror"), /on GitLab's schedule/i);
+    await seeText(frame.locator("#health-mirror"), "a Maintainer's token, or switch the link to push sync");
     await shot(page, "09-manual-webhook");
+
+    // Item 7: Copy, and a new secret when the shown-once one was lost.
+    const first = await frame.locator("#manual-hook-secret").innerText();
+    await frame.locator("#copy-secret").click();
+    await seeText(frame.locator("#copy-secret"), /Copied|Select and copy it/);
+    await frame.locator("#new-secret").click();
+    await seeText(frame.locator("#flash"), "Copy it now: it is shown only this once.");
+    const second = await frame.locator("#manual-hook-secret").innerText();
+    assert.ok(second.length >= 32);
+    assert.notEqual(second, first);
+    await shot(page, "09b-new-webhook-secret");
   });
 
   it("after a push and a pipeline, re-check shows the mirror update and the status on Bitbucket; then unlinks", async () => {
@@ -162,18 +177,29 @@ describe("the repository settings page in a real browser", function () {
     await shot(page, "10-linked-before-push");
 
     const push = await stack.bitbucket.push(tenant, repo, { branch: "main" });
-    await eventually(() => stack.bitbucket.statuses({ sha: push.sha }).some((s) => s.state === "SUCCESSFUL"), 10_000);
+    // Issue 15, item 4: nobody clicks; the page notices the push and follows the work until it settles.
+    await seeText(frame.locator("#health-pipeline"), new RegExp(`success #\\d+ at ${push.sha.slice(0, 8)}`, "i"), 30_000);
+    await seeText(frame.locator("#health-bitbucket"), /successful\s+Pipeline/i, 30_000);
+    await seeText(frame.locator("#health-checked"), /^Last checked with GitLab at \d/);
+    await shot(page, "10b-refreshed-by-itself");
+
     await frame.locator("#recheck").click();
-    await seeText(frame.locator("#flash"), /Pipeline #\d+ is success on GitLab; its status is being posted to Bitbucket again/);
-    await seeText(frame.locator("#health-mirror"), /finished\s+Last successful update just now/i);
-    await seeText(frame.locator("#health-pipeline"), new RegExp(`success #\\d+ at ${push.sha.slice(0, 8)}`, "i"));
-    await seeText(frame.locator("#health-bitbucket"), new RegExp(`successful gitlab:${project.id}:main`, "i"));
-    await seeText(frame.locator("#health-checked"), "Checked with GitLab just now.");
     await seeText(
-      frame.locator("#history-list"),
-      new RegExp(`Status: pipeline #\\d+ success on main @ ${push.sha.slice(0, 12)}: posted SUCCESSFUL`),
+      frame.locator("#flash"),
+      /Pipeline #\d+ is success on GitLab(\. Bitbucket already shows this|; the app posts that)/,
     );
-    await seeText(frame.locator("#history-list"), /linked\s+Linked to acme\/widgets/i);
+    await seeText(frame.locator("#health-mirror"), /finished\s+Last successful update just now/i);
+    assert.doesNotMatch(await frame.locator("#health-bitbucket").innerText(), new RegExp(`gitlab:${project.id}`));
+    // Item 6: who pushed by name, what changed, links to the commit and the pipeline; no internal keys.
+    await seeText(frame.locator("#history-list"), /Ada Lovelace\s+pushed main: GitLab asked to update the mirror/);
+    await seeText(frame.locator("#history-list"), /Pipeline #\d+ success on main: Bitbucket now shows Pipeline: Successful/);
+    await seeText(frame.locator("#history-list"), /settings\s+Linked to acme\/widgets/i);
+    assert.equal((await frame.locator(`#history-list a[href$="/commits/${push.sha.slice(0, 12)}"]`).count()) > 0, true);
+    assert.equal((await frame.locator('#history-list a[href*="/-/pipelines/"]').count()) > 0, true);
+    assert.doesNotMatch(await frame.locator("#history-list").innerText(), /gitlab:\d+:|mirror\/pull/);
+    // Change and Unlink stay above the growing list.
+    const actionsTop = (await frame.locator("#linked-actions").boundingBox())!.y;
+    assert.ok(actionsTop < (await frame.locator("#history").boundingBox())!.y, "Change and Unlink sit below the activity");
     await shot(page, "11-after-push-and-pipeline");
 
     await frame.locator("#unlink").click();
@@ -243,7 +269,7 @@ describe("the repository settings page in a real browser", function () {
     await failed.locator("button", { hasText: "Re-send" }).click();
     await seeText(frame.locator("#flash"), "is queued again; the app reads GitLab again and posts the current result");
     await eventually(() => stack.bitbucket.statuses({ sha }).some((s) => s.state === "SUCCESSFUL"));
-    await seeText(frame.locator("#health-bitbucket"), /successful gitlab:\d+:main/i);
+    await seeText(frame.locator("#health-bitbucket"), /successful\s+Pipeline/i);
     assert.equal(await frame.locator("#health-failed").isHidden(), true);
     await shot(page, "19-failed-delivery-resent");
   });

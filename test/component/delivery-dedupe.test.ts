@@ -16,6 +16,8 @@ describe("repeated deliveries are recognised per link and per installation, neve
       gitlabUrl: stack.gitlab.url,
       project: project.pathWithNamespace,
       token: gitlabToken,
+      // The project pull-mirrors the first repository: linking another one to it needs the admin's word.
+      acceptMirrorSource: true,
     });
     assert.equal(linked.status, 200);
     return repo;

@@ -12,7 +12,7 @@ export async function installAndLink(appUrl: string, bitbucket: BitbucketSim, gi
   const repo = bitbucket.addRepository(tenant, "widgets");
   const user = gitlab.addUser("ada");
   const token = gitlab.addToken(user);
-  const project = gitlab.addProject("acme/widgets", { mirror: true });
+  const project = gitlab.addProject("acme/widgets", { mirror: true, importUrl: bitbucket.cloneUrlOf("widgets") });
   gitlab.addMember(project, user, 40);
   const page = await (await fetch(bitbucket.pageUrl(tenant, repo))).text();
   const settingsToken = /<meta name="token" content="([^"]+)"/.exec(page)![1]!;

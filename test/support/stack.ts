@@ -41,7 +41,10 @@ export class Stack {
     const gitlab = await GitLabSim.start({ pullMirrorIntervalSeconds: opts.pullMirrorIntervalSeconds ?? 0 });
     // GitLab clones from Bitbucket on every mirror update: the clone URL's access token must be one the
     // Bitbucket simulator issued and that has not expired.
-    gitlab.verifyMirrorCredentials = (url) => bitbucket.checkCloneUrl(url);
+    // A mirror set up by hand pulls a URL without credentials (GitLab keeps them apart): taken as working.
+    gitlab.verifyMirrorCredentials = (url) => (url && !new URL(url).username ? null : bitbucket.checkCloneUrl(url));
+    // A mirrored project pulls the repository of its name, as the settings page's mirror check expects.
+    gitlab.mirrorSourceFor = (projectPath) => bitbucket.cloneUrlOf(projectPath.split("/").pop()!);
     const forge = opts.forge ? await ForgeSim.start({ bitbucket }) : null;
     const forgeEnv: Record<string, string> = forge
       ? { FORGE_APP_ID: forge.appId, FORGE_JWKS_URL: forge.jwksUrl, FORGE_TOKEN_WAIT_MS: "100" }
@@ -127,7 +130,9 @@ export class Stack {
     const repo = this.bitbucket.addRepository(tenant, opts.repoSlug ?? "widgets");
     const user = this.gitlab.addUser("ada", "Ada Lovelace");
     const gitlabToken = this.gitlab.addToken(user);
-    const project = this.gitlab.addProject(opts.projectPath ?? "acme/widgets", { mirror: true });
+    // The project pull-mirrors this repository, whatever their names.
+    const importUrl = `${this.bitbucket.baseUrl}/${repo.fullName}.git`;
+    const project = this.gitlab.addProject(opts.projectPath ?? "acme/widgets", { mirror: true, importUrl });
     this.gitlab.addMember(project, user, 40);
     const settingsToken = await this.settingsToken(tenant, repo);
     const linked = await this.api(settingsToken, "PUT", repo.uuid, {
