@@ -7,6 +7,7 @@ import { validate } from "../http/validate";
 import { fitAuth, noteContact } from "./forge-auth";
 import { onForgePush } from "./on-forge-push";
 import type { FitVerifier } from "./verify-fit";
+import type { AdoptConnectLinks } from "./adopt-connect-links";
 
 const lifecycle = z
   .object({ eventType: z.enum(["avi:forge:installed:app", "avi:forge:upgraded:app"]), id: z.string().max(200).optional() })
@@ -20,7 +21,7 @@ const anyObject = z.object({}).passthrough();
  * Every call carries a FIT, verified before its body is read; each answers within Forge's 5 s, after
  * what it brought is stored. Forge retries a non-2xx 4 times, so only bad requests get one.
  */
-export function forgeRouter(deps: Deps, verify: FitVerifier) {
+export function forgeRouter(deps: Deps, verify: FitVerifier, adopt?: AdoptConnectLinks) {
   const router = express.Router();
   const auth = fitAuth(verify);
   const json = express.json({ limit: "1mb" });
@@ -61,7 +62,7 @@ export function forgeRouter(deps: Deps, verify: FitVerifier) {
     auth,
     json,
     handle(async (req: Request, res: Response) => {
-      const outcome = await onForgePush(deps, req.fit!, req.body);
+      const outcome = await onForgePush(deps, req.fit!, req.body, adopt);
       await noteContact(store, req);
       res.status(200).json({ outcome });
     }),

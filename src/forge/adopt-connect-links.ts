@@ -1,0 +1,76 @@
+import { QueryTypes } from "sequelize";
+import { proveTenantRepository } from "../connect/prove-install";
+import type { Deps } from "../deps";
+import { FORGE_KEY_PREFIX, type Fit } from "./fit-claims";
+
+/** Adopts the Connect edition's links of the workspace when a Forge call names one of its repositories. */
+export type AdoptConnectLinks = (fit: Fit, repoUuid: string) => Promise<number>;
+
+export type AdoptCollaborators = Pick<Deps, "sequelize" | "tenants" | "linkCache" | "log"> & {
+  appKey: string;
+  timeoutMs: number;
+  /** Bitbucket's word that a tenant is genuine and installed where the repository is (src/connect/prove-install.ts). */
+  prove?: typeof proveTenantRepository;
+};
+
+/**
+ * Migration from Connect (issue 11, item 8). When the Forge edition is installed beside the Connect edition,
+ * the workspace's links move to the Forge installation the first time a Forge call names one of its
+ * repositories (its settings page or a push event): that repository is in the Forge installation's workspace
+ * on Atlassian's signed word (the FIT). The Connect tenant that holds a link of it is trusted only once
+ * Bitbucket grants it a token bound to that repository, which proves the tenant genuine and installed in
+ * the same workspace (the workspace its install payload claimed is never used). Then all of that tenant's
+ * links move at once (they were made through pages Bitbucket signed for that workspace): `client_key`
+ * becomes the Forge installation's, `adopted_from` keeps the tenant. From that moment the Forge identity
+ * posts every new status; a status the Connect identity created keeps being finished by it while it is
+ * installed (`posted_statuses.poster`; Bitbucket lets only a status's creator overwrite it). Uninstalling
+ * the Connect edition afterwards erases only what is still its own.
+ */
+export function connectLinkAdopter(c: AdoptCollaborators): AdoptConnectLinks {
+  const prove = c.prove ?? proveTenantRepository;
+  const select = <T extends object>(sql: string, replacements: unknown[]) =>
+    c.sequelize.query<T>(sql, { replacements, type: QueryTypes.SELECT });
+  return async (fit, repoUuid) => {
+    const forgeKey = fit.installationKey;
+    const [own] = await select<{ id: string }>("SELECT id FROM links WHERE client_key = ? AND repo_uuid = ?", [forgeKey, repoUuid]);
+    if (own) return 0;
+    const holders = await select<{ client_key: string }>(
+      "SELECT client_key FROM links WHERE repo_uuid = ? AND client_key NOT LIKE ?",
+      [repoUuid, `${FORGE_KEY_PREFIX}%`],
+    );
+    for (const { client_key: clientKey } of holders) {
+      const tenant = await c.tenants.tenants.find(clientKey);
+      if (!tenant || !(await prove(tenant, c.appKey, c.timeoutMs, repoUuid))) {
+        c.log.warn({ installation: forgeKey, tenant: clientKey, repoUuid }, "Connect links not adopted: Bitbucket does not vouch for the tenant in this workspace");
+        continue;
+      }
+      const moved = await c.sequelize.transaction(async (transaction) => {
+        const ids = await c.sequelize.query<{ id: string }>(
+          `SELECT id FROM links WHERE client_key = ? AND repo_uuid NOT IN (SELECT repo_uuid FROM links WHERE client_key = ?)`,
+          { replacements: [clientKey, forgeKey], type: QueryTypes.SELECT, transaction },
+        );
+        for (const { id } of ids) {
+          // Who created what is on Bitbucket now: the tenant, for every status posted so far.
+          await c.sequelize.query("UPDATE posted_statuses SET poster = ? WHERE link_id = ? AND poster IS NULL", {
+            replacements: [clientKey, id],
+            type: QueryTypes.UPDATE,
+            transaction,
+          });
+          await c.sequelize.query("UPDATE links SET client_key = ?, adopted_from = ? WHERE id = ? AND client_key = ?", {
+            replacements: [forgeKey, clientKey, id, clientKey],
+            type: QueryTypes.UPDATE,
+            transaction,
+          });
+        }
+        return ids.map((r) => r.id);
+      });
+      for (const id of moved) c.linkCache.forget(id);
+      c.log.info(
+        { installation: forgeKey, tenant: clientKey, workspace: fit.workspaceUuid, links: moved.length },
+        "the Forge installation adopted the Connect edition's links of its workspace",
+      );
+      return moved.length;
+    }
+    return 0;
+  };
+}
