@@ -3,6 +3,7 @@ import { forgeLinkedRepository, linkPath, rows } from "../support/forge-world";
 import { drained, eventually, Stack } from "../support/stack";
 import { handedOverKey } from "../../src/core/status-key";
 import { MIRROR_TRIGGER } from "../../src/sync/trigger-mirror";
+import { forgeLoop } from "../../scripts/sandbox-forge";
 
 const DAY = 24 * 60 * 60_000;
 const sha = "b2853206166ed1b2f3e4d5c6b7a8099a2837465b";
@@ -188,5 +189,11 @@ describe("the Forge edition, after install", () => {
       })) as any[];
       assert.equal(owners[0].client_key, fakeKey, "the claimed link stays where it was");
     });
+  });
+
+  it("runs the Forge sandbox's loop (npm run sandbox -- --forge) to a green commit posted by the Forge app", async () => {
+    const said: string[] = [];
+    const ok = await forgeLoop(stack.app, stack.bitbucket, stack.gitlab, stack.forge!, (line) => said.push(line));
+    assert.ok(ok, said.join("\n"));
   });
 });
