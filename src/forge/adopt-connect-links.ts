@@ -30,10 +30,53 @@ export function connectLinkAdopter(c: AdoptCollaborators): AdoptConnectLinks {
   const prove = c.prove ?? proveTenantRepository;
   const select = <T extends object>(sql: string, replacements: unknown[]) =>
     c.sequelize.query<T>(sql, { replacements, type: QueryTypes.SELECT });
+  const move = (from: string, forgeKey: string, markPoster: boolean) =>
+    c.sequelize.transaction(async (transaction) => {
+      const ids = await c.sequelize.query<{ id: string }>(
+        "SELECT id FROM links WHERE client_key = ? AND repo_uuid NOT IN (SELECT repo_uuid FROM links WHERE client_key = ?)",
+        { replacements: [from, forgeKey], type: QueryTypes.SELECT, transaction },
+      );
+      for (const { id } of ids) {
+        // Who created what is on Bitbucket now: the tenant, for every status posted so far.
+        if (markPoster)
+          await c.sequelize.query("UPDATE posted_statuses SET poster = ? WHERE link_id = ? AND poster IS NULL", {
+            replacements: [from, id],
+            type: QueryTypes.UPDATE,
+            transaction,
+          });
+        await c.sequelize.query("UPDATE links SET client_key = ?, adopted_from = ? WHERE id = ? AND client_key = ?", {
+          replacements: [forgeKey, from, id, from],
+          type: QueryTypes.UPDATE,
+          transaction,
+        });
+      }
+      return ids.map((r) => r.id);
+    });
+  // Moves every link of `from` to the Forge installation (but a repository it already links); how many moved.
+  const adoptFrom = async (from: string, forgeKey: string, markPoster: boolean) => {
+    const moved = await move(from, forgeKey, markPoster);
+    for (const id of moved) c.linkCache.forget(id);
+    return moved.length;
+  };
+
   return async (fit, repoUuid) => {
     const forgeKey = fit.installationKey;
     const [own] = await select<{ id: string }>("SELECT id FROM links WHERE client_key = ? AND repo_uuid = ?", [forgeKey, repoUuid]);
     if (own) return 0;
+    // Forge gives a reinstalled app a new installation id: the links of an earlier installation of the same
+    // workspace, judged gone (src/forge/forge-reaper.ts) and not yet erased, come back with it. Both
+    // workspaces are Atlassian's signed word, and both post as the same app, so statuses need no hand-over.
+    const earlier = await select<{ client_key: string }>(
+      `SELECT l.client_key FROM links l JOIN forge_installations f ON f.client_key = l.client_key
+       WHERE l.repo_uuid = ? AND f.workspace_uuid = ? AND f.gone_at IS NOT NULL AND l.client_key <> ?`,
+      [repoUuid, fit.workspaceUuid, forgeKey],
+    );
+    if (earlier[0]) {
+      const from = earlier[0].client_key;
+      const moved = await adoptFrom(from, forgeKey, false);
+      c.log.info({ installation: forgeKey, from, links: moved }, "a reinstalled Forge app took back its earlier installation's links");
+      return moved;
+    }
     const holders = await select<{ client_key: string }>(
       "SELECT client_key FROM links WHERE repo_uuid = ? AND client_key NOT LIKE ?",
       [repoUuid, `${FORGE_KEY_PREFIX}%`],
@@ -41,35 +84,18 @@ export function connectLinkAdopter(c: AdoptCollaborators): AdoptConnectLinks {
     for (const { client_key: clientKey } of holders) {
       const tenant = await c.tenants.tenants.find(clientKey);
       if (!tenant || !(await prove(tenant, c.appKey, c.timeoutMs, repoUuid))) {
-        c.log.warn({ installation: forgeKey, tenant: clientKey, repoUuid }, "Connect links not adopted: Bitbucket does not vouch for the tenant in this workspace");
+        c.log.warn(
+          { installation: forgeKey, tenant: clientKey, repoUuid },
+          "Connect links not adopted: Bitbucket does not vouch for the tenant in this workspace",
+        );
         continue;
       }
-      const moved = await c.sequelize.transaction(async (transaction) => {
-        const ids = await c.sequelize.query<{ id: string }>(
-          `SELECT id FROM links WHERE client_key = ? AND repo_uuid NOT IN (SELECT repo_uuid FROM links WHERE client_key = ?)`,
-          { replacements: [clientKey, forgeKey], type: QueryTypes.SELECT, transaction },
-        );
-        for (const { id } of ids) {
-          // Who created what is on Bitbucket now: the tenant, for every status posted so far.
-          await c.sequelize.query("UPDATE posted_statuses SET poster = ? WHERE link_id = ? AND poster IS NULL", {
-            replacements: [clientKey, id],
-            type: QueryTypes.UPDATE,
-            transaction,
-          });
-          await c.sequelize.query("UPDATE links SET client_key = ?, adopted_from = ? WHERE id = ? AND client_key = ?", {
-            replacements: [forgeKey, clientKey, id, clientKey],
-            type: QueryTypes.UPDATE,
-            transaction,
-          });
-        }
-        return ids.map((r) => r.id);
-      });
-      for (const id of moved) c.linkCache.forget(id);
+      const moved = await adoptFrom(clientKey, forgeKey, true);
       c.log.info(
-        { installation: forgeKey, tenant: clientKey, workspace: fit.workspaceUuid, links: moved.length },
+        { installation: forgeKey, tenant: clientKey, workspace: fit.workspaceUuid, links: moved },
         "the Forge installation adopted the Connect edition's links of its workspace",
       );
-      return moved.length;
+      return moved;
     }
     return 0;
   };

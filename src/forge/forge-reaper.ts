@@ -71,12 +71,14 @@ export class ForgeReaper {
     if (!(await this.c.forgeInstallations.markGone(key, now, silentSince))) return false;
     await this.c.outbox.removeTenant(key);
     const links = await this.c.links.allForTenant(key);
+    // Best effort, within a few seconds; a link whose hook went is told so (re-saving it registers a new one,
+    // should the installation come back).
+    const removeHook = async (l: (typeof links)[number]) => {
+      await this.c.gitlab(l.gitlabUrl, l.token).removeHook(l.projectId, l.webhookId!);
+      await this.c.links.forgetWebhook(l.id);
+    };
     await Promise.race([
-      Promise.allSettled(
-        links
-          .filter((l) => l.webhookId != null)
-          .map((l) => this.c.gitlab(l.gitlabUrl, l.token).removeHook(l.projectId, l.webhookId!)),
-      ),
+      Promise.allSettled(links.filter((l) => l.webhookId != null).map(removeHook)),
       new Promise((r) => setTimeout(r, HOOK_REMOVAL_BUDGET_MS).unref()),
     ]);
     for (const link of links) this.c.linkCache.forget(link.id);
