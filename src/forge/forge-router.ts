@@ -5,6 +5,7 @@ import { badRequest } from "../errors";
 import { handle } from "../http/handle";
 import { validate } from "../http/validate";
 import { fitAuth, noteContact } from "./forge-auth";
+import { ForgeReaper } from "./forge-reaper";
 import { onForgePush } from "./on-forge-push";
 import type { FitVerifier } from "./verify-fit";
 import type { AdoptConnectLinks } from "./adopt-connect-links";
@@ -65,6 +66,26 @@ export function forgeRouter(deps: Deps, verify: FitVerifier, adopt?: AdoptConnec
       const outcome = await onForgePush(deps, req.fit!, req.body, adopt);
       await noteContact(store, req);
       res.status(200).json({ outcome });
+    }),
+  );
+
+  // The `preUninstall` module, when Forge calls it: a best-effort hint (Forge does not wait for it and may
+  // not call it at all), acted on at once: the installation is judged gone now rather than after days of
+  // silence. Nothing is erased yet: any verified call before FORGE_ERASE_AFTER_MS brings it back.
+  router.post(
+    "/forge/uninstalling",
+    auth,
+    json,
+    handle(async (req: Request, res: Response) => {
+      validate(anyObject, req.body ?? {}, "Not a pre-uninstall call");
+      const forge = deps.config.forge!;
+      const reaper = new ForgeReaper({
+        ...deps,
+        options: { goneAfterMs: forge.goneAfterMs, eraseAfterMs: forge.eraseAfterMs, everyMs: forge.reapEveryMs },
+      });
+      const now = Date.now();
+      const retired = await reaper.retire(req.fit!.installationKey, now, Number.MAX_SAFE_INTEGER);
+      res.status(200).json({ outcome: retired ? "uninstalling: work stopped" : "unknown or already gone" });
     }),
   );
 

@@ -67,6 +67,29 @@ describe("the Forge edition, after install", () => {
       assert.equal(page.status, 200);
     });
 
+    it("gives a reinstalled app (Forge gives it a new installation id) the links of its gone installation back", async () => {
+      const { install, repo } = await forgeLinkedRepository(stack);
+      assert.equal((await stack.app.forgeReaper!.runOnce(Date.now() + 3 * DAY + 60_000)).gone.length, 1);
+      const again = await stack.forge!.install(stack.app.url, { workspaceUuid: `{${install.workspaceId}}` });
+      assert.notEqual(again.installationId, install.installationId);
+      const page = await stack.forge!.ui(stack.app.url, again, "GET", linkPath(repo.uuid), undefined, { repoUuid: repo.uuid });
+      assert.equal(page.status, 200);
+      assert.equal(page.body.link.webhookRegistered, false, "its webhook was removed when the installation went");
+    });
+
+    it("acts on a preUninstall call at once, and a later verified call still revives the installation", async () => {
+      const { install, project } = await forgeLinkedRepository(stack);
+      const key = `forge:${install.installationId}`;
+      const res = await stack.forge!.invoke(stack.app.url, "/forge/uninstalling", install, {});
+      assert.equal(res.status, 200);
+      assert.equal(await stack.app.deps.findInstallation(key), null);
+      assert.equal(stack.gitlab.hooks(project).length, 0);
+      assert.equal(await rows(stack, "links"), 1, "nothing erased before the grace period");
+      // An uninstall cancelled, or a hint sent in error: the next tick brings it back.
+      assert.equal((await stack.forge!.tick(stack.app.url, install)).status, 200);
+      assert.ok(await stack.app.deps.findInstallation(key));
+    });
+
     it("leaves an installation that keeps ticking alone, even while Bitbucket refuses the token it holds", async () => {
       const { install } = await forgeLinkedRepository(stack);
       stack.forge!.expireSystemToken(install);
