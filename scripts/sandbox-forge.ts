@@ -23,7 +23,7 @@ export async function forgeLoop(
   say: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
 ): Promise<boolean> {
   const install = await forge.install(app.url);
-  if (install.status !== 200) throw new Error(`the Forge lifecycle call answered ${install.status}: ${JSON.stringify(install.body)}`);
+  if (install.status !== 200) throw new Error(`the lifecycle call answered ${install.status}: ${JSON.stringify(install.body)}`);
   say(`\n1. Forge installed the app in workspace {${install.workspaceId}} (installation ${install.installationId})`);
 
   const repo = bitbucket.addRepository({ workspace: bitbucket.workspace(`{${install.workspaceId}}`) }, "widgets");
@@ -69,5 +69,6 @@ export async function forgeLoop(
   for (const s of rows) say(`  ${s.state.padEnd(11)} ${s.key.padEnd(40)} ${s.name}  — ${s.description}  [by ${s.postedBy}]`);
   const calls = bitbucket.apiCalls.filter((c) => c.path.includes("/statuses/build"));
   say(`\nBitbucket API calls by the app: ${calls.length}, refused: ${calls.filter((c) => c.status >= 400).length}`);
-  return rows.some((s) => s.key === `gitlab:${project.id}:main` && s.state === "SUCCESSFUL" && s.postedBy === `forge-app:${forge.appId}`);
+  const byForge = `forge-app:${forge.appId}`;
+  return rows.some((s) => s.key === `gitlab:${project.id}:main` && s.state === "SUCCESSFUL" && s.postedBy === byForge);
 }

@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   try {
     if (forge) {
       const ok = await forgeLoop(app, bitbucket, gitlab, forge);
-      say(ok ? "\nThe pushed commit is green on Bitbucket, posted by the Forge app." : "\nThe pipeline status did not arrive in time.");
+      say(ok ? "\nThe pushed commit is green on Bitbucket, posted by the Forge app." : "\nThe status did not arrive in time.");
       process.exitCode = ok ? 0 : 1;
       return await stop();
     }

@@ -3,22 +3,18 @@ import type { Deps } from "../deps";
 
 const HOOK_REMOVAL_BUDGET_MS = 3_000;
 
-export type ForgeReaperCollaborators = Pick<
-  Deps,
-  | "audit"
-  | "budget"
-  | "deliveries"
-  | "events"
-  | "forgeInstallations"
-  | "gitlab"
-  | "linkCache"
-  | "links"
-  | "log"
-  | "outbox"
-  | "posted"
-  | "tenants"
-  | "workspaceDefaults"
-> & { options: { goneAfterMs: number; eraseAfterMs: number; everyMs: number } };
+export interface ForgeReaperOptions {
+  goneAfterMs: number;
+  eraseAfterMs: number;
+  everyMs: number;
+}
+
+/** What erasing an installation touches (src/connect/erase-tenant.ts), and the Forge installations. */
+type ErasingDeps = Parameters<typeof eraseTenant>[0];
+
+export interface ForgeReaperCollaborators extends ErasingDeps, Pick<Deps, "forgeInstallations" | "log"> {
+  options: ForgeReaperOptions;
+}
 
 /**
  * Forge sends no uninstall event (a `preUninstall` call, when Forge makes one, is only a hint). An

@@ -27,6 +27,9 @@ export function forgeRouter(deps: Deps, verify: FitVerifier, adopt?: AdoptConnec
   const auth = fitAuth(verify);
   const json = express.json({ limit: "1mb" });
   const store = deps.forgeInstallations;
+  const forge = deps.config.forge!;
+  const options = { goneAfterMs: forge.goneAfterMs, eraseAfterMs: forge.eraseAfterMs, everyMs: forge.reapEveryMs };
+  const reaper = new ForgeReaper({ ...deps, options });
 
   // avi:forge:installed:app / upgraded:app: the installation and its first system token.
   router.post(
@@ -78,13 +81,7 @@ export function forgeRouter(deps: Deps, verify: FitVerifier, adopt?: AdoptConnec
     json,
     handle(async (req: Request, res: Response) => {
       validate(anyObject, req.body ?? {}, "Not a pre-uninstall call");
-      const forge = deps.config.forge!;
-      const reaper = new ForgeReaper({
-        ...deps,
-        options: { goneAfterMs: forge.goneAfterMs, eraseAfterMs: forge.eraseAfterMs, everyMs: forge.reapEveryMs },
-      });
-      const now = Date.now();
-      const retired = await reaper.retire(req.fit!.installationKey, now, Number.MAX_SAFE_INTEGER);
+      const retired = await reaper.retire(req.fit!.installationKey, Date.now(), Number.MAX_SAFE_INTEGER);
       res.status(200).json({ outcome: retired ? "uninstalling: work stopped" : "unknown or already gone" });
     }),
   );

@@ -169,7 +169,8 @@ describe("the Forge edition, after install", () => {
       assert.equal(result.key, handedOverKey(left.key));
       assert.equal(result.postedBy, `forge-app:${stack.forge!.appId}`);
       await drained(stack);
-      assert.ok(!stack.bitbucket.apiCalls.some((c) => c.status === 403), "no overwrite of the Connect identity's status was tried");
+      const refused = stack.bitbucket.apiCalls.filter((c) => c.status === 403);
+      assert.deepEqual(refused, [], "no overwrite of the Connect identity's status was tried");
       assert.equal(Number((await stack.app.deps.outbox.depth()).dead), 0);
     });
 
@@ -185,7 +186,8 @@ describe("the Forge edition, after install", () => {
     it("never joins on a workspace a Connect tenant merely claimed: Bitbucket must vouch for it", async () => {
       const { repo, install } = await connectAndForge();
       // A second, unproven tenant claims the same workspace and holds a link of a repository of it.
-      const other = stack.bitbucket.addRepository({ workspace: stack.bitbucket.workspace(`{${install.workspaceId}}`) }, "gadgets");
+      const workspace = stack.bitbucket.workspace(`{${install.workspaceId}}`);
+      const other = stack.bitbucket.addRepository({ workspace }, "gadgets");
       const fakeKey = "ari:cloud:bitbucket::app/{00000000-0000-4000-8000-00000000beef}/gitlab-ci-for-bitbucket";
       await stack.app.deps.tenants.tenants.insertNew({
         clientKey: fakeKey,
