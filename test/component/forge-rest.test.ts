@@ -42,6 +42,8 @@ describe("the Forge edition, after install", () => {
       assert.equal(Number((await stack.app.deps.outbox.depth()).pending), 0, "its queued work is dropped");
       assert.equal(stack.gitlab.hooks(project).length, 0, "its GitLab webhook is removed");
       assert.equal(await rows(stack, "links"), 1, "its data is kept during the grace period");
+      await stack.app.deps.sweeps.schedule(goneAt, 60_000);
+      assert.deepEqual(await stack.app.deps.sweeps.claimDue(goneAt + DAY, 60_000, 500), [], "its catch-up sweeps stop");
 
       // Not yet erased one day later; erased once the grace period (30 days) is over.
       assert.deepEqual((await reaper.runOnce(goneAt + DAY)).erased, []);
@@ -61,8 +63,10 @@ describe("the Forge edition, after install", () => {
       stack.forge!.renewSystemToken(install);
       assert.equal((await stack.forge!.tick(stack.app.url, install)).status, 200);
       assert.ok(await stack.app.deps.findInstallation(key), "found again");
-      // It is live again: not gone, and nothing to erase.
+      // It is live again: not gone, nothing to erase, and its link is swept again.
       assert.deepEqual(await reaper.runOnce(Date.now() + 60_000), { gone: [], erased: [] });
+      await stack.app.deps.sweeps.schedule(Date.now(), 60_000);
+      assert.equal((await stack.app.deps.sweeps.claimDue(Date.now() + DAY, 60_000, 500)).length, 1);
       const page = await stack.forge!.ui(stack.app.url, install, "GET", linkPath(repo.uuid), undefined, { repoUuid: repo.uuid });
       assert.equal(page.status, 200);
     });
