@@ -94,12 +94,28 @@ describe("the Forge edition, after install", () => {
       assert.ok(await stack.app.deps.findInstallation(key));
     });
 
-    it("leaves an installation that keeps ticking alone, even while Bitbucket refuses the token it holds", async () => {
+    it("leaves an installation that keeps ticking alone, even when the token it left has ended", async () => {
       const { install } = await forgeLinkedRepository(stack);
-      stack.forge!.expireSystemToken(install);
       assert.equal((await stack.forge!.tick(stack.app.url, install)).status, 200);
-      // Its token is refused, but the tick was just now: the installation still calls.
-      assert.deepEqual((await stack.app.forgeReaper!.runOnce(Date.now() + 60_000)).gone, []);
+      // Three hours on by the check's clock: the 2-hour token has ended, but the installation called recently.
+      assert.deepEqual((await stack.app.forgeReaper!.runOnce(Date.now() + 3 * 60 * 60_000)).gone, []);
+    });
+
+    it("needs Bitbucket to refuse the freshest token: days of silence alone are not enough while it is still good", async () => {
+      stack.forge!.systemTokenTtlMs = 10 * DAY; // longer than FORGE_GONE_AFTER_MS, to tell the two conditions apart
+      const { install, project } = await forgeLinkedRepository(stack);
+      const key = `forge:${install.installationId}`;
+      const later3Days = () => Date.now() + 3 * DAY + 60_000;
+      assert.deepEqual((await stack.app.forgeReaper!.runOnce(later3Days())).gone, []);
+
+      // Bitbucket refuses the token on the next status post: now the silence counts.
+      stack.forge!.expireSystemToken(install);
+      const pipeline = stack.gitlab.createPipeline(project, { sha, ref: "main" });
+      stack.gitlab.setPipelineStatus(pipeline, "success");
+      await stack.gitlab.deliver(project, "Pipeline Hook", stack.gitlab.pipelineHookPayload(pipeline));
+      await eventually(() => stack.bitbucket.apiCalls.some((c) => c.status === 401));
+      await eventually(async () => (await stack.app.deps.forgeInstallations.token(key))?.expiresAt === 0);
+      assert.deepEqual((await stack.app.forgeReaper!.runOnce(later3Days())).gone, [key]);
     });
   });
 
