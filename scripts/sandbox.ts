@@ -6,6 +6,9 @@
  *
  * `npm run sandbox -- --interactive`: the same world, left running until Ctrl-C, with a local page that
  * frames the repository settings page as Bitbucket does, so a person can link, push and unlink by hand.
+ *
+ * `npm run sandbox -- --forge`: the same loop through the Forge door, with the Forge simulator
+ * (scripts/sandbox-forge.ts).
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -16,15 +19,18 @@ import { loadConfig } from "../src/config";
 import { createLogger } from "../src/logger";
 import { startRuntime, type Runtime } from "../src/runtime";
 import { BitbucketSim, type SimRepo, type SimTenant } from "../sim/bitbucket-sim";
+import { ForgeSim } from "../sim/forge-sim";
 import { GitLabSim, type SimProject } from "../sim/gitlab-sim";
 import { hostPage } from "../sim/host/bitbucket-frame";
 import { HostServer } from "../sim/host/host-server";
 import { sandboxPanel } from "../sim/host/sandbox-panel";
 import { runPipelinesOnMirrorUpdate } from "../sim/host/simulated-ci";
+import { forgeLoop } from "./sandbox-forge";
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const interactive = process.argv.includes("--interactive");
+const forgeDoor = process.argv.includes("--forge");
 
 interface World {
   app: Runtime;
@@ -38,6 +44,7 @@ interface World {
 }
 
 async function main(): Promise<void> {
+  if (forgeDoor && interactive) throw new Error("--forge runs the whole loop only; --interactive frames the Connect page");
   const dir = mkdtempSync(path.join(tmpdir(), "gl4bb-sandbox-"));
   const bitbucket = await BitbucketSim.start();
   const gitlab = await GitLabSim.start({ pullMirrorIntervalSeconds: interactive ? 0 : 300 });
@@ -45,6 +52,7 @@ async function main(): Promise<void> {
   // unexpired access token minted by the app.
   gitlab.verifyMirrorCredentials = (url) => (url && !new URL(url).username ? null : bitbucket.checkCloneUrl(url));
   gitlab.mirrorSourceFor = (projectPath) => bitbucket.cloneUrlOf(projectPath.split("/").pop()!);
+  const forge = forgeDoor ? await ForgeSim.start({ bitbucket }) : null;
   const config = loadConfig({
     NODE_ENV: "development",
     PORT: process.env.PORT ?? "0",
@@ -53,18 +61,26 @@ async function main(): Promise<void> {
     ENCRYPTION_KEY: randomBytes(32).toString("base64"),
     LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
     OUTBOX_POLL_MS: "200",
+    ...(forge ? { FORGE_APP_ID: forge.appId, FORGE_JWKS_URL: forge.jwksUrl } : {}),
   });
   const app = await startRuntime(config, createLogger(config.logLevel));
   say(`app        ${app.url}   (descriptor: ${app.url}/atlassian-connect.json)`);
   say(`bitbucket  ${bitbucket.baseUrl}   (simulator)`);
   say(`gitlab     ${gitlab.url}   (simulator)`);
+  if (forge) say(`forge      ${forge.jwksUrl}   (simulator: signs invocation tokens, issues system tokens)`);
   const stop = async () => {
     await app.stop(2_000);
-    await Promise.all([bitbucket.close(), gitlab.close()]);
+    await Promise.all([bitbucket.close(), gitlab.close(), forge?.close()]);
     rmSync(dir, { recursive: true, force: true });
   };
 
   try {
+    if (forge) {
+      const ok = await forgeLoop(app, bitbucket, gitlab, forge);
+      say(ok ? "\nThe pushed commit is green on Bitbucket, posted by the Forge app." : "\nThe status did not arrive in time.");
+      process.exitCode = ok ? 0 : 1;
+      return await stop();
+    }
     const world = await setUp(app, bitbucket, gitlab);
     if (interactive) return await clickThrough(world, stop);
     await wholeLoop(world);

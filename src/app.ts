@@ -7,6 +7,7 @@ import { settingsAuth, workspaceAuth } from "./connect/settings-auth";
 import { settingsPageRouter } from "./connect/settings-page";
 import { bitbucketWebhookRouter } from "./connect/webhook-intake";
 import type { Deps } from "./deps";
+import { connectLinkAdopter } from "./forge/adopt-connect-links";
 import { forgeRouter } from "./forge/forge-router";
 import { forgeRepositoryAuth, forgeWorkspaceAuth } from "./forge/forge-settings-auth";
 import { fitVerifier } from "./forge/verify-fit";
@@ -57,10 +58,11 @@ export async function createApp(deps: Deps): Promise<express.Express> {
   // endpoints and the same settings API behind walls that verify the Custom UI's invocation tokens.
   if (deps.config.forge) {
     const verify = fitVerifier(deps.config.forge);
-    app.use(forgeRouter(deps, verify));
+    const adopt = connectLinkAdopter({ ...deps, appKey: deps.config.appKey, timeoutMs: deps.config.httpTimeoutMs });
+    app.use(forgeRouter(deps, verify, adopt));
     settingsApi({
       prefix: "/forge/api",
-      repositoryAuth: forgeRepositoryAuth(deps.forgeInstallations, verify),
+      repositoryAuth: forgeRepositoryAuth(deps.forgeInstallations, verify, adopt),
       workspaceAuth: forgeWorkspaceAuth(deps.forgeInstallations, verify),
     });
   }

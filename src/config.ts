@@ -80,6 +80,12 @@ export interface ForgeConfig {
   environment: string;
   /** How long work waits before looking again for a fresh system token. */
   tokenWaitMs: number;
+  /** No call from the installation for this long, and no token Bitbucket accepts: it is gone (FORGE_GONE_AFTER_MS). */
+  goneAfterMs: number;
+  /** A gone installation's data is erased this long after it was found gone (FORGE_ERASE_AFTER_MS). */
+  eraseAfterMs: number;
+  /** How often the uninstall check runs (FORGE_REAP_EVERY_MS). */
+  reapEveryMs: number;
 }
 
 const FORGE_APP_ARI = "ari:cloud:ecosystem::app/";
@@ -175,6 +181,21 @@ const schema = z.object({
   FORGE_ENVIRONMENT: z.string().min(1).max(32).default("PRODUCTION"),
   FORGE_APP_LINK: z.string().url().optional(),
   FORGE_TOKEN_WAIT_MS: z.coerce.number().int().min(10).default(60_000),
+  FORGE_GONE_AFTER_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(3 * 24 * 60 * 60_000),
+  FORGE_ERASE_AFTER_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(30 * 24 * 60 * 60_000),
+  FORGE_REAP_EVERY_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(60 * 60_000),
 });
 
 // Production has no sensible default for these: a guessed base URL (http://localhost) would be written into
@@ -262,6 +283,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           jwksUrl: e.FORGE_JWKS_URL,
           environment: e.FORGE_ENVIRONMENT,
           tokenWaitMs: e.FORGE_TOKEN_WAIT_MS,
+          goneAfterMs: e.FORGE_GONE_AFTER_MS,
+          eraseAfterMs: e.FORGE_ERASE_AFTER_MS,
+          reapEveryMs: e.FORGE_REAP_EVERY_MS,
         }
       : null,
     forgeAppLink: e.FORGE_APP_LINK ?? null,

@@ -8,6 +8,7 @@ import type { Deps } from "./deps";
 import type { Logger } from "./logger";
 import type { OutboxWorker } from "./outbox/worker";
 import { Reconciler } from "./sync/reconciler";
+import { ForgeReaper } from "./forge/forge-reaper";
 import { Retention } from "./sync/retention";
 
 export interface Runtime {
@@ -16,6 +17,8 @@ export interface Runtime {
   worker: OutboxWorker;
   reconciler: Reconciler;
   retention: Retention;
+  /** The Forge edition's uninstall check (null when FORGE_APP_ID is unset). */
+  forgeReaper: ForgeReaper | null;
   server: http.Server;
   /** Stops intake, lets deliveries in flight finish within the deadline, closes the database. */
   stop(deadlineMs?: number): Promise<void>;
@@ -57,10 +60,18 @@ export async function startRuntime(config: Config, log: Logger, opts: { worker?:
     log: deps.log,
     everyMs: effective.retentionEveryMs,
   });
+  const forge = effective.forge;
+  const forgeReaper = forge
+    ? new ForgeReaper({
+        ...deps,
+        options: { goneAfterMs: forge.goneAfterMs, eraseAfterMs: forge.eraseAfterMs, everyMs: forge.reapEveryMs },
+      })
+    : null;
   if (opts.worker !== false) {
     worker.start();
     reconciler.start();
     retention.start();
+    forgeReaper?.start();
   }
   log.info({ port, host: config.host ?? "all interfaces", baseUrl: effective.baseUrl, mode: config.env }, "listening");
 
@@ -71,6 +82,7 @@ export async function startRuntime(config: Config, log: Logger, opts: { worker?:
     worker,
     reconciler,
     retention,
+    forgeReaper,
     server,
     stop: (deadlineMs = 10_000) =>
       (stopping ??= (async () => {
@@ -78,6 +90,7 @@ export async function startRuntime(config: Config, log: Logger, opts: { worker?:
         server.closeIdleConnections();
         reconciler.stop();
         retention.stop();
+        forgeReaper?.stop();
         await worker.stop(deadlineMs);
         server.closeAllConnections();
         await closed;

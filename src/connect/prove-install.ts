@@ -20,3 +20,24 @@ export async function proveInstall(claim: InstallClaim, appKey: string, timeoutM
     throw new AppError("bitbucket_unreachable", 503, "Bitbucket could not confirm this install; try again");
   }
 }
+
+/**
+ * Whether Bitbucket vouches that a Connect tenant is genuine and installed in the workspace of one
+ * repository: it grants an access token bound to that repository (`bitbucket_repository`) only to the real
+ * (clientKey, sharedSecret) pair, and only for a repository of the installation's own workspace. The
+ * workspace a tenant's install payload named is a claim; this is Bitbucket's word. The token is discarded.
+ */
+export async function proveTenantRepository(
+  tenant: InstallClaim,
+  appKey: string,
+  timeoutMs: number,
+  repoUuid: string,
+): Promise<boolean> {
+  try {
+    await mintAccessToken(tenant, appKey, timeoutMs, repoUuid);
+    return true;
+  } catch (e) {
+    if (e instanceof PeerFailure && !e.transient) return false;
+    throw new AppError("bitbucket_unreachable", 503, "Bitbucket could not confirm the Connect installation; try again");
+  }
+}

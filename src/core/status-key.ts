@@ -17,6 +17,18 @@ export function statusKey(parts: { projectId: number; ref: string; job?: string 
   return `${prefixOf(full, MAX_KEY_LENGTH - HASH_LENGTH - 1)}~${hash}`;
 }
 
+/**
+ * The key under which an installation re-posts a result whose status another installation created and can
+ * no longer finish (the Connect edition, uninstalled after the Forge edition adopted the link): Bitbucket
+ * lets only a status's creator overwrite it. Distinct from the original, stable, at most 40 characters.
+ */
+export function handedOverKey(key: string): string {
+  const full = `${key}:handed-over`;
+  if (full.length <= MAX_KEY_LENGTH) return full;
+  const hash = createHash("sha256").update(full).digest("hex").slice(0, HASH_LENGTH);
+  return `${prefixOf(key, MAX_KEY_LENGTH - HASH_LENGTH - 3)}~h~${hash}`;
+}
+
 // Cut on code points, so a multi-unit character is never split into an invalid half.
 function prefixOf(s: string, maxUnits: number): string {
   let out = "";

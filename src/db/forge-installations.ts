@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { QueryTypes, type Sequelize } from "sequelize";
 import type { SecretBox } from "../security/secret-box";
+import { DirectSql } from "./direct-sql";
 
 /** A Forge installation as stored: the facts its FITs told us, without the system token. */
 export interface ForgeInstallationRow {
@@ -13,6 +14,8 @@ export interface ForgeInstallationRow {
   tokenExpiresAt: number;
   lastContactAt: number;
   lastTickAt: number | null;
+  /** When the installation was judged uninstalled (no calls, no accepted token); null while it is live. */
+  goneAt: number | null;
 }
 
 export interface Contact {
@@ -72,7 +75,8 @@ export class ForgeInstallations {
         `INSERT INTO forge_installations (installation_id, client_key, workspace_uuid, api_base_url, token_expires_at, last_contact_at, last_tick_at, created_at, updated_at)
          VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?)
          ON CONFLICT (installation_id) DO UPDATE SET api_base_url = excluded.api_base_url, last_contact_at = excluded.last_contact_at,
-           last_tick_at = COALESCE(excluded.last_tick_at, forge_installations.last_tick_at), updated_at = excluded.updated_at`,
+           last_tick_at = COALESCE(excluded.last_tick_at, forge_installations.last_tick_at), updated_at = excluded.updated_at,
+           gone_at = NULL`,
         {
           ...opts,
           replacements: [c.installationId, c.clientKey, c.workspaceUuid, c.apiBaseUrl, now, c.tick ? now : null, now, now],
@@ -82,7 +86,7 @@ export class ForgeInstallations {
     if (!c.systemToken) return;
     const expiresAt = tokenExpiry(c.systemToken, now);
     await q(
-      `UPDATE forge_installations SET system_token = ?, token_expires_at = ?, updated_at = ?
+      `UPDATE forge_installations SET system_token = ?, token_expires_at = ?, refused_since = NULL, updated_at = ?
        WHERE installation_id = ? AND token_expires_at < ?`,
       [this.box.seal(c.systemToken), expiresAt, now, c.installationId, expiresAt],
     );
@@ -90,20 +94,58 @@ export class ForgeInstallations {
 
   async find(clientKey: string): Promise<ForgeInstallationRow | null> {
     const [row] = await this.sequelize.query<Record<string, unknown>>(
-      `SELECT installation_id, client_key, workspace_uuid, api_base_url, token_expires_at, last_contact_at, last_tick_at
+      `SELECT installation_id, client_key, workspace_uuid, api_base_url, token_expires_at, last_contact_at, last_tick_at, gone_at
        FROM forge_installations WHERE client_key = ?`,
       { replacements: [clientKey], type: QueryTypes.SELECT },
     );
-    if (!row) return null;
-    return {
-      installationId: String(row.installation_id),
-      clientKey: String(row.client_key),
-      workspaceUuid: String(row.workspace_uuid),
-      apiBaseUrl: String(row.api_base_url),
-      tokenExpiresAt: Number(row.token_expires_at),
-      lastContactAt: Number(row.last_contact_at),
-      lastTickAt: row.last_tick_at == null ? null : Number(row.last_tick_at),
-    };
+    return row ? toRow(row) : null;
+  }
+
+  /** The live installations of a workspace (braced UUID), newest contact first. */
+  async forWorkspace(workspaceUuid: string): Promise<ForgeInstallationRow[]> {
+    const rows = await this.sequelize.query<Record<string, unknown>>(
+      `SELECT installation_id, client_key, workspace_uuid, api_base_url, token_expires_at, last_contact_at, last_tick_at, gone_at
+       FROM forge_installations WHERE workspace_uuid = ? AND gone_at IS NULL ORDER BY last_contact_at DESC`,
+      { replacements: [workspaceUuid], type: QueryTypes.SELECT },
+    );
+    return rows.map(toRow);
+  }
+
+  /**
+   * Live installations that look uninstalled at `now`: no verified call since `silentSince`, and no token
+   * Bitbucket would accept (the held one ended, or Bitbucket refused it). Forge brings a token with every
+   * call and an hourly tick, and a token lives 2 to 4 hours, so days of silence mean Forge stopped calling.
+   */
+  async looksGone(now: number, silentSince: number, limit = 100): Promise<string[]> {
+    const rows = await this.sequelize.query<{ client_key: string }>(
+      `SELECT client_key FROM forge_installations
+       WHERE gone_at IS NULL AND last_contact_at < ? AND (token_expires_at <= ? OR refused_since IS NOT NULL)
+       ORDER BY last_contact_at LIMIT ?`,
+      { replacements: [silentSince, now, limit], type: QueryTypes.SELECT },
+    );
+    return rows.map((r) => String(r.client_key));
+  }
+
+  /**
+   * Marks the installation gone, unless a call came after `silentSince` (a call racing the check wins).
+   * True when this call marked it.
+   */
+  async markGone(clientKey: string, now: number, silentSince: number): Promise<boolean> {
+    const rows = await DirectSql.for(this.sequelize).query<{ client_key: string }>(
+      `UPDATE forge_installations SET gone_at = ?, updated_at = ?
+       WHERE client_key = ? AND gone_at IS NULL AND last_contact_at < ? RETURNING client_key`,
+      [now, now, clientKey, silentSince],
+    );
+    return rows.length > 0;
+  }
+
+  /** Installations found gone before `before`: their grace period is over. */
+  async goneBefore(before: number, limit = 100): Promise<string[]> {
+    const rows = await this.sequelize.query<{ client_key: string }>(
+      "SELECT client_key FROM forge_installations WHERE gone_at IS NOT NULL AND gone_at < ? ORDER BY gone_at LIMIT ?",
+      { replacements: [before, limit], type: QueryTypes.SELECT },
+    );
+    return rows.map((r) => String(r.client_key));
   }
 
   /** The system token held for the installation, unsealed, with its expiry (null when none). */
@@ -122,11 +164,25 @@ export class ForgeInstallations {
    */
   async tokenRefused(clientKey: string, expiresAt: number): Promise<void> {
     await this.sequelize.query(
-      "UPDATE forge_installations SET token_expires_at = 0 WHERE client_key = ? AND token_expires_at = ?",
+      `UPDATE forge_installations SET token_expires_at = 0, refused_since = COALESCE(refused_since, ?)
+       WHERE client_key = ? AND token_expires_at = ?`,
       {
-        replacements: [clientKey, expiresAt],
+        replacements: [Date.now(), clientKey, expiresAt],
         type: QueryTypes.RAW,
       },
     );
   }
+}
+
+function toRow(row: Record<string, unknown>): ForgeInstallationRow {
+  return {
+    installationId: String(row.installation_id),
+    clientKey: String(row.client_key),
+    workspaceUuid: String(row.workspace_uuid),
+    apiBaseUrl: String(row.api_base_url),
+    tokenExpiresAt: Number(row.token_expires_at),
+    lastContactAt: Number(row.last_contact_at),
+    lastTickAt: row.last_tick_at == null ? null : Number(row.last_tick_at),
+    goneAt: row.gone_at == null ? null : Number(row.gone_at),
+  };
 }

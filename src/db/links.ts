@@ -206,6 +206,11 @@ export class Links {
     return rows.map((r) => this.open(r.get({ plain: true }))!);
   }
 
+  /** The GitLab webhook the link registered is gone (removed by the app): re-saving the link registers one again. */
+  async forgetWebhook(id: string): Promise<void> {
+    await this.model.update({ webhookId: null }, { where: { id } });
+  }
+
   async noteWebhook(id: string, at: number): Promise<void> {
     await this.model.update({ webhookLastReceivedAt: at }, { where: { id } });
   }

@@ -10,6 +10,11 @@ export interface PostedStatus {
   fingerprint: string;
   ref: string | null;
   postedAt: number;
+  /**
+   * The installation that created the status on Bitbucket, when it is not the link's owner of the moment
+   * (a link adopted from the Connect edition). Bitbucket lets only a status's creator overwrite it.
+   */
+  poster?: string | null;
 }
 
 /** What we last posted to Bitbucket per commit and status key: an unchanged status is not sent again. */
@@ -30,11 +35,11 @@ export class PostedStatuses {
 
   async record(p: PostedStatus): Promise<void> {
     await this.sql.query(
-      `INSERT INTO posted_statuses (link_id, sha, status_key, pipeline_id, state, fingerprint, ref, posted_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO posted_statuses (link_id, sha, status_key, pipeline_id, state, fingerprint, ref, posted_at, poster)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (link_id, sha, status_key) DO UPDATE SET pipeline_id = excluded.pipeline_id, state = excluded.state,
-         fingerprint = excluded.fingerprint, ref = excluded.ref, posted_at = excluded.posted_at`,
-      [p.linkId, p.sha, p.statusKey, p.pipelineId, p.state, p.fingerprint, p.ref, p.postedAt],
+         fingerprint = excluded.fingerprint, ref = excluded.ref, posted_at = excluded.posted_at, poster = excluded.poster`,
+      [p.linkId, p.sha, p.statusKey, p.pipelineId, p.state, p.fingerprint, p.ref, p.postedAt, p.poster ?? null],
     );
   }
 
@@ -75,4 +80,5 @@ const toPosted = (r: Record<string, unknown>): PostedStatus => ({
   fingerprint: String(r.fingerprint),
   ref: r.ref == null ? null : String(r.ref),
   postedAt: Number(r.posted_at),
+  poster: r.poster == null ? null : String(r.poster),
 });

@@ -58,10 +58,13 @@ export function forgeInstallation(
   };
 }
 
-/** Finds Forge installations by their `forge:<installationId>` key. */
+/**
+ * Finds Forge installations by their `forge:<installationId>` key. One judged uninstalled (src/forge/forge-reaper.ts)
+ * is not found: its queued work ends instead of waiting for a token that will never come.
+ */
 export const forgeInstallations =
   (store: ForgeInstallations, opts: ForgeInstallationOptions): FindInstallation =>
   async (key) => {
     const row = await store.find(key);
-    return row ? forgeInstallation(row, store, opts) : null;
+    return row && row.goneAt === null ? forgeInstallation(row, store, opts) : null;
   };

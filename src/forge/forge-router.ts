@@ -5,8 +5,10 @@ import { badRequest } from "../errors";
 import { handle } from "../http/handle";
 import { validate } from "../http/validate";
 import { fitAuth, noteContact } from "./forge-auth";
+import { ForgeReaper } from "./forge-reaper";
 import { onForgePush } from "./on-forge-push";
 import type { FitVerifier } from "./verify-fit";
+import type { AdoptConnectLinks } from "./adopt-connect-links";
 
 const lifecycle = z
   .object({ eventType: z.enum(["avi:forge:installed:app", "avi:forge:upgraded:app"]), id: z.string().max(200).optional() })
@@ -20,11 +22,14 @@ const anyObject = z.object({}).passthrough();
  * Every call carries a FIT, verified before its body is read; each answers within Forge's 5 s, after
  * what it brought is stored. Forge retries a non-2xx 4 times, so only bad requests get one.
  */
-export function forgeRouter(deps: Deps, verify: FitVerifier) {
+export function forgeRouter(deps: Deps, verify: FitVerifier, adopt?: AdoptConnectLinks) {
   const router = express.Router();
   const auth = fitAuth(verify);
   const json = express.json({ limit: "1mb" });
   const store = deps.forgeInstallations;
+  const forge = deps.config.forge!;
+  const options = { goneAfterMs: forge.goneAfterMs, eraseAfterMs: forge.eraseAfterMs, everyMs: forge.reapEveryMs };
+  const reaper = new ForgeReaper({ ...deps, options });
 
   // avi:forge:installed:app / upgraded:app: the installation and its first system token.
   router.post(
@@ -61,9 +66,23 @@ export function forgeRouter(deps: Deps, verify: FitVerifier) {
     auth,
     json,
     handle(async (req: Request, res: Response) => {
-      const outcome = await onForgePush(deps, req.fit!, req.body);
+      const outcome = await onForgePush(deps, req.fit!, req.body, adopt);
       await noteContact(store, req);
       res.status(200).json({ outcome });
+    }),
+  );
+
+  // The `preUninstall` module, when Forge calls it: a best-effort hint (Forge does not wait for it and may
+  // not call it at all), acted on at once: the installation is judged gone now rather than after days of
+  // silence. Nothing is erased yet: any verified call before FORGE_ERASE_AFTER_MS brings it back.
+  router.post(
+    "/forge/uninstalling",
+    auth,
+    json,
+    handle(async (req: Request, res: Response) => {
+      validate(anyObject, req.body ?? {}, "Not a pre-uninstall call");
+      const retired = await reaper.retire(req.fit!.installationKey, Date.now(), Number.MAX_SAFE_INTEGER);
+      res.status(200).json({ outcome: retired ? "uninstalling: work stopped" : "unknown or already gone" });
     }),
   );
 

@@ -3,6 +3,7 @@ import type { ForgeInstallations } from "../db/forge-installations";
 import { forbidden } from "../errors";
 import { handle } from "../http/handle";
 import "../settings/grant";
+import type { AdoptConnectLinks } from "./adopt-connect-links";
 import { braced } from "./fit-claims";
 import { noteContact, verifyRequest } from "./forge-auth";
 import type { FitVerifier } from "./verify-fit";
@@ -18,9 +19,10 @@ async function installationWorkspace(store: ForgeInstallations, req: Request): P
 /**
  * The Forge settings API's wall for one repository: a UI call's FIT (Forge reserves 401 for a bad one)
  * whose context is that repository's settings page, inside the installation's own workspace. Another
- * repository, another workspace, or a call without a page context is 403.
+ * repository, another workspace, or a call without a page context is 403. A link the Connect edition made
+ * for the repository is adopted first (see connectLinkAdopter).
  */
-export const forgeRepositoryAuth = (store: ForgeInstallations, verify: FitVerifier) =>
+export const forgeRepositoryAuth = (store: ForgeInstallations, verify: FitVerifier, adopt?: AdoptConnectLinks) =>
   handle(async (req: Request, _res: Response, next: NextFunction) => {
     await verifyRequest(verify, req);
     const ui = req.fit!.ui;
@@ -28,6 +30,8 @@ export const forgeRepositoryAuth = (store: ForgeInstallations, verify: FitVerifi
     const param = String(req.params.repoUuid ?? "");
     if (!UUID.test(param) || braced(param) !== ui.repoUuid) throw forbidden("This token is for another repository");
     if (ui.workspaceUuid !== (await installationWorkspace(store, req))) throw forbidden("This token is for another workspace");
+    // The page of a repository linked under the Connect edition shows (and from now on serves) that link.
+    if (adopt) await adopt(req.fit!, ui.repoUuid);
     req.grant = { clientKey: req.fit!.installationKey, repoUuid: ui.repoUuid, repoPath: null, user: ui.principal };
     next();
   });

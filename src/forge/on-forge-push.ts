@@ -4,6 +4,7 @@ import type { Deps } from "../deps";
 import { forbidden } from "../errors";
 import { validate } from "../http/validate";
 import { queueMirrorTrigger } from "../sync/trigger-mirror";
+import type { AdoptConnectLinks } from "./adopt-connect-links";
 import { braced, type Fit } from "./fit-claims";
 
 const uuid = z.string().regex(/^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$/i);
@@ -47,7 +48,12 @@ export type ForgePushCollaborators = Pick<Deps, "links" | "outbox" | "worker" | 
  * (repository, refs, before, after, and the event's own timestamp): a ref that later moves back to an
  * earlier hash is a new event, and ids are forgotten after a few minutes anyway.
  */
-export async function onForgePush(deps: ForgePushCollaborators, fit: Fit, raw: unknown): Promise<string> {
+export async function onForgePush(
+  deps: ForgePushCollaborators,
+  fit: Fit,
+  raw: unknown,
+  adopt?: AdoptConnectLinks,
+): Promise<string> {
   const message = "Not an avi:bitbucket:push:repository payload";
   const event = isEnvelope(raw) ? validate(envelope, raw, message).payload : validate(pushEvent, raw, message);
   if (braced(event.workspace.uuid) !== fit.workspaceUuid)
@@ -55,7 +61,9 @@ export async function onForgePush(deps: ForgePushCollaborators, fit: Fit, raw: u
   // Forge's `filter.ignoreSelf` is Jira-only; the app never pushes to Bitbucket, but a push it made would not need a trigger.
   if (event.selfGenerated) return "ignored: made by the app";
   const repoUuid = braced(event.repository.uuid);
-  const link = await deps.links.intakeFor(fit.installationKey, repoUuid);
+  // A repository linked under the Connect edition is adopted on its first Forge push (connectLinkAdopter).
+  let link = await deps.links.intakeFor(fit.installationKey, repoUuid);
+  if (!link && adopt && (await adopt(fit, repoUuid)) > 0) link = await deps.links.intakeFor(fit.installationKey, repoUuid);
   if (!link) return "ignored: repository not linked";
   if (link.mirrorTriggerBlocked) return "ignored: the link's token cannot trigger the mirror";
   const linkId = link.id;

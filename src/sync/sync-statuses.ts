@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
 import { jobStatus, pipelineStatus, type BuildStatus, type PipelineFacts } from "../core/build-status";
 import { gitlabPage, gitlabWebUrl } from "../core/gitlab-web-url";
+import { handedOverKey } from "../core/status-key";
 import type { Link, Links } from "../db/links";
-import type { PostedStatuses } from "../db/posted-statuses";
+import type { PostedStatus, PostedStatuses } from "../db/posted-statuses";
 import { PeerFailure } from "../errors";
 import { gitlabFailure, type GitLabApi, type GitLabJob, type GitLabPipeline } from "../gitlab/gitlab-api";
-import type { FindInstallation } from "../installations/installation";
+import type { FindInstallation, Installation } from "../installations/installation";
 import type { LinkCache } from "../links/link-cache";
 import type { Outbox } from "../outbox/outbox";
 import type { TenantBudget } from "../outbox/tenant-budget";
@@ -105,11 +106,10 @@ export const syncStatuses =
     const sent: string[] = [];
     for (const status of statuses) {
       const fingerprint = createHash("sha256").update(JSON.stringify(status)).digest("hex");
-      const previous = posted.get(status.key);
+      const { by, key, previous } = await postingIdentity(c, installation, posted, status.key);
       if (previous && (previous.fingerprint === fingerprint || previous.pipelineId > pipeline.id)) continue;
-      await c.budget.spend(installation.key, () =>
-        installation.bitbucket.postBuildStatus(installation.workspaceUuid, link.repoUuid, p.sha, status),
-      );
+      const body = key === status.key ? status : { ...status, key };
+      await c.budget.spend(by.key, () => by.bitbucket.postBuildStatus(by.workspaceUuid, link.repoUuid, p.sha, body));
       if ((p.reconcile && previous?.state === "INPROGRESS" && status.state !== "INPROGRESS") || p.sweep) {
         // GitLab finished this pipeline (or the sweep found one Bitbucket never showed) and no hook told
         // us: the link's webhook may be broken.
@@ -119,14 +119,15 @@ export const syncStatuses =
       await c.posted.record({
         linkId: link.id,
         sha: p.sha,
-        statusKey: status.key,
+        statusKey: key,
         pipelineId: pipeline.id,
         state: status.state,
         fingerprint,
         ref: p.ref,
         postedAt: Date.now(),
+        poster: by === installation ? null : by.key,
       });
-      sent.push(`${status.state} ${status.key}`);
+      sent.push(`${status.state} ${key}`);
     }
     // A finished pipeline's reports follow its status (when that status was news), as work of their own:
     // they may wait for budget, statuses never do.
@@ -136,6 +137,26 @@ export const syncStatuses =
     const what = `${p.reconcile ? "re-check: " : p.sweep ? "catch-up (no hook came): " : ""}pipeline #${pipeline.id} ${pipeline.status} on ${p.ref} @ ${p.sha.slice(0, 12)}`;
     return sent.length > 0 ? `${what}: posted ${sent.join(", ")}` : `${what}: Bitbucket already shows this`;
   };
+
+/**
+ * Who posts a status key, and under which key. Bitbucket lets only a status's creator overwrite it: a
+ * status the Connect edition created before the Forge installation adopted the link (`poster`) is finished
+ * by the Connect identity while it is installed; once it is gone, the result goes out under a key of the
+ * link's own installation (handedOverKey), since the old key can no longer be written by anyone.
+ */
+async function postingIdentity(
+  c: Pick<SyncStatusesCollaborators, "findInstallation">,
+  installation: Installation,
+  posted: Map<string, PostedStatus>,
+  statusKey: string,
+): Promise<{ by: Installation; key: string; previous: PostedStatus | undefined }> {
+  const previous = posted.get(statusKey);
+  if (!previous?.poster || previous.poster === installation.key) return { by: installation, key: statusKey, previous };
+  const creator = await c.findInstallation(previous.poster);
+  if (creator) return { by: creator, key: statusKey, previous };
+  const key = handedOverKey(statusKey);
+  return { by: installation, key, previous: posted.get(key) };
+}
 
 async function readGitLab(
   api: GitLabApi,

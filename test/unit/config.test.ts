@@ -150,4 +150,14 @@ describe("configuration", () => {
     assert.equal(ari.forge?.appId, c.forge?.appId);
     assert.throws(() => loadConfig({ ENCRYPTION_KEY: key, FORGE_APP_ID: "my-app" }), ConfigError);
   });
+
+  it("judges a silent Forge installation gone after 3 days and erases it 30 days later, unless told otherwise", () => {
+    const app = "00000000-0000-4000-8000-000000000000";
+    const c = loadConfig({ ENCRYPTION_KEY: key, FORGE_APP_ID: app });
+    assert.equal(c.forge?.goneAfterMs, 3 * 24 * 60 * 60_000);
+    assert.equal(c.forge?.eraseAfterMs, 30 * 24 * 60 * 60_000);
+    const told = loadConfig({ ENCRYPTION_KEY: key, FORGE_APP_ID: app, FORGE_GONE_AFTER_MS: "60000", FORGE_ERASE_AFTER_MS: "0" });
+    assert.deepEqual([told.forge?.goneAfterMs, told.forge?.eraseAfterMs], [60_000, 0]);
+    assert.throws(() => loadConfig({ ENCRYPTION_KEY: key, FORGE_APP_ID: app, FORGE_GONE_AFTER_MS: "soon" }), ConfigError);
+  });
 });

@@ -118,6 +118,8 @@ describe("the Forge app's manifest", function () {
       { interval: tick.interval, path: routeOf((tick as { endpoint: string }).endpoint) },
       { interval: "hour", path: "/forge/tick" },
     );
+    const [preUninstall] = (m.modules as unknown as Record<string, { endpoint: string }[]>).preUninstall;
+    assert.equal(routeOf(preUninstall.endpoint), "/forge/uninstalling", "the pre-uninstall hint");
     assert.deepEqual(
       m.remotes!.map((r) => [r.key, r.baseUrl, r.operations]),
       [["backend", "https://gl4bb.example.com", ["compute", "storage"]]],

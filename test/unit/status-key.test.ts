@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { MAX_KEY_LENGTH, statusKey } from "../../src/core/status-key";
+import { handedOverKey, MAX_KEY_LENGTH, statusKey } from "../../src/core/status-key";
 
 describe("status keys", () => {
   it("are readable when they fit: project id, ref and job name", () => {
@@ -48,6 +48,19 @@ describe("status keys", () => {
         }
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it("hand a key over to a new identity under a key of its own: readable when it fits, distinct and at most 40 characters", () => {
+    assert.equal(handedOverKey("gitlab:42:main"), "gitlab:42:main:handed-over");
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 40 }), (key) => {
+        const handed = handedOverKey(key);
+        assert.ok(handed.length <= MAX_KEY_LENGTH);
+        assert.notEqual(handed, key);
+        assert.equal(handedOverKey(key), handed, "stable");
+      }),
+      { numRuns: 300 },
     );
   });
 });

@@ -18,6 +18,9 @@ const config: ForgeConfig = {
   jwksUrl: "http://unused.invalid/jwks",
   environment: "PRODUCTION",
   tokenWaitMs: 1000,
+  goneAfterMs: 3 * 24 * 3600_000,
+  eraseAfterMs: 30 * 24 * 3600_000,
+  reapEveryMs: 3600_000,
 };
 
 async function refusal(verify: FitVerifier, token: string): Promise<string> {
