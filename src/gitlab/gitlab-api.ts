@@ -5,6 +5,7 @@ import { TokenBucket } from "../core/token-bucket";
 import { badRequest, parseRetryAfter, PeerFailure, peerStatusFailure, WorkDeferred } from "../errors";
 import { answerRefused } from "../http/answer-refused";
 import { hasDotSegment } from "./has-dot-segment";
+import { hostRefused } from "./host-policy";
 import { boundedStrings } from "./bounded-strings";
 
 export interface GitLabUser {
@@ -66,11 +67,21 @@ export class GitLabApi {
   private readonly api: ReturnType<typeof resources>;
   private readonly budget: TokenBucket;
 
-  /** `dispatcher` carries every call: it caps answers and refuses redirects (see gitlab-dispatcher.ts). */
-  constructor(host: string, token: string, timeoutMs: number, dispatcher: Dispatcher, budget = DEFAULT_BUDGET) {
+  /**
+   * `dispatcher` carries every call: it caps answers and refuses redirects (see gitlab-dispatcher.ts).
+   * `beforeCall` runs before each request and may refuse it by throwing (the workspace's allowed hosts).
+   */
+  constructor(
+    host: string,
+    token: string,
+    timeoutMs: number,
+    dispatcher: Dispatcher,
+    budget = DEFAULT_BUDGET,
+    beforeCall?: () => Promise<void>,
+  ) {
     // gitbeaker types `agent` as an http.Agent but hands it to fetch as its undici dispatcher.
     const agent = dispatcher as unknown as Agent;
-    this.api = resources({ host, token, queryTimeout: timeoutMs, rateLimits: RATE_LIMITS, agent });
+    this.api = resources({ host, token, queryTimeout: timeoutMs, rateLimits: RATE_LIMITS, agent }, beforeCall);
     this.budget = new TokenBucket(budget.perMinute / 60_000, budget.burst);
   }
 
@@ -289,7 +300,10 @@ const DEFAULT_BUDGET = { perMinute: 2000, burst: 200 };
  * Only the gitbeaker resources we call. The all-in-one `Gitlab` client builds every one of its ~200
  * resources: measured at 1.7 MB per client against 0.05 MB for these, and a client is kept per link.
  */
-function resources(opts: { host: string; token: string; queryTimeout: number; rateLimits: typeof RATE_LIMITS; agent: Agent }) {
+function resources(
+  opts: { host: string; token: string; queryTimeout: number; rateLimits: typeof RATE_LIMITS; agent: Agent },
+  beforeCall?: () => Promise<void>,
+) {
   const projects = new Projects(opts);
   const all = {
     Users: new Users(opts),
@@ -299,15 +313,20 @@ function resources(opts: { host: string; token: string; queryTimeout: number; ra
     Pipelines: new Pipelines(opts),
     Jobs: new Jobs(opts),
   };
-  for (const resource of Object.values(all)) boundAnswerStrings(resource.requester as unknown as Record<string, unknown>);
+  for (const resource of Object.values(all))
+    boundAnswerStrings(resource.requester as unknown as Record<string, unknown>, beforeCall);
   return { ...all, requester: projects.requester };
 }
 
-/** Every answer's strings cut to a sane length where they enter, whichever resource asked (bounded-strings.ts). */
-function boundAnswerStrings(requester: Record<string, unknown>): void {
+/**
+ * Every answer's strings cut to a sane length where they enter, whichever resource asked (bounded-strings.ts);
+ * and every request, whichever resource makes it, first passes `beforeCall`.
+ */
+function boundAnswerStrings(requester: Record<string, unknown>, beforeCall?: () => Promise<void>): void {
   for (const method of ["get", "post", "put", "patch", "delete"]) {
     const call = requester[method] as (...args: unknown[]) => Promise<{ body: unknown }>;
     requester[method] = async (...args: unknown[]) => {
+      if (beforeCall) await beforeCall();
       const response = await call(...args);
       return { ...response, body: boundedStrings(response.body) };
     };
@@ -349,6 +368,8 @@ export function gitlabMessage(e: unknown): string {
 
 /** Translates a failed GitLab call into a peer failure: retry later or give up now. */
 export function gitlabFailure(e: unknown, what: string): PeerFailure {
+  const refusedHost = hostRefused(e);
+  if (refusedHost) return refusedHost.withMessage(`${what}: ${refusedHost.message}`);
   const status = statusOf(e);
   const refused = answerRefused(e);
   if (refused) return new PeerFailure({ peer: "gitlab", message: `${what}: ${refused.message}`, transient: false });
@@ -396,8 +417,9 @@ export interface NewGitLabProject {
   name: string;
   path: string;
   namespace_id: number;
-  import_url: string;
-  mirror: boolean;
-  mirror_trigger_builds: boolean;
+  /** Left out for a push-sync project: the app pushes the repository's refs itself. */
+  import_url?: string;
+  mirror?: boolean;
+  mirror_trigger_builds?: boolean;
   description?: string;
 }

@@ -1,5 +1,6 @@
 import type { Link, Links } from "../db/links";
-import { gitlabFailure, gitlabMessage, type GitLabApi } from "../gitlab/gitlab-api";
+import type { GitLabFor } from "../gitlab/gitlab-clients";
+import { gitlabFailure, gitlabMessage } from "../gitlab/gitlab-api";
 import type { Outbox } from "../outbox/outbox";
 import type { Deliverer } from "../outbox/worker";
 import { verdictOf } from "../outbox/failure";
@@ -45,12 +46,12 @@ export async function queueMirrorTrigger(
  * lives 2 hours: a fresh one is handed to GitLab first, so the update GitLab is about to run can clone.
  */
 export const triggerMirror =
-  (c: { links: Links; gitlab: (host: string, token: string) => GitLabApi; credentials: MirrorCredentials }): Deliverer =>
+  (c: { links: Links; gitlab: GitLabFor; credentials: MirrorCredentials }): Deliverer =>
   async (item, log) => {
     const { linkId } = item.payload as unknown as MirrorTriggerPayload;
     const link = await c.links.byId(linkId);
     if (!link) return; // unlinked since: nothing to trigger
-    const api = c.gitlab(link.gitlabUrl, link.token);
+    const api = c.gitlab(link.gitlabUrl, link.token, link.clientKey);
     api.admit(2); // the trigger and the read of the mirror's state
     let renewed = "";
     if (link.managesMirror) {
