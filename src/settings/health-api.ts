@@ -4,6 +4,7 @@ import type { Deps } from "../deps";
 import { handle } from "../http/handle";
 import { validate } from "../http/validate";
 import { resendFailed } from "../links/failed-deliveries";
+import { lastHeardAt } from "../links/last-heard";
 import { linkHealth, recheckLink } from "../links/link-health";
 import { linkView } from "../links/link-view";
 import { queuePushRefs } from "../sync/push-refs";
@@ -34,7 +35,8 @@ export function healthApiRouter(deps: Deps, door: SettingsDoor) {
     handle(async (req, res) => {
       const link = await linkedRepository(deps, req);
       const health = await recheckLink(deps, link);
-      res.json({ link: linkView((await deps.links.byId(link.id)) ?? link), health });
+      const fresh = (await deps.links.byId(link.id)) ?? link;
+      res.json({ link: linkView(fresh, await lastHeardAt(deps.events, fresh)), health });
     }),
   );
   // "Sync now": the same work a push queues, for when the cause of a failed sync has been fixed.

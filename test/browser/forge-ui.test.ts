@@ -85,7 +85,7 @@ describe("the Forge app's settings pages in a real browser", function () {
     assert.equal(await page.locator('meta[name="token"]').count(), 0);
     assert.deepEqual(await page.$$eval("script", (s) => s.map((e) => e.getAttribute("src"))), ["./main.js"]);
     const api = `/forge/api/repositories/${encodeURIComponent(repo.uuid)}`;
-    assert.equal(calls[0], `GET ${api}/link`);
+    assert.equal(calls[0], `GET ${api}/link-state`);
 
     await page.locator("#gitlabUrl").fill(stack.gitlab.url);
     await page.locator("#token").fill(gitlabToken);
