@@ -6,7 +6,7 @@ import { createLogger } from "../src/logger";
 
 async function main(command: string): Promise<void> {
   const config = loadConfig();
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, undefined, config.logFormat);
   const sequelize = await openDatabase(config.databaseUrl, log);
   const umzug = migrator(sequelize, log);
   try {

@@ -11,7 +11,7 @@ import { SecretBox } from "../src/security/secret-box";
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, undefined, config.logFormat);
   const sequelize = await openDatabase(config.databaseUrl, log);
   try {
     await migrate(sequelize, log);

@@ -32,6 +32,22 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const interactive = process.argv.includes("--interactive");
 const forgeDoor = process.argv.includes("--forge");
 
+const USAGE = `Usage: npm run sandbox [-- --interactive | --forge | --help]
+
+The whole loop on this machine, no Bitbucket or GitLab account needed: starts the app between a
+Bitbucket simulator and a GitLab simulator, installs it, links a repository, pushes, runs a pipeline
+and prints the statuses Bitbucket would show.
+
+  --interactive  keep it all running and print the URL of a page that frames the repository's settings
+                 page as Bitbucket does (link, push and unlink by hand); Ctrl-C stops it
+  --forge        the same loop through the Forge door: the Forge simulator installs the app, the Forge
+                 settings API links the repository, a Forge push event starts it
+  --help         print this and exit
+
+Environment: PORT (the app's port, default any free one), SANDBOX_PORT (the framing page's, interactive),
+LOG_LEVEL (default warn).
+`;
+
 interface World {
   app: Runtime;
   bitbucket: BitbucketSim;
@@ -44,6 +60,12 @@ interface World {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes("--help") || process.argv.includes("-h")) return void process.stdout.write(USAGE);
+  const unknown = process.argv.slice(2).filter((a) => a !== "--interactive" && a !== "--forge");
+  if (unknown.length) {
+    process.stderr.write(`Unknown option: ${unknown.join(" ")}\n\n${USAGE}`);
+    return void (process.exitCode = 2);
+  }
   if (forgeDoor && interactive) throw new Error("--forge runs the whole loop only; --interactive frames the Connect page");
   const dir = mkdtempSync(path.join(tmpdir(), "gl4bb-sandbox-"));
   const bitbucket = await BitbucketSim.start();
@@ -63,7 +85,7 @@ async function main(): Promise<void> {
     OUTBOX_POLL_MS: "200",
     ...(forge ? { FORGE_APP_ID: forge.appId, FORGE_JWKS_URL: forge.jwksUrl } : {}),
   });
-  const app = await startRuntime(config, createLogger(config.logLevel));
+  const app = await startRuntime(config, createLogger(config.logLevel, undefined, config.logFormat));
   say(`app        ${app.url}   (descriptor: ${app.url}/atlassian-connect.json)`);
   say(`bitbucket  ${bitbucket.baseUrl}   (simulator)`);
   say(`gitlab     ${gitlab.url}   (simulator)`);
@@ -145,8 +167,17 @@ async function wholeLoop({ app, bitbucket, gitlab, tenant, repo, gitlabToken, pr
     if (statuses.length >= 3 && statuses.every((s) => s.state === "SUCCESSFUL")) break;
     await sleep(100);
   }
+  const pipeline = gitlab
+    .pipelines(project)
+    .filter((p) => p.sha === push.sha)
+    .sort((a, b) => b.id - a.id)[0];
   say(
-    `4. GitLab mirror updates: ${gitlab.mirrorTriggers(project).filter((t) => t.outcome === "started").length}, hook deliveries: ${gitlab.deliveries.length}`,
+    pipeline
+      ? `4. GitLab pipeline #${pipeline.id} on ${pipeline.ref}: ${pipeline.status}  ${project.webUrl}/-/pipelines/${pipeline.id}`
+      : `4. GitLab ran no pipeline for ${push.sha.slice(0, 12)} (yet)`,
+  );
+  say(
+    `   (GitLab mirror updates: ${gitlab.mirrorTriggers(project).filter((t) => t.outcome === "started").length}, webhook deliveries to the app: ${gitlab.deliveries.length})`,
   );
   say(`\nStatuses Bitbucket shows on ${repo.fullName} @ ${push.sha.slice(0, 12)} (each accepted by the simulator's JWT check):`);
   const rows = bitbucket.statuses({ sha: push.sha });

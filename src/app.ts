@@ -13,6 +13,7 @@ import { forgeRepositoryAuth, forgeWorkspaceAuth } from "./forge/forge-settings-
 import { fitVerifier } from "./forge/verify-fit";
 import { gitlabWebhookRouter } from "./gitlab/webhook-intake";
 import { errorHandler, notFoundHandler } from "./http/error-handler";
+import { homePageRouter } from "./http/home-page";
 import { opsRouter } from "./http/ops-routes";
 import { requestLog } from "./http/request-log";
 import { projectRoot } from "./paths";
@@ -37,7 +38,8 @@ export async function createApp(deps: Deps): Promise<express.Express> {
 
   const { addon, ready } = createAddon(app, deps);
 
-  // Public: operations endpoints and static assets.
+  // Public: what this is (GET /), operations endpoints and static assets.
+  app.use(homePageRouter("GitLab CI for Bitbucket"));
   app.use(opsRouter(deps));
   app.use("/public", express.static(path.join(projectRoot, "public"), { maxAge: "1h", index: false }));
 

@@ -31,6 +31,8 @@ export interface Config {
   /** Loopback and private GitLab/Bitbucket hosts are allowed outside production (the simulators live there). */
   allowPrivateHosts: boolean;
   logLevel: string;
+  /** "pretty": readable lines (development's default); "json": pino's JSON lines (production's). */
+  logFormat: "json" | "pretty";
   /** `perInstallation`: rows of one installation running at once, so one tenant cannot take every slot. */
   outbox: { concurrency: number; pollMs: number; leaseMs: number; maxAttempts: number; perInstallation: number };
   /** Last-resort webhook intake limits: per GitLab link, and per Bitbucket installation (src/http/intake-limit.ts). */
@@ -120,6 +122,7 @@ const schema = z.object({
   ENCRYPTION_KEYS_PREVIOUS: list,
   GITLAB_ALLOWED_HOSTS: list,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  LOG_FORMAT: z.enum(["json", "pretty"]).optional(),
   OUTBOX_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(1000),
   OUTBOX_LEASE_MS: z.coerce.number().int().min(1000).default(60_000),
@@ -243,6 +246,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     gitlabAllowedHosts: e.GITLAB_ALLOWED_HOSTS.map((h) => h.toLowerCase()),
     allowPrivateHosts: !production,
     logLevel: e.LOG_LEVEL,
+    // Readable lines for a person at a terminal in development; JSON lines for log collectors elsewhere.
+    logFormat: e.LOG_FORMAT ?? (production || e.NODE_ENV === "test" ? "json" : "pretty"),
     outbox: {
       concurrency: e.OUTBOX_CONCURRENCY,
       pollMs: e.OUTBOX_POLL_MS,

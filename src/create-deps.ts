@@ -14,6 +14,7 @@ import { PostedStatuses } from "./db/posted-statuses";
 import { PublishedReports } from "./db/published-reports";
 import { Tenants } from "./db/tenants";
 import { WorkspaceDefaults } from "./db/workspace-defaults";
+import { WorkspaceSettings } from "./db/workspace-settings";
 import type { Deps } from "./deps";
 import { forgeInstallations } from "./forge/forge-installation";
 import { PushedRefs } from "./db/pushed-refs";
@@ -21,6 +22,7 @@ import { AppError, PeerFailure } from "./errors";
 import { GitCache } from "./git/git-cache";
 import { gitlabClients } from "./gitlab/gitlab-clients";
 import { gitlabDispatcher } from "./gitlab/gitlab-dispatcher";
+import { GitLabHostPolicy } from "./gitlab/host-policy";
 import { Metrics } from "./http/metrics";
 import { FORGE_KEY_PREFIX, type FindInstallation } from "./installations/installation";
 import { checkGitLabUrl } from "./links/gitlab-url";
@@ -74,6 +76,8 @@ export async function createDeps(config: Config, log: Logger): Promise<Deps> {
         await events.record(item.linkId, item.clientKey, { at: Date.now(), kind: item.kind, outcome, summary, durationMs });
     },
   );
+  const workspaceSettings = new WorkspaceSettings(sequelize);
+  const gitlabHosts = new GitLabHostPolicy(async (clientKey) => (await workspaceSettings.get(clientKey)).allowedGitLabHosts);
   const deps: Deps = {
     config,
     log,
@@ -91,6 +95,8 @@ export async function createDeps(config: Config, log: Logger): Promise<Deps> {
     posted: new PostedStatuses(sequelize),
     budget,
     workspaceDefaults: new WorkspaceDefaults(sequelize, box),
+    workspaceSettings,
+    gitlabHosts,
     events,
     audit: new AuditLog(sequelize),
     sweeps: new LinkSweeps(sequelize),
@@ -104,12 +110,14 @@ export async function createDeps(config: Config, log: Logger): Promise<Deps> {
         timeoutMs: config.httpTimeoutMs,
       }),
       config.gitlabBudget,
+      (clientKey, host) => gitlabHosts.check(clientKey, host),
     ),
     mirrorCredentials: new MirrorCredentials({ findInstallation, budget }),
     pushedRefs: new PushedRefs(sequelize),
     gitCache: new GitCache(config.gitCache.dir, config.gitCache.maxBytes, config.gitCache.timeoutMs),
     // git makes its own connections: the same private-address rules as the HTTP clients, checked just before.
-    reachGitLab: async (gitlabUrl) => {
+    reachGitLab: async (gitlabUrl, clientKey) => {
+      await gitlabHosts.check(clientKey, gitlabUrl);
       const rules = { allowPrivate: config.allowPrivateHosts, allowedHosts: config.gitlabAllowedHosts, requireHttps: false };
       await checkGitLabUrl(gitlabUrl, rules).catch((e: AppError) => {
         // A name that does not resolve now may resolve later; one that resolves into a private network is refused.

@@ -11,8 +11,10 @@ import type { PostedStatuses } from "./db/posted-statuses";
 import type { PublishedReports } from "./db/published-reports";
 import type { PushedRefs } from "./db/pushed-refs";
 import type { WorkspaceDefaults } from "./db/workspace-defaults";
+import type { WorkspaceSettings } from "./db/workspace-settings";
 import type { GitCache } from "./git/git-cache";
-import type { GitLabApi } from "./gitlab/gitlab-api";
+import type { GitLabFor } from "./gitlab/gitlab-clients";
+import type { GitLabHostPolicy } from "./gitlab/host-policy";
 import type { Metrics } from "./http/metrics";
 import type { FindInstallation } from "./installations/installation";
 import type { LinkCache } from "./links/link-cache";
@@ -55,12 +57,16 @@ export interface Deps {
   /** The Code Insights reports published, per link and commit. */
   published: PublishedReports;
   audit: AuditLog;
-  /** A GitLab client for a host and token (cached). */
-  gitlab: (host: string, token: string) => GitLabApi;
+  /** Each workspace's own settings (its allowed GitLab hosts). */
+  workspaceSettings: WorkspaceSettings;
+  /** The allowed-hosts check every GitLab client and git command of a workspace passes (cached 10 s). */
+  gitlabHosts: GitLabHostPolicy;
+  /** A GitLab client for a host and token, on a workspace's behalf (cached; checked against its allowed hosts). */
+  gitlab: GitLabFor;
   mirrorCredentials: MirrorCredentials;
   metrics: Metrics;
   /** Push sync: the GitLab refs the app pushed, the bare caches, and the reach check run before each git command. */
   pushedRefs: PushedRefs;
   gitCache: GitCache;
-  reachGitLab: (gitlabUrl: string) => Promise<void>;
+  reachGitLab: (gitlabUrl: string, clientKey: string) => Promise<void>;
 }

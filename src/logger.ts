@@ -1,4 +1,5 @@
 import pino, { type Logger } from "pino";
+import { prettyDestination } from "./pretty-log";
 
 export type { Logger };
 
@@ -29,7 +30,11 @@ const REDACT = [
   "*.systemToken",
 ];
 
-export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+/**
+ * The app's logger. `format` "pretty" (development's default, LOG_FORMAT) writes readable lines to stdout;
+ * "json" (production's) writes pino's JSON lines. A given `destination` always gets JSON (tests read it).
+ */
+export function createLogger(level: string, destination?: pino.DestinationStream, format: "json" | "pretty" = "json"): Logger {
   return pino(
     {
       level,
@@ -37,7 +42,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       redact: { paths: REDACT, censor: "[redacted]" },
       serializers: { err: pino.stdSerializers.err },
     },
-    destination,
+    destination ?? (format === "pretty" ? prettyDestination() : undefined),
   );
 }
 

@@ -4,7 +4,7 @@ import { startRuntime } from "./runtime";
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, undefined, config.logFormat);
   // A stray rejection is a bug to log, not a reason to drop every request in flight.
   process.on("unhandledRejection", (err) => log.error({ err }, "unhandled rejection"));
   if (config.exposedBecause) log.warn({ reason: config.exposedBecause }, "reachable from outside: production rules apply");

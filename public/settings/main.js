@@ -75,11 +75,13 @@ wireUnlink(
   },
 );
 
+// link-state answers 200 {"link": null} for an unlinked repository: GET /link's 404 would show as an
+// error in the browser's console although nothing is wrong.
 async function load() {
-  const r = await call("GET", "/link");
+  const r = await call("GET", "/link-state");
   $("loading").hidden = true;
-  if (r.status === 200) linked(r.body.link);
-  else if (r.status === 404) openForm(null);
+  if (r.status === 200 && r.body.link) linked(r.body.link);
+  else if (r.status === 200) openForm(null);
   else flash("error", errorOf(r).message, "The settings could not be loaded");
   resize();
 }
@@ -88,8 +90,8 @@ async function load() {
 // changed (a push arrived), let the health panel follow the work until it settles.
 setInterval(async () => {
   if (!current || document.hidden || $("linked").hidden) return;
-  const r = await call("GET", "/link");
-  if (r.status !== 200) return;
+  const r = await call("GET", "/link-state");
+  if (r.status !== 200 || !r.body.link) return;
   const changed = fingerprint(r.body.link) !== fingerprint(current);
   current = r.body.link;
   if (!changed) return;

@@ -2,6 +2,7 @@
 // project (the repository's slug by default), and see what the app will do.
 import { call } from "./api.js";
 import { $, el, resize } from "./dom.js";
+import { chosenSync, onSyncChoice, renderNamespacePlan } from "./free-namespace.js";
 
 const root = document.getElementById("settings");
 const repoPath = root.getAttribute("data-repo-path");
@@ -35,6 +36,10 @@ export function newProject({ accepted, onChange, showError }) {
     onChange();
   });
   $("namespace").addEventListener("change", () => {
+    renderPlan();
+    onChange();
+  });
+  onSyncChoice(() => {
     renderPlan();
     onChange();
   });
@@ -83,13 +88,21 @@ export function newProject({ accepted, onChange, showError }) {
     const ns = current();
     const name = $("projectName").value.trim();
     const target = ns && name ? `${ns.fullPath}/${pathOf(name)}` : "the new project";
-    const steps = [
-      `GitLab creates ${target}, a private “CI/CD for external repository” project that pull-mirrors ${repoPath} and runs a pipeline for each mirror update.`,
-      "GitLab clones with a Bitbucket access token the app gets for itself from Bitbucket: no password of yours. The token lives 2 hours, so the app gives GitLab a fresh one before each mirror update.",
-      "The app adds its webhook to the project; each pipeline's result shows as a build status on commits and pull requests here.",
-    ];
-    if (ns && ns.plan === "free")
-      steps.push("This namespace is on GitLab Free: GitLab creates the project but not the pull mirror, which needs Premium.");
+    renderNamespacePlan(ns);
+    const hook =
+      "The app adds its webhook to the project; each pipeline's result shows as a build status on commits and pull requests here.";
+    const steps =
+      chosenSync() === "push"
+        ? [
+            `GitLab creates ${target}, a private, empty project.`,
+            `The app pushes ${repoPath}'s branches and tags to it now and seconds after each push here (push sync), and starts a pipeline for each branch or tag it pushed. Nothing of Bitbucket's is given to GitLab.`,
+            hook,
+          ]
+        : [
+            `GitLab creates ${target}, a private “CI/CD for external repository” project that pull-mirrors ${repoPath} and runs a pipeline for each mirror update.`,
+            "GitLab clones with a Bitbucket access token the app gets for itself from Bitbucket: no password of yours. The token lives 2 hours, so the app gives GitLab a fresh one before each mirror update.",
+            hook,
+          ];
     $("new-project-plan").replaceChildren(...steps.map((s) => el("li", {}, s)));
     resize();
   }
@@ -98,6 +111,10 @@ export function newProject({ accepted, onChange, showError }) {
     load,
     reset,
     ready: () => !!current() && validName(),
-    body: () => ({ namespaceId: Number($("namespace").value), projectName: $("projectName").value.trim() }),
+    body: () => ({
+      namespaceId: Number($("namespace").value),
+      projectName: $("projectName").value.trim(),
+      ...(chosenSync() && { sync: chosenSync() }),
+    }),
   };
 }

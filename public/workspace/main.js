@@ -2,6 +2,8 @@
 // Bitbucket's all.js, which only resizes the iframe.
 import { call, errorOf } from "../settings/api.js";
 import { $, ago, busy, clearFieldErrors, flash, resize, showFieldErrors } from "../settings/dom.js";
+import { loadAllowedHosts } from "./allowed-hosts.js";
+import { loadRepositories } from "./repositories.js";
 
 const FIELD_OF = { gitlab_unauthorized: "token", gitlab_unreachable: "gitlabUrl" };
 const NEXT = {
@@ -98,6 +100,7 @@ async function load() {
   if (r.status !== 200) return flash("error", errorOf(r).message, "The settings could not be loaded");
   if (r.body.defaults) showDefaults(r.body.defaults);
   else showForm(null);
+  await Promise.all([loadRepositories(), loadAllowedHosts()]);
   resize();
 }
 

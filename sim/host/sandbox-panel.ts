@@ -10,18 +10,24 @@ export function sandboxPanel(facts: { gitlabUrl: string; token: string; projects
   <h4>Sandbox</h4>
   <p>GitLab address<br><code>${escape(facts.gitlabUrl)}</code></p>
   <p>Token of @ada<br><code id="sandbox-token">${escape(facts.token)}</code></p>
-  <p>Ada's projects: ${facts.projects.map((p) => `<code>${escape(p)}</code>`).join(" ")}</p>
+  <p>Ada's projects:</p>
+  <ul class="sandbox-projects">${facts.projects.map((p) => `<li><code>${escape(p)}</code></li>`).join("")}</ul>
   <button type="button" data-push="main">Push to main</button>
   <button type="button" data-push="feature/login">Push to feature/login</button>
   <label><input type="checkbox" id="sandbox-fail"> next pipelines fail</label>
   <p id="sandbox-said"></p>
   <h4>Statuses on Bitbucket</h4>
-  <ol id="sandbox-statuses"><li>none yet</li></ol>
+  <p id="sandbox-statuses-none">None yet.</p>
+  <ol id="sandbox-statuses"></ol>
 </section>
 <style>
   .sandbox { margin-top: 24px; padding: 12px 8px; border-top: 1px solid #091e4224; font-size: 12px; line-height: 16px; }
   .sandbox h4 { margin: 8px 0; font-size: 12px; text-transform: uppercase; color: #626f86; }
-  .sandbox code { font-size: 11px; word-break: break-all; background: #091e420f; padding: 0 2px; }
+  .sandbox code { font-size: 11px; overflow-wrap: anywhere; background: #091e420f; padding: 0 2px; }
+  /* A token is one opaque word and may break anywhere; a project path breaks only after a "/" or "-". */
+  #sandbox-token { word-break: break-all; }
+  .sandbox-projects { list-style: none; padding: 0; margin: 0 0 8px; }
+  .sandbox-projects code { overflow-wrap: normal; white-space: nowrap; }
   .sandbox button { display: block; margin: 6px 0; padding: 4px 8px; font: inherit; cursor: pointer; }
   .sandbox ol { padding-left: 16px; margin: 0; }
 </style>
@@ -38,6 +44,7 @@ export function sandboxPanel(facts: { gitlabUrl: string; token: string; projects
   setInterval(function () {
     fetch("/sandbox/statuses").then(function (r) { return r.json(); }).then(function (list) {
       if (!list.length) return;
+      document.getElementById("sandbox-statuses-none").hidden = true;
       document.getElementById("sandbox-statuses").innerHTML = list.map(function (s) {
         return "<li><b>" + s.state + "</b> " + s.key.replace(/</g, "&lt;") + " @ " + s.sha.slice(0, 8) + "</li>";
       }).join("");

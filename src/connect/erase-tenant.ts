@@ -22,6 +22,7 @@ export async function eraseTenant(
     | "posted"
     | "tenants"
     | "workspaceDefaults"
+    | "workspaceSettings"
   >,
   clientKey: string,
 ): Promise<void> {
@@ -30,7 +31,7 @@ export async function eraseTenant(
     Promise.allSettled(
       links
         .filter((l) => l.webhookId != null)
-        .map((l) => deps.gitlab(l.gitlabUrl, l.token).removeHook(l.projectId, l.webhookId!)),
+        .map((l) => deps.gitlab(l.gitlabUrl, l.token, l.clientKey).removeHook(l.projectId, l.webhookId!)),
     ),
     new Promise((r) => setTimeout(r, HOOK_REMOVAL_BUDGET_MS).unref()),
   ]);
@@ -38,6 +39,7 @@ export async function eraseTenant(
   await deps.deliveries.removeTenant(clientKey);
   await deps.budget.removeTenant(clientKey);
   await deps.workspaceDefaults.removeTenant(clientKey);
+  await deps.workspaceSettings.removeTenant(clientKey);
   await deps.events.removeTenant(clientKey);
   await deps.audit.removeTenant(clientKey);
   for (const link of links) await deps.posted.removeLink(link.id);

@@ -13,6 +13,7 @@ import * as outboxLanes from "./migrations/0010-outbox-lanes";
 import * as linkSweeps from "./migrations/0011-link-sweeps";
 import * as codeInsights from "./migrations/0012-code-insights";
 import * as forgeRest from "./migrations/0015-forge-rest";
+import * as workspaceSettings from "./migrations/0019-workspace-settings";
 
 // Listed, not globbed: the same list works from TypeScript sources and from the compiled dist/.
 const MIGRATIONS = [
@@ -28,6 +29,7 @@ const MIGRATIONS = [
   { name: "0011-link-sweeps", ...linkSweeps },
   { name: "0012-code-insights", ...codeInsights },
   { name: "0015-forge-rest", ...forgeRest },
+  { name: "0019-workspace-settings", ...workspaceSettings },
 ];
 
 export function migrator(sequelize: Sequelize, log?: Logger) {

@@ -70,7 +70,7 @@ export class ForgeReaper {
     // Best effort, within a few seconds; a link whose hook went is told so (re-saving it registers a new one,
     // should the installation come back).
     const removeHook = async (l: (typeof links)[number]) => {
-      await this.c.gitlab(l.gitlabUrl, l.token).removeHook(l.projectId, l.webhookId!);
+      await this.c.gitlab(l.gitlabUrl, l.token, l.clientKey).removeHook(l.projectId, l.webhookId!);
       await this.c.links.forgetWebhook(l.id);
     };
     await Promise.race([

@@ -5,6 +5,7 @@ import { TokenBucket } from "../core/token-bucket";
 import { badRequest, parseRetryAfter, PeerFailure, peerStatusFailure, WorkDeferred } from "../errors";
 import { answerRefused } from "../http/answer-refused";
 import { hasDotSegment } from "./has-dot-segment";
+import { hostRefused } from "./host-policy";
 import { boundedStrings } from "./bounded-strings";
 import { networkProblem } from "./network-problem";
 
@@ -67,11 +68,21 @@ export class GitLabApi {
   private readonly api: ReturnType<typeof resources>;
   private readonly budget: TokenBucket;
 
-  /** `dispatcher` carries every call: it caps answers and refuses redirects (see gitlab-dispatcher.ts). */
-  constructor(host: string, token: string, timeoutMs: number, dispatcher: Dispatcher, budget = DEFAULT_BUDGET) {
+  /**
+   * `dispatcher` carries every call: it caps answers and refuses redirects (see gitlab-dispatcher.ts).
+   * `beforeCall` runs before each request and may refuse it by throwing (the workspace's allowed hosts).
+   */
+  constructor(
+    host: string,
+    token: string,
+    timeoutMs: number,
+    dispatcher: Dispatcher,
+    budget = DEFAULT_BUDGET,
+    beforeCall?: () => Promise<void>,
+  ) {
     // gitbeaker types `agent` as an http.Agent but hands it to fetch as its undici dispatcher.
     const agent = dispatcher as unknown as Agent;
-    this.api = resources({ host, token, queryTimeout: timeoutMs, rateLimits: RATE_LIMITS, agent }, timeoutMs);
+    this.api = resources({ host, token, queryTimeout: timeoutMs, rateLimits: RATE_LIMITS, agent }, timeoutMs, beforeCall);
     this.budget = new TokenBucket(budget.perMinute / 60_000, budget.burst);
   }
 
@@ -298,6 +309,7 @@ const DEFAULT_BUDGET = { perMinute: 2000, burst: 200 };
 function resources(
   opts: { host: string; token: string; queryTimeout: number; rateLimits: typeof RATE_LIMITS; agent: Agent },
   timeoutMs: number,
+  beforeCall?: () => Promise<void>,
 ) {
   const projects = new Projects(opts);
   const all = {
@@ -309,18 +321,25 @@ function resources(
     Jobs: new Jobs(opts),
   };
   for (const resource of Object.values(all))
-    boundAnswerStrings(resource.requester as unknown as Record<string, unknown>, opts.host, timeoutMs);
+    boundAnswerStrings(resource.requester as unknown as Record<string, unknown>, opts.host, timeoutMs, beforeCall);
   return { ...all, requester: projects.requester };
 }
 
 /**
  * Every answer's strings cut to a sane length where they enter, whichever resource asked (bounded-strings.ts),
- * and every failure to reach GitLab named in plain words where it happens, while the timeout is known.
+ * every failure to reach GitLab named in plain words where it happens, while the timeout is known, and every
+ * request, whichever resource makes it, first passes `beforeCall` (the workspace's allowed hosts).
  */
-function boundAnswerStrings(requester: Record<string, unknown>, host: string, timeoutMs: number): void {
+function boundAnswerStrings(
+  requester: Record<string, unknown>,
+  host: string,
+  timeoutMs: number,
+  beforeCall?: () => Promise<void>,
+): void {
   for (const method of ["get", "post", "put", "patch", "delete"]) {
     const call = requester[method] as (...args: unknown[]) => Promise<{ body: unknown }>;
     requester[method] = async (...args: unknown[]) => {
+      if (beforeCall) await beforeCall();
       let response: { body: unknown };
       try {
         response = await call(...args);
@@ -394,6 +413,8 @@ export function gitlabMessage(e: unknown): string {
 
 /** Translates a failed GitLab call into a peer failure: retry later or give up now. */
 export function gitlabFailure(e: unknown, what: string): PeerFailure {
+  const refusedHost = hostRefused(e);
+  if (refusedHost) return refusedHost.withMessage(`${what}: ${refusedHost.message}`);
   const status = statusOf(e);
   const refused = answerRefused(e);
   if (refused) return new PeerFailure({ peer: "gitlab", message: `${what}: ${refused.message}`, transient: false });
@@ -441,8 +462,9 @@ export interface NewGitLabProject {
   name: string;
   path: string;
   namespace_id: number;
-  import_url: string;
-  mirror: boolean;
-  mirror_trigger_builds: boolean;
+  /** Left out for a push-sync project: the app pushes the repository's refs itself. */
+  import_url?: string;
+  mirror?: boolean;
+  mirror_trigger_builds?: boolean;
   description?: string;
 }

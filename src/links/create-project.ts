@@ -1,4 +1,4 @@
-import type { StatusMode } from "../db/links";
+import type { StatusMode, SyncMode } from "../db/links";
 import type { Deps } from "../deps";
 import { AppError, badRequest, PeerFailure, WorkAbandoned, WorkDeferred } from "../errors";
 import { gitlabMessage, statusOf, type GitLabProjectDetails } from "../gitlab/gitlab-api";
@@ -18,6 +18,8 @@ export interface CreateProjectRequest {
   name: string;
   statusMode: StatusMode;
   user: string;
+  /** "push": a plain project the app pushes to, on any GitLab tier (issue 15, item 8); default "mirror". */
+  sync?: SyncMode;
 }
 
 export interface CreateProjectResult extends LinkResult {
@@ -53,35 +55,51 @@ export async function createMirrorProject(
   const installation = await deps.findInstallation(req.clientKey);
   if (!installation) throw new AppError("unauthorized", 401, "The app is no longer installed in this workspace");
 
-  let bitbucketToken: string;
-  try {
-    bitbucketToken = (await deps.mirrorCredentials.mint(installation, req.repoUuid)).token;
-  } catch (e) {
-    if (e instanceof WorkDeferred) {
+  // A push-sync project needs no Bitbucket credentials in GitLab: the app fetches and pushes itself.
+  let bitbucketToken: string | undefined;
+  if (req.sync !== "push")
+    try {
+      bitbucketToken = (await deps.mirrorCredentials.mint(installation, req.repoUuid)).token;
+    } catch (e) {
+      if (e instanceof WorkDeferred) {
+        throw new AppError(
+          "bitbucket_busy",
+          503,
+          `The app has used this workspace's Bitbucket call budget for now; try again in ${Math.ceil(e.waitMs / 1000)} s`,
+        );
+      }
+      const reason = e instanceof PeerFailure || e instanceof WorkAbandoned ? e.message : "Bitbucket could not be reached";
       throw new AppError(
-        "bitbucket_busy",
-        503,
-        `The app has used this workspace's Bitbucket call budget for now; try again in ${Math.ceil(e.waitMs / 1000)} s`,
+        "bitbucket_token_failed",
+        422,
+        `Bitbucket did not give the app an access token to clone with: ${reason}`,
       );
     }
-    const reason = e instanceof PeerFailure || e instanceof WorkAbandoned ? e.message : "Bitbucket could not be reached";
-    throw new AppError("bitbucket_token_failed", 422, `Bitbucket did not give the app an access token to clone with: ${reason}`);
-  }
 
   const path = projectPath(req.name);
+  const push = req.sync === "push";
   let project: GitLabProjectDetails;
   try {
-    project = await api.createProject({
-      name: req.name,
-      path,
-      namespace_id: req.namespaceId,
-      import_url: withToken(cloneUrl(installation.webBaseUrl, req.repoFullName), bitbucketToken),
-      mirror: true,
-      mirror_trigger_builds: true,
-      description: `CI/CD for ${req.repoFullName} on Bitbucket, pull-mirrored by GitLab CI for Bitbucket.`,
-    });
+    project = await api.createProject(
+      push
+        ? {
+            name: req.name,
+            path,
+            namespace_id: req.namespaceId,
+            description: `CI/CD for ${req.repoFullName} on Bitbucket, kept in sync by GitLab CI for Bitbucket (push sync).`,
+          }
+        : {
+            name: req.name,
+            path,
+            namespace_id: req.namespaceId,
+            import_url: withToken(cloneUrl(installation.webBaseUrl, req.repoFullName), bitbucketToken!),
+            mirror: true,
+            mirror_trigger_builds: true,
+            description: `CI/CD for ${req.repoFullName} on Bitbucket, pull-mirrored by GitLab CI for Bitbucket.`,
+          },
+    );
   } catch (e) {
-    throw creationError(e, user.username, bitbucketToken);
+    throw creationError(e, user.username, bitbucketToken ?? "");
   }
   const mirror = project.mirror === true;
   deps.log.info(
@@ -103,6 +121,7 @@ export async function createMirrorProject(
       tokenSource: req.creds.source,
       // Without Premium GitLab made no mirror, so there are no credentials to keep fresh.
       managesMirror: mirror,
+      ...(push && { sync: "push" as const }),
     });
   } catch (e) {
     if (!(e instanceof AppError)) throw e;
@@ -116,11 +135,12 @@ export async function createMirrorProject(
   return {
     ...linked,
     project: { id: project.id, path: project.path_with_namespace, webUrl: linked.link.projectWebUrl, mirror },
-    ...(!mirror && {
-      warning:
-        `GitLab created ${project.path_with_namespace} but ignored the pull-mirror settings: pull mirroring needs GitLab ` +
-        "Premium or Ultimate. It imported the repository once; pushes here will not reach GitLab and no pipeline will run for them.",
-    }),
+    ...(!mirror &&
+      !push && {
+        warning:
+          `GitLab created ${project.path_with_namespace} but ignored the pull-mirror settings: pull mirroring needs GitLab ` +
+          "Premium or Ultimate. It imported the repository once; pushes here will not reach GitLab and no pipeline will run for them.",
+      }),
   };
 }
 

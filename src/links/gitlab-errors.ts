@@ -1,5 +1,6 @@
 import { AppError } from "../errors";
 import { gitlabMessage, statusOf } from "../gitlab/gitlab-api";
+import { hostRefused } from "../gitlab/host-policy";
 import { answerRefused } from "../http/answer-refused";
 
 export type Subject = "token" | "project";
@@ -16,6 +17,8 @@ export async function checked<T>(call: () => Promise<T>, subject: Subject): Prom
 /** What GitLab's answer means for the admin, in the codes the settings API documents. */
 export function toLinkError(e: unknown, subject: Subject): AppError {
   if (e instanceof AppError) return e; // refused before asking GitLab (e.g. a project path of "..")
+  const host = hostRefused(e);
+  if (host) return new AppError("invalid_request", 400, host.message, { fields: { gitlabUrl: host.message } });
   const refused = answerRefused(e);
   if (refused) return new AppError("gitlab_unreachable", 422, refused.message);
   const status = statusOf(e);

@@ -9,6 +9,8 @@ import { checkGitLabUrl } from "./gitlab-url";
 export interface GitLabCredentials {
   gitlabUrl: string;
   token: string;
+  /** The workspace (installation) on whose behalf GitLab is called: its allowed GitLab hosts apply. */
+  clientKey: string;
 }
 
 /** What a repository admin sends: their own address and token, or neither, to use the workspace's. */
@@ -33,7 +35,7 @@ export async function openGitLab(deps: Pick<Deps, "config" | "gitlab">, creds: G
     allowedHosts: deps.config.gitlabAllowedHosts,
     requireHttps: deps.config.env === "production",
   });
-  return { gitlabUrl, api: deps.gitlab(gitlabUrl, creds.token) };
+  return { gitlabUrl, api: deps.gitlab(gitlabUrl, creds.token, creds.clientKey) };
 }
 
 /** Whose token this is, and (where GitLab tells) its scopes and expiry. */
@@ -74,7 +76,7 @@ export async function resolveCredentials(
 ): Promise<ResolvedCredentials> {
   if (input.token) {
     if (!input.gitlabUrl) throw badRequest("Enter the GitLab address", { gitlabUrl: "Enter the GitLab address" });
-    return { gitlabUrl: input.gitlabUrl, token: input.token, source: "repository" };
+    return { gitlabUrl: input.gitlabUrl, token: input.token, clientKey, source: "repository" };
   }
   const defaults = await deps.workspaceDefaults.get(clientKey);
   if (!defaults) {
@@ -85,7 +87,7 @@ export async function resolveCredentials(
     const message = `The workspace's token is for ${defaults.gitlabUrl}: use that address, or paste a token for this one`;
     throw badRequest(message, { gitlabUrl: message });
   }
-  return { gitlabUrl: defaults.gitlabUrl, token: defaults.token, source: "workspace" };
+  return { gitlabUrl: defaults.gitlabUrl, token: defaults.token, clientKey, source: "workspace" };
 }
 
 function sameGitLab(a: string, b: string): boolean {

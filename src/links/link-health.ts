@@ -16,7 +16,7 @@ export async function linkHealth(deps: Pick<Deps, "gitlab" | "outbox" | "posted"
 }
 
 async function readHealth(deps: Pick<Deps, "gitlab" | "outbox" | "posted">, link: Link) {
-  const api = deps.gitlab(link.gitlabUrl, link.token);
+  const api = deps.gitlab(link.gitlabUrl, link.token, link.clientKey);
   const [mirror, webhook, pipeline, failed] = await Promise.all([
     mirrorHealth(api, link),
     webhookHealth(api, link),

@@ -52,7 +52,7 @@ export async function linkRepository(
   deps: Pick<Deps, "audit" | "config" | "gitlab" | "linkCache" | "links" | "log">,
   req: LinkRequest,
 ): Promise<LinkResult> {
-  const api = deps.gitlab(req.gitlabUrl, req.token);
+  const api = deps.gitlab(req.gitlabUrl, req.token, req.clientKey);
   const user = await checked(() => api.currentUser(), "token");
   const project = await checked(() => api.projectDetails(req.project), "project");
   const access = await checked(() => api.accessLevel(project.id, user.id), "project");
@@ -182,7 +182,7 @@ async function registerHook(api: GitLabApi, project: GitLabProject, url: string,
 async function removeHookQuietly(deps: Pick<Deps, "gitlab" | "log">, link: Link): Promise<void> {
   if (link.webhookId == null) return;
   try {
-    await deps.gitlab(link.gitlabUrl, link.token).removeHook(link.projectId, link.webhookId);
+    await deps.gitlab(link.gitlabUrl, link.token, link.clientKey).removeHook(link.projectId, link.webhookId);
   } catch (e) {
     deps.log.warn({ linkId: link.id, reason: gitlabMessage(e) }, "could not remove the GitLab webhook");
   }

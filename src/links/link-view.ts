@@ -1,8 +1,11 @@
 import { gitlabPage, gitlabWebUrl } from "../core/gitlab-web-url";
 import type { Link } from "../db/links";
 
-/** A link as the settings page sees it: never the token nor the webhook secret. */
-export function linkView(link: Link) {
+/**
+ * A link as the settings page sees it: never the token nor the webhook secret. `heardAt`: when GitLab last
+ * reached us, from lastHeardAt (the activity's clock), where the caller read it.
+ */
+export function linkView(link: Link, heardAt: number | null = link.webhookLastReceivedAt) {
   return {
     repoUuid: link.repoUuid,
     gitlabUrl: link.gitlabUrl,
@@ -24,7 +27,7 @@ export function linkView(link: Link) {
     sync: link.sync,
     /** The latest push sync: when, which refs, how long, and what went wrong in plain words. */
     lastSync: link.lastSync,
-    webhookLastReceivedAt: iso(link.webhookLastReceivedAt),
+    webhookLastReceivedAt: iso(heardAt),
     /** Set when reconciliation found a result GitLab's webhook never told us: the hook may be broken. */
     webhookMissedAt: iso(link.webhookMissedAt),
     createdAt: link.createdAt.toISOString(),

@@ -18,7 +18,7 @@ export async function rotateWebhookSecret(
   const url = webhookUrl(deps.config.baseUrl, link.id);
   if (link.webhookId != null) {
     try {
-      await deps.gitlab(link.gitlabUrl, link.token).setHookSecret(link.projectId, link.webhookId, url, secret);
+      await deps.gitlab(link.gitlabUrl, link.token, link.clientKey).setHookSecret(link.projectId, link.webhookId, url, secret);
     } catch (e) {
       throw toLinkError(e, "project");
     }

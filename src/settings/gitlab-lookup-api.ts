@@ -9,6 +9,7 @@ import { linkView } from "../links/link-view";
 import { listNamespaces } from "../links/namespace-picker";
 import { repositoryUrl } from "../links/mirror-source";
 import { findProjects, inspectProject } from "../links/project-picker";
+import { queuePushRefs } from "../sync/push-refs";
 import type { SettingsDoor } from "./grant";
 import { asId, gitlabProject, gitlabToken, gitlabUrl, projectName, statusMode } from "./settings-fields";
 
@@ -23,6 +24,8 @@ const createBody = z
     namespaceId: z.number({ error: "Pick a namespace" }).int().positive("Pick a namespace"),
     projectName,
     statusMode,
+    // "push": an empty project the app pushes to (any GitLab tier); "mirror" (the default): a pull mirror.
+    sync: z.enum(["push", "mirror"]).optional(),
   })
   .strict();
 
@@ -80,7 +83,7 @@ export function gitlabLookupApiRouter(deps: Deps, door: SettingsDoor) {
     json,
     auth,
     handle(async (req, res) => {
-      const { namespaceId, projectName: name, statusMode: mode, ...input } = validate(createBody, req.body);
+      const { namespaceId, projectName: name, statusMode: mode, sync, ...input } = validate(createBody, req.body);
       const grant = req.grant!;
       const result = await createMirrorProject(deps, {
         clientKey: grant.clientKey,
@@ -91,7 +94,11 @@ export function gitlabLookupApiRouter(deps: Deps, door: SettingsDoor) {
         name,
         statusMode: mode,
         user: grant.user,
+        sync,
       });
+      // A push-sync project starts empty: fill it now rather than at the next push.
+      if (result.link.sync === "push")
+        await queuePushRefs({ outbox: deps.outbox, wake: deps.worker, debounceMs: 0 }, result.link);
       res.status(201).json({
         link: linkView(result.link),
         webhook: result.webhook,

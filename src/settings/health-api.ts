@@ -5,6 +5,7 @@ import { handle } from "../http/handle";
 import { validate } from "../http/validate";
 import { activity } from "../links/activity";
 import { resendFailed } from "../links/failed-deliveries";
+import { lastHeardAt } from "../links/last-heard";
 import { linkHealth, recheckLink } from "../links/link-health";
 import { linkView } from "../links/link-view";
 import { rotateWebhookSecret } from "../links/webhook-secret";
@@ -36,7 +37,8 @@ export function healthApiRouter(deps: Deps, door: SettingsDoor) {
     handle(async (req, res) => {
       const link = await linkedRepository(deps, req);
       const health = await recheckLink(deps, link);
-      res.json({ link: linkView((await deps.links.byId(link.id)) ?? link), health });
+      const fresh = (await deps.links.byId(link.id)) ?? link;
+      res.json({ link: linkView(fresh, await lastHeardAt(deps.events, fresh)), health });
     }),
   );
   // "Sync now": the same work a push queues, for when the cause of a failed sync has been fixed.

@@ -7,6 +7,7 @@ import { validate } from "../http/validate";
 import { checkGitLabUrl } from "../links/gitlab-url";
 import { resolveCredentials } from "../links/gitlab-session";
 import { linkRepository, unlinkRepository } from "../links/link-repository";
+import { lastHeardAt } from "../links/last-heard";
 import { linkView } from "../links/link-view";
 import { repositoryUrl } from "../links/mirror-source";
 import { defaultsView } from "../links/workspace-defaults";
@@ -32,6 +33,8 @@ const linkBody = z
 /**
  * The link itself, under {prefix}/repositories/{repoUuid} (the external contract):
  * GET/PUT/DELETE link, and GET workspace-defaults (the workspace's defaults as this repository sees them).
+ * GET link-state is the settings page's own read: 200 {"link": view | null}. An unlinked repository is a
+ * normal state, and a 404 from GET link (which the contract keeps) makes browsers log a console error.
  */
 export function linkApiRouter(deps: Deps, door: SettingsDoor) {
   const router = express.Router();
@@ -42,7 +45,17 @@ export function linkApiRouter(deps: Deps, door: SettingsDoor) {
     path,
     auth,
     handle(async (req: Request, res: Response) => {
-      res.json({ link: linkView(await linkedRepository(deps, req)) });
+      const link = await linkedRepository(deps, req);
+      res.json({ link: linkView(link, await lastHeardAt(deps.events, link)) });
+    }),
+  );
+
+  router.get(
+    `${door.prefix}/repositories/:repoUuid/link-state`,
+    auth,
+    handle(async (req: Request, res: Response) => {
+      const link = await deps.links.forRepository(req.grant!.clientKey, req.grant!.repoUuid);
+      res.json({ link: link && linkView(link, await lastHeardAt(deps.events, link)) });
     }),
   );
 

@@ -4,10 +4,14 @@ import type { Deps } from "../deps";
 import { handle } from "../http/handle";
 import { validate } from "../http/validate";
 import { saveWorkspaceDefaults, workspaceDefaults } from "../links/workspace-defaults";
+import { workspaceRepositories } from "../links/workspace-repositories";
+import { saveWorkspaceSettings, workspaceSettingsView } from "../links/workspace-settings";
 import { gitlabUrl, gitlabToken } from "./settings-fields";
 import type { SettingsDoor } from "./grant";
 
 const defaultsBody = z.object({ gitlabUrl, token: gitlabToken }).strict();
+// null: any GitLab host. Entries are checked one by one in saveWorkspaceSettings (clear messages).
+const settingsBody = z.object({ allowedGitLabHosts: z.array(z.string().max(300)).max(200).nullable() }).strict();
 
 /**
  * The workspace settings page's JSON API, under {prefix}/workspace, with the workspace page's token:
@@ -15,6 +19,11 @@ const defaultsBody = z.object({ gitlabUrl, token: gitlabToken }).strict();
  * - PUT    /api/workspace/defaults {gitlabUrl, token} → checks the token with GitLab, stores it sealed;
  *          200 {"defaults": view, "token": {scopes, expiresAt}, "repositoriesUpdated": n}
  * - DELETE /api/workspace/defaults → 204
+ * - GET    /api/workspace/settings → 200 {"settings": {allowedGitLabHosts: [..] | null, updatedBy, updatedAt},
+ *          "linksOutsideHosts": [{repoUuid, repoFullName, gitlabUrl}]}
+ * - PUT    /api/workspace/settings {allowedGitLabHosts: [..] | null} → the same answer
+ * - GET    /api/workspace/repositories → 200 {"repositories": [{repoUuid, repoFullName, gitlabUrl,
+ *          projectPath, sync, tokenSource, state, summary, settingsUrl}]}
  * The view never holds the token: `gitlabUrl, tokenHint, tokenOwner {username, name}, createdAt,
  * updatedAt, repositoriesUsingToken`.
  */
@@ -50,6 +59,33 @@ export function workspaceApiRouter(deps: Deps, door: SettingsDoor) {
       // Repositories linked with the workspace's token keep the copy they hold until linked again.
       if (await deps.workspaceDefaults.remove(clientKey)) deps.log.info({ clientKey }, "workspace defaults removed");
       res.status(204).end();
+    }),
+  );
+
+  router.get(
+    `${door.prefix}/workspace/settings`,
+    auth,
+    handle(async (req: Request, res: Response) => {
+      res.json(await workspaceSettingsView(deps, req.workspaceGrant!.clientKey));
+    }),
+  );
+
+  router.put(
+    `${door.prefix}/workspace/settings`,
+    express.json({ limit: "16kb" }),
+    auth,
+    handle(async (req: Request, res: Response) => {
+      const body = validate(settingsBody, req.body);
+      const grant = req.workspaceGrant!;
+      res.json(await saveWorkspaceSettings(deps, { clientKey: grant.clientKey, user: grant.user, ...body }));
+    }),
+  );
+
+  router.get(
+    `${door.prefix}/workspace/repositories`,
+    auth,
+    handle(async (req: Request, res: Response) => {
+      res.json(await workspaceRepositories(deps, req.workspaceGrant!.clientKey));
     }),
   );
 

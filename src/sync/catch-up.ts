@@ -1,9 +1,10 @@
 import { statusKey } from "../core/status-key";
+import type { GitLabFor } from "../gitlab/gitlab-clients";
 import { bitbucketState } from "../core/status-state";
 import type { Links } from "../db/links";
 import type { LinkSweeps } from "../db/link-sweeps";
 import type { PostedStatuses } from "../db/posted-statuses";
-import { gitlabFailure, type GitLabApi, type GitLabPipeline } from "../gitlab/gitlab-api";
+import { gitlabFailure, type GitLabPipeline } from "../gitlab/gitlab-api";
 import type { Outbox } from "../outbox/outbox";
 import type { Deliverer } from "../outbox/worker";
 import { queueStatusSync } from "./sync-statuses";
@@ -63,7 +64,7 @@ export const catchUp =
     posted: PostedStatuses;
     outbox: Outbox;
     wake: Wakeup;
-    gitlab: (host: string, token: string) => GitLabApi;
+    gitlab: GitLabFor;
     options: CatchUpOptions;
   }): Deliverer =>
   async (item) => {
@@ -75,7 +76,7 @@ export const catchUp =
     // not show is caught up, including what finished while the app was down.
     let after = sweep?.highWater ?? link.createdAt.toISOString();
     const settledBefore = Date.now() - c.options.settleMs;
-    const api = c.gitlab(link.gitlabUrl, link.token);
+    const api = c.gitlab(link.gitlabUrl, link.token, link.clientKey);
     let seen = 0;
     let queued = 0;
     for (let page = 0; page < 10; page++) {

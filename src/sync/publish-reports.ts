@@ -1,4 +1,5 @@
 import { coverageInsight, qualityInsight, reportId, securityInsight, testInsight, type Insight } from "../core/code-insights";
+import type { GitLabFor } from "../gitlab/gitlab-clients";
 import type { Links } from "../db/links";
 import type { PublishedReports } from "../db/published-reports";
 import { PeerFailure, WorkDeferred } from "../errors";
@@ -44,7 +45,7 @@ export interface PublishReportsCollaborators {
   published: PublishedReports;
   budget: TenantBudget;
   findInstallation: FindInstallation;
-  gitlab: (host: string, token: string) => GitLabApi;
+  gitlab: GitLabFor;
   /** Calls of the installation's Bitbucket budget kept for statuses: reports wait rather than use them. */
   statusReserve: number;
 }
@@ -65,16 +66,16 @@ export const publishReports =
     if (!installation) return;
     // The pipeline, its test report, its jobs and up to two report files: counted against the token's
     // GitLab budget first, like every queued GitLab call (the work waits rather than holding a slot).
-    c.gitlab(link.gitlabUrl, link.token).admit(5);
+    c.gitlab(link.gitlabUrl, link.token, link.clientKey).admit(5);
     let read: Awaited<ReturnType<typeof readPipeline>>;
     try {
-      read = await readPipeline(c.gitlab(link.gitlabUrl, link.token), link.projectId, p.pipelineId);
+      read = await readPipeline(c.gitlab(link.gitlabUrl, link.token, link.clientKey), link.projectId, p.pipelineId);
     } catch (e) {
       // A refused token may just have been replaced (possibly through another instance): read the link once more.
       const fresh = e instanceof PeerFailure && (e.status === 401 || e.status === 403) ? await c.links.byId(p.linkId) : null;
       if (!fresh || fresh.token === link.token) throw e;
       link = fresh;
-      read = await readPipeline(c.gitlab(link.gitlabUrl, link.token), link.projectId, p.pipelineId);
+      read = await readPipeline(c.gitlab(link.gitlabUrl, link.token, link.clientKey), link.projectId, p.pipelineId);
     }
     const { pipeline, insights } = read;
     if (!FINISHED.has(pipeline.status)) return `pipeline #${pipeline.id} is ${pipeline.status}: reports wait for it to finish`;

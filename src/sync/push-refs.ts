@@ -1,4 +1,5 @@
 import type { LastSync, Link, Links } from "../db/links";
+import type { GitLabFor } from "../gitlab/gitlab-clients";
 import type { PushedRefs } from "../db/pushed-refs";
 import { WorkAbandoned } from "../errors";
 import { planRefSync, type RefPlan } from "../core/ref-plan";
@@ -6,7 +7,7 @@ import type { GitCache } from "../git/git-cache";
 import type { GitCredential } from "../git/git-env";
 import { localRefs, remoteRefs } from "../git/ref-lists";
 import { gitFailure, runGit, runGitRaw } from "../git/run-git";
-import { gitlabFailure, type GitLabApi } from "../gitlab/gitlab-api";
+import { gitlabFailure } from "../gitlab/gitlab-api";
 import type { FindInstallation } from "../installations/installation";
 import type { Outbox } from "../outbox/outbox";
 import type { Deliverer } from "../outbox/worker";
@@ -46,10 +47,10 @@ export interface PushRefsCollaborators {
   links: Pick<Links, "byId" | "setLastSync">;
   pushedRefs: PushedRefs;
   findInstallation: FindInstallation;
-  gitlab: (host: string, token: string) => GitLabApi;
+  gitlab: GitLabFor;
   cache: GitCache;
   /** Refuses a GitLab URL that now resolves into a private network (checked before every git command run). */
-  reach: (gitlabUrl: string) => Promise<void>;
+  reach: (gitlabUrl: string, clientKey: string) => Promise<void>;
   gitTimeoutMs: number;
 }
 
@@ -109,7 +110,7 @@ async function syncRefs(c: PushRefsCollaborators, link: Link, outcome: Omit<Last
     },
   );
   const source = await localRefs({ ...base, what: "Reading the cached refs" });
-  await c.reach(link.gitlabUrl);
+  await c.reach(link.gitlabUrl, link.clientKey);
   const target = await remoteRefs(gitlabUrl, { ...base, credentials: [toGitLab], what: "Reading GitLab's refs", peer: "gitlab" });
   const pushedBefore = await c.pushedRefs.forLink(link.id);
   const plan = planRefSync(source, target, new Set(pushedBefore.keys()));
@@ -130,7 +131,7 @@ async function push(
 ) {
   if (plan.updates.length === 0 && plan.deletions.length === 0) return null;
   const specs = [...plan.updates.map((u) => `+${u.sha}:${u.ref}`), ...plan.deletions.map((ref) => `:${ref}`)];
-  await c.reach(link.gitlabUrl);
+  await c.reach(link.gitlabUrl, link.clientKey);
   const what = "Pushing to GitLab";
   // GitLab starts pipelines for only the first 4 ref updates of a push (an admin setting that may differ).
   // Pushing with ci.skip and creating each ref's pipeline through the API gives every ref exactly one,
@@ -170,7 +171,7 @@ async function createPipelines(
   source: ReadonlyMap<string, string>,
   outcome: Omit<LastSync, "at" | "durationMs" | "error">,
 ) {
-  const api = c.gitlab(link.gitlabUrl, link.token);
+  const api = c.gitlab(link.gitlabUrl, link.token, link.clientKey);
   for (const [ref, pushed] of await c.pushedRefs.forLink(link.id)) {
     if (pushed.pipelineSha === pushed.sha || source.get(ref) !== pushed.sha) continue;
     try {

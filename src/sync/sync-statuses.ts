@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { GitLabFor } from "../gitlab/gitlab-clients";
 import { jobStatus, pipelineStatus, type BuildStatus, type PipelineFacts } from "../core/build-status";
 import { gitlabPage, gitlabWebUrl } from "../core/gitlab-web-url";
 import { handedOverKey } from "../core/status-key";
@@ -58,7 +59,7 @@ export interface SyncStatusesCollaborators {
   posted: PostedStatuses;
   budget: TenantBudget;
   findInstallation: FindInstallation;
-  gitlab: (host: string, token: string) => GitLabApi;
+  gitlab: GitLabFor;
   /** Where a finished pipeline's Code Insights reports are queued (links with reports on). */
   reports?: { outbox: Outbox; wake: Wakeup };
   /** Told each GitLab answer's status (0 when none came), for metrics. */
@@ -86,9 +87,9 @@ export const syncStatuses =
     if (!installation) return;
     // Within the token's GitLab budget, or deferred (the slot is freed): the newest pipeline is a list
     // and a read; the jobs, when needed, a third.
-    c.gitlab(link.gitlabUrl, link.token).admit(link.statusMode !== "pipeline" ? 3 : 2);
+    c.gitlab(link.gitlabUrl, link.token, link.clientKey).admit(link.statusMode !== "pipeline" ? 3 : 2);
     const read = (l: Link) =>
-      readGitLab(c.gitlab(l.gitlabUrl, l.token), l, p).catch((e: unknown) => {
+      readGitLab(c.gitlab(l.gitlabUrl, l.token, l.clientKey), l, p).catch((e: unknown) => {
         onGitLab(e instanceof PeerFailure ? (e.status ?? 0) : 0);
         throw e;
       });

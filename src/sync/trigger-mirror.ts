@@ -1,5 +1,6 @@
 import type { Link, Links } from "../db/links";
-import { gitlabFailure, gitlabMessage, statusOf, type GitLabApi } from "../gitlab/gitlab-api";
+import type { GitLabFor } from "../gitlab/gitlab-clients";
+import { gitlabFailure, gitlabMessage, statusOf } from "../gitlab/gitlab-api";
 import type { Outbox } from "../outbox/outbox";
 import type { Deliverer } from "../outbox/worker";
 import { verdictOf } from "../outbox/failure";
@@ -48,7 +49,7 @@ export async function queueMirrorTrigger(
  * lives 2 hours: a fresh one is handed to GitLab first, so the update GitLab is about to run can clone.
  */
 export const triggerMirror =
-  (c: { links: Links; gitlab: (host: string, token: string) => GitLabApi; credentials: MirrorCredentials }): Deliverer =>
+  (c: { links: Links; gitlab: GitLabFor; credentials: MirrorCredentials }): Deliverer =>
   async (item, log) => {
     const { linkId, refs = [], actor } = item.payload as unknown as MirrorTriggerPayload;
     const link = await c.links.byId(linkId);
@@ -56,7 +57,7 @@ export const triggerMirror =
     const why = pushedBy(actor, refs);
     // Queued before the link learnt its token cannot trigger (or "Sync now"): nothing to ask GitLab.
     if (link.mirrorState?.triggerBlocked) return `${why}: GitLab updates the mirror on its own schedule`;
-    const api = c.gitlab(link.gitlabUrl, link.token);
+    const api = c.gitlab(link.gitlabUrl, link.token, link.clientKey);
     api.admit(2); // the trigger and the read of the mirror's state
     let renewed = "";
     if (link.managesMirror) {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { Stack } from "../support/stack";
+import { eventually, Stack } from "../support/stack";
 import { chromiumPath, launchChromium } from "./support/chromium";
 import { seeText, shot } from "./support/page-checks";
 import { serveForgeStatic, stubForgeBridge, type RemoteRequest, type RemoteAnswer } from "./support/forge-frame";
@@ -85,7 +85,7 @@ describe("the Forge app's settings pages in a real browser", function () {
     assert.equal(await page.locator('meta[name="token"]').count(), 0);
     assert.deepEqual(await page.$$eval("script", (s) => s.map((e) => e.getAttribute("src"))), ["./main.js"]);
     const api = `/forge/api/repositories/${encodeURIComponent(repo.uuid)}`;
-    assert.equal(calls[0], `GET ${api}/link`);
+    assert.equal(calls[0], `GET ${api}/link-state`);
 
     await page.locator("#gitlabUrl").fill(stack.gitlab.url);
     await page.locator("#token").fill(gitlabToken);
@@ -120,7 +120,14 @@ describe("the Forge app's settings pages in a real browser", function () {
     const { page, errors } = await open("/workspace/");
     await seeText(page.locator(".lead"), "Workspace defaults for this workspace");
     await seeText(page.locator("#defaults-form"), "Set a default GitLab");
-    assert.deepEqual(calls, ["GET /forge/api/workspace/defaults"]);
+    assert.equal(calls[0], "GET /forge/api/workspace/defaults");
+    // Then the linked repositories and the allowed GitLab hosts (issue 15, items 10 and 12).
+    await eventually(() => calls.length === 3);
+    assert.deepEqual([...calls].sort(), [
+      "GET /forge/api/workspace/defaults",
+      "GET /forge/api/workspace/repositories",
+      "GET /forge/api/workspace/settings",
+    ]);
     await shot(page, "forge-02-workspace");
     assert.deepEqual(errors, []);
   });
