@@ -1,4 +1,5 @@
-import { claimSql } from "./claim-sql";
+import { candidatesSql, takeSql } from "./claim-sql";
+import { fairPick, type Candidate } from "./fair-pick";
 import type { SqlStore } from "./sql-store";
 
 /** A kind of work; each use case (src/sync/) names its own. */
@@ -39,7 +40,8 @@ export interface NewWork<P> {
  * Rows that failed for good stay, state `dead`, with their reason.
  */
 export class Outbox {
-  private readonly claimSql: string;
+  private readonly candidatesSql: string;
+  private readonly takeSql: string;
 
   /**
    * @param budgeted kinds of work that spend the installation's Bitbucket budget: while it is held back
@@ -51,9 +53,10 @@ export class Outbox {
     private readonly sql: SqlStore,
     private readonly leaseMs: number,
     budgeted: readonly string[] = [],
-    perInstallation = 4,
+    private readonly perInstallation = 4,
   ) {
-    this.claimSql = claimSql(sql.dialect, budgeted, perInstallation);
+    this.candidatesSql = candidatesSql(sql.dialect, budgeted);
+    this.takeSql = takeSql(sql.dialect);
   }
 
   /**
@@ -82,18 +85,36 @@ export class Outbox {
    * SKIP LOCKED lets several instances claim side by side without taking the same row.
    */
   async claim(limit: number): Promise<OutboxItem[]> {
+    if (limit <= 0) return [];
     const now = Date.now();
-    const rows = await this.sql.query<Record<string, unknown>>(this.claimSql, [
+    // No link can give more than the claim takes, nor more than its installation may run.
+    const perLink = Math.max(1, Math.min(limit, Math.floor(this.perInstallation)));
+    const rows = await this.sql.query<{ id: unknown; client_key: unknown; link_id: unknown; run_at: unknown; n: unknown }>(
+      this.candidatesSql,
+      [now, now, perLink, now, now, now, perLink],
+    );
+    const running = new Map<string, number>();
+    const candidates: Candidate[] = [];
+    for (const r of rows) {
+      if (r.id == null) running.set(String(r.client_key), Number(r.n));
+      else
+        candidates.push({
+          id: Number(r.id),
+          clientKey: String(r.client_key),
+          linkId: r.link_id == null ? null : String(r.link_id),
+          runAt: Number(r.run_at),
+        });
+    }
+    const ids = fairPick(candidates, running, this.perInstallation, limit);
+    if (ids.length === 0) return [];
+    const taken = await this.sql.query<Record<string, unknown>>(this.takeSql, [
       now + this.leaseMs,
       now,
-      now,
-      now,
-      now,
-      now,
-      now,
-      limit,
+      this.sql.dialect === "postgres" ? ids : JSON.stringify(ids),
     ]);
-    return rows.map(toItem);
+    // RETURNING keeps no order: start them in the order the fair pick chose.
+    const order = new Map(ids.map((id, i) => [id, i]));
+    return taken.map(toItem).sort((a, b) => order.get(a.id)! - order.get(b.id)!);
   }
 
   async complete(id: number): Promise<void> {
