@@ -61,19 +61,19 @@ export function candidatesSql(dialect: "sqlite" | "postgres", budgeted: readonly
 }
 
 /**
- * Leases the chosen rows (a JSON array of ids on SQLite, an array on PostgreSQL) that are still pending.
- * On PostgreSQL SKIP LOCKED and the re-checked `state = 'pending'` pass over a row another instance
- * claimed meanwhile, so no row is claimed twice; on SQLite the statement is atomic. Parameters:
- * lease_until, updated_at, ids.
+ * Leases the chosen rows (a JSON array of ids on SQLite, an array on PostgreSQL) that are still pending
+ * and due. On PostgreSQL SKIP LOCKED and the re-checked conditions pass over a row another instance
+ * claimed (or claimed and put back for later) meanwhile, so no row is claimed twice; on SQLite the
+ * statement is atomic. Parameters: lease_until, updated_at, ids, now.
  */
 export function takeSql(dialect: "sqlite" | "postgres"): string {
-  const ids =
-    dialect === "postgres"
-      ? `SELECT o.id FROM outbox o WHERE o.id = ANY(?::bigint[]) AND o.state = 'pending' FOR UPDATE SKIP LOCKED`
-      : `SELECT value FROM json_each(?)`;
   // SQLite's `+state`: otherwise it reads every pending row by the state index and checks each id (8.5 ms
   // with 100,000 waiting, 0.1 ms by id).
+  const where =
+    dialect === "postgres"
+      ? `id IN (SELECT o.id FROM outbox o WHERE o.id = ANY(?::bigint[]) AND o.state = 'pending' AND o.run_at <= ? FOR UPDATE SKIP LOCKED)`
+      : `id IN (SELECT value FROM json_each(?)) AND +state = 'pending' AND run_at <= ?`;
   return `UPDATE outbox SET state = 'running', attempts = attempts + 1, lease_until = ?, updated_at = ?
-     WHERE id IN (${ids})${dialect === "postgres" ? "" : " AND +state = 'pending'"}
+     WHERE ${where}
      RETURNING *`;
 }

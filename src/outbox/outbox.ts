@@ -89,21 +89,20 @@ export class Outbox {
     const now = Date.now();
     // No link can give more than the claim takes, nor more than its installation may run.
     const perLink = Math.max(1, Math.min(limit, Math.floor(this.perInstallation)));
-    const rows = await this.sql.query<{ id: unknown; client_key: unknown; link_id: unknown; run_at: unknown; n: unknown }>(
-      this.candidatesSql,
-      [now, now, perLink, now, now, now, perLink],
-    );
+    const rows = await this.sql.query<CandidateRow>(this.candidatesSql, [now, now, perLink, now, now, now, perLink]);
     const running = new Map<string, number>();
     const candidates: Candidate[] = [];
     for (const r of rows) {
-      if (r.id == null) running.set(String(r.client_key), Number(r.n));
-      else
-        candidates.push({
-          id: Number(r.id),
-          clientKey: String(r.client_key),
-          linkId: r.link_id == null ? null : String(r.link_id),
-          runAt: Number(r.run_at),
-        });
+      if (r.id == null) {
+        running.set(String(r.client_key), Number(r.n));
+        continue;
+      }
+      candidates.push({
+        id: Number(r.id),
+        clientKey: String(r.client_key),
+        linkId: r.link_id == null ? null : String(r.link_id),
+        runAt: Number(r.run_at),
+      });
     }
     const ids = fairPick(candidates, running, this.perInstallation, limit);
     if (ids.length === 0) return [];
@@ -111,6 +110,7 @@ export class Outbox {
       now + this.leaseMs,
       now,
       this.sql.dialect === "postgres" ? ids : JSON.stringify(ids),
+      now,
     ]);
     // RETURNING keeps no order: start them in the order the fair pick chose.
     const order = new Map(ids.map((id, i) => [id, i]));
@@ -268,6 +268,15 @@ export class Outbox {
     await this.sql.query("DELETE FROM outbox WHERE link_id = ?", [linkId]);
     await this.sql.query("DELETE FROM outbox_holds WHERE link_id = ?", [linkId]);
   }
+}
+
+/** A row of the claim's candidates statement: a candidate, or (id null) an installation's running count `n`. */
+interface CandidateRow {
+  id: unknown;
+  client_key: unknown;
+  link_id: unknown;
+  run_at: unknown;
+  n: unknown;
 }
 
 const toItem = (r: Record<string, unknown>): OutboxItem => ({
