@@ -1,8 +1,8 @@
 /**
  * Times the outbox claim alone on SQLite, with a realistic queue: `npx tsx bench/claim-cost.ts [links]
  * [pending rows] [installations]` (defaults 50, 300, 50; try 50 100000). Prints the candidates statement's
- * query plan and the claim's mean time (both statements and the fair pick) for 1 row and for 16 rows;
- * claimed rows are put back, so each run sees the same queue.
+ * query plan and the claim's mean time and CPU (this process's, SQLite's thread included: both statements
+ * and the fair pick) for 1 row and for 16 rows; claimed rows are put back, so each run sees the same queue.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -43,15 +43,19 @@ async function main(): Promise<void> {
       const runs = limit === 1 ? 400 : 100;
       let claimed = 0;
       let spent = 0n;
+      let cpu = 0;
       for (let i = 0; i < runs; i++) {
         const t = process.hrtime.bigint();
+        const c = process.cpuUsage();
         const items = await outbox.claim(limit);
+        const used = process.cpuUsage(c);
         spent += process.hrtime.bigint() - t;
+        cpu += used.user + used.system;
         claimed += items.length;
         await sql.query("UPDATE outbox SET state = 'pending', lease_until = NULL WHERE state = 'running'");
       }
       console.log(
-        `links ${links}, pending ${pending}: claim(${limit}) ${(Number(spent / BigInt(runs)) / 1e6).toFixed(3)} ms, ${(claimed / runs).toFixed(1)} rows`,
+        `links ${links}, pending ${pending}: claim(${limit}) ${(Number(spent / BigInt(runs)) / 1e6).toFixed(3)} ms, CPU ${(cpu / runs / 1000).toFixed(3)} ms, ${(claimed / runs).toFixed(1)} rows`,
       );
     }
   } finally {

@@ -87,24 +87,32 @@ export class Outbox {
   async claim(limit: number): Promise<OutboxItem[]> {
     if (limit <= 0) return [];
     const now = Date.now();
-    // No link can give more than the claim takes, nor more than its installation may run.
-    const perLink = Math.max(1, Math.min(limit, Math.floor(this.perInstallation)));
-    const rows = await this.sql.query<CandidateRow>(this.candidatesSql, [now, now, perLink, now, now, now, perLink]);
-    const running = new Map<string, number>();
-    const candidates: Candidate[] = [];
-    for (const r of rows) {
-      if (r.id == null) {
-        running.set(String(r.client_key), Number(r.n));
-        continue;
+    // Each link's oldest row first: with many links busy that is all a claim takes (and every row read
+    // costs the driver a JavaScript object). Only when a link may hold a row the pick would have taken
+    // is it read again with as many rows per link as it could take (no more than the claim takes, nor
+    // than its installation may run).
+    const most = Math.max(1, Math.min(limit, Math.floor(this.perInstallation)));
+    let ids: number[] = [];
+    for (let perLink = 1; ; perLink = most) {
+      const rows = await this.sql.query<CandidateRow>(this.candidatesSql, [now, now, perLink, now, now, now, perLink]);
+      const running = new Map<string, number>();
+      const candidates: Candidate[] = [];
+      for (const r of rows) {
+        if (r.id == null) {
+          running.set(String(r.client_key), Number(r.n));
+          continue;
+        }
+        candidates.push({
+          id: Number(r.id),
+          clientKey: String(r.client_key),
+          linkId: r.link_id == null ? null : String(r.link_id),
+          runAt: Number(r.run_at),
+        });
       }
-      candidates.push({
-        id: Number(r.id),
-        clientKey: String(r.client_key),
-        linkId: r.link_id == null ? null : String(r.link_id),
-        runAt: Number(r.run_at),
-      });
+      const pick = fairPick(candidates, running, this.perInstallation, limit, perLink < most ? perLink : Infinity);
+      ids = pick.ids;
+      if (pick.exact) break;
     }
-    const ids = fairPick(candidates, running, this.perInstallation, limit);
     if (ids.length === 0) return [];
     const taken = await this.sql.query<Record<string, unknown>>(this.takeSql, [
       now + this.leaseMs,

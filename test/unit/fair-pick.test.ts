@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
-import { fairPick, type Candidate } from "../../src/outbox/fair-pick";
+import { fairPick as pick, type Candidate } from "../../src/outbox/fair-pick";
+
+/** The ids a claim takes when every link gave all its due rows. */
+const fairPick = (...args: Parameters<typeof pick>) => pick(...args).ids;
 
 /** `n` due rows of one link, oldest first, ids from `firstId`. */
 const lane = (clientKey: string, linkId: string | null, n: number, firstId: number, runAt = 1000): Candidate[] =>
@@ -38,5 +41,51 @@ describe("fair pick of the rows a claim takes", () => {
     assert.deepEqual(fairPick(lane("a", "a1", 4, 1), new Map(), 4, 1), [1]);
     assert.deepEqual(fairPick(lane("a", "a1", 4, 1), new Map([["a", 4]]), 4, 16), []);
     assert.deepEqual(fairPick([], new Map(), 4, 16), []);
+  });
+
+  it("reading one row per link is enough when every installation's first row fills the claim", () => {
+    const rows = [...lane("a", "a1", 1, 1), ...lane("b", "b1", 1, 10), ...lane("c", "c1", 1, 20)];
+    assert.deepEqual(pick(rows, new Map(), 4, 2, 1), { ids: [1, 10], exact: true });
+  });
+
+  it("asks for more rows per link when a link cut short may hold a row the claim would take", () => {
+    // One busy link: its second row would take the claim's second slot.
+    assert.equal(pick(lane("a", "a1", 1, 1), new Map(), 4, 2, 1).exact, false);
+    // Two links, but the claim has more slots than they gave.
+    assert.equal(pick([...lane("a", "a1", 1, 1), ...lane("b", "b1", 1, 10)], new Map(), 4, 3, 1).exact, false);
+    // A link that gave fewer rows than asked has no more: nothing is missing.
+    assert.equal(pick([...lane("a", "a1", 1, 1), ...lane("b", "b1", 1, 10)], new Map(), 4, 3, 2).exact, true);
+    // Its installation at its cap: its rows not read could not be taken anyway.
+    assert.equal(pick(lane("a", "a1", 1, 1), new Map([["a", 3]]), 4, 2, 1).exact, true);
+    // Rows of no link are one line for every installation: cut short, any installation could be missing one.
+    assert.equal(pick([...lane("a", null, 1, 1), ...lane("b", "b1", 1, 10)], new Map(), 4, 1, 1).exact, false);
+  });
+
+  it("a pick from one row per link that it calls exact is the pick from every row", () => {
+    // Random queues: the pick from each link's oldest row, when exact, equals the pick from all rows.
+    let seed = 7;
+    const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    let checked = 0;
+    for (let round = 0; round < 500; round++) {
+      const all: Candidate[] = [];
+      for (let l = 0; l < 1 + random(6); l++) {
+        const links = lane(`t${random(4)}`, random(8) === 0 ? null : `l${l}`, 1 + random(4), 100 * l, random(50));
+        all.push(...links.map((c) => ({ ...c, runAt: c.runAt + random(50) })));
+      }
+      const running = new Map([[`t${random(4)}`, random(5)]]);
+      const k = 1 + random(4);
+      const limit = 1 + random(8);
+      const full = pick(all, running, k, limit).ids;
+      for (const perLink of [1, 2]) {
+        const lanes = new Map<string | null, Candidate[]>();
+        for (const c of all) lanes.set(c.linkId, [...(lanes.get(c.linkId) ?? []), c]);
+        const read = [...lanes.values()].flatMap((l) => l.sort((a, b) => a.runAt - b.runAt || a.id - b.id).slice(0, perLink));
+        const partial = pick(read, running, k, limit, perLink);
+        if (!partial.exact) continue;
+        checked++;
+        assert.deepEqual(partial.ids, full, `round ${round}, ${perLink} per link`);
+      }
+    }
+    assert.ok(checked > 100, `only ${checked} exact picks checked`);
   });
 });
