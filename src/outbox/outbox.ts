@@ -1,4 +1,5 @@
-import { claimSql } from "./claim-sql";
+import { candidatesSql, takeSql } from "./claim-sql";
+import { fairPick, type Candidate } from "./fair-pick";
 import type { SqlStore } from "./sql-store";
 
 /** A kind of work; each use case (src/sync/) names its own. */
@@ -39,7 +40,8 @@ export interface NewWork<P> {
  * Rows that failed for good stay, state `dead`, with their reason.
  */
 export class Outbox {
-  private readonly claimSql: string;
+  private readonly candidatesSql: string;
+  private readonly takeSql: string;
 
   /**
    * @param budgeted kinds of work that spend the installation's Bitbucket budget: while it is held back
@@ -51,9 +53,10 @@ export class Outbox {
     private readonly sql: SqlStore,
     private readonly leaseMs: number,
     budgeted: readonly string[] = [],
-    perInstallation = 4,
+    private readonly perInstallation = 4,
   ) {
-    this.claimSql = claimSql(sql.dialect, budgeted, perInstallation);
+    this.candidatesSql = candidatesSql(sql.dialect, budgeted);
+    this.takeSql = takeSql(sql.dialect);
   }
 
   /**
@@ -82,18 +85,44 @@ export class Outbox {
    * SKIP LOCKED lets several instances claim side by side without taking the same row.
    */
   async claim(limit: number): Promise<OutboxItem[]> {
+    if (limit <= 0) return [];
     const now = Date.now();
-    const rows = await this.sql.query<Record<string, unknown>>(this.claimSql, [
+    // Each link's oldest row first: with many links busy that is all a claim takes (and every row read
+    // costs the driver a JavaScript object). Only when a link may hold a row the pick would have taken
+    // is it read again with as many rows per link as it could take (no more than the claim takes, nor
+    // than its installation may run).
+    const most = Math.max(1, Math.min(limit, Math.floor(this.perInstallation)));
+    let ids: number[] = [];
+    for (let perLink = 1; ; perLink = most) {
+      const rows = await this.sql.query<CandidateRow>(this.candidatesSql, [now, now, perLink, now, now, now, perLink]);
+      const running = new Map<string, number>();
+      const candidates: Candidate[] = [];
+      for (const r of rows) {
+        if (r.id == null) {
+          running.set(String(r.client_key), Number(r.n));
+          continue;
+        }
+        candidates.push({
+          id: Number(r.id),
+          clientKey: String(r.client_key),
+          linkId: r.link_id == null ? null : String(r.link_id),
+          runAt: Number(r.run_at),
+        });
+      }
+      const pick = fairPick(candidates, running, this.perInstallation, limit, perLink < most ? perLink : Infinity);
+      ids = pick.ids;
+      if (pick.exact) break;
+    }
+    if (ids.length === 0) return [];
+    const taken = await this.sql.query<Record<string, unknown>>(this.takeSql, [
       now + this.leaseMs,
       now,
+      this.sql.dialect === "postgres" ? ids : JSON.stringify(ids),
       now,
-      now,
-      now,
-      now,
-      now,
-      limit,
     ]);
-    return rows.map(toItem);
+    // RETURNING keeps no order: start them in the order the fair pick chose.
+    const order = new Map(ids.map((id, i) => [id, i]));
+    return taken.map(toItem).sort((a, b) => order.get(a.id)! - order.get(b.id)!);
   }
 
   async complete(id: number): Promise<void> {
@@ -256,6 +285,15 @@ export class Outbox {
     await this.sql.query("DELETE FROM outbox WHERE link_id = ?", [linkId]);
     await this.sql.query("DELETE FROM outbox_holds WHERE link_id = ?", [linkId]);
   }
+}
+
+/** A row of the claim's candidates statement: a candidate, or (id null) an installation's running count `n`. */
+interface CandidateRow {
+  id: unknown;
+  client_key: unknown;
+  link_id: unknown;
+  run_at: unknown;
+  n: unknown;
 }
 
 const toItem = (r: Record<string, unknown>): OutboxItem => ({
