@@ -23,6 +23,7 @@ export function projectPicker({ accepted, user, onChange, showError }) {
     $("project-search-state").textContent = "Searching GitLab…";
     const r = await call("POST", "/gitlab/projects", { ...accepted(), search: term });
     if (seq !== searchSeq) return; // a newer search is on its way
+    if (!user()) return; // the token was forgotten meanwhile (changed, or the link was saved)
     if (r.status !== 200) {
       $("project-search-state").textContent = "";
       return showError(r, "Could not search GitLab");
