@@ -1,4 +1,12 @@
-import { coverageInsight, qualityInsight, reportId, securityInsight, testInsight, type Insight } from "../core/code-insights";
+import {
+  coverageInsight,
+  MAX_ANNOTATIONS,
+  qualityInsight,
+  reportId,
+  securityInsight,
+  testInsight,
+  type Insight,
+} from "../core/code-insights";
 import type { Links } from "../db/links";
 import type { PublishedReports } from "../db/published-reports";
 import { PeerFailure, WorkDeferred } from "../errors";
@@ -141,7 +149,9 @@ async function readPipeline(api: GitLabApi, projectId: number, pipelineId: numbe
 async function gather(api: GitLabApi, projectId: number, pipeline: GitLabPipeline): Promise<Insight[]> {
   const ref = { id: pipeline.id, webUrl: pipeline.web_url };
   const out: Insight[] = [];
-  const tests = testInsight((await read(() => api.testReport(projectId, pipeline.id), "Reading the test report")) as never, ref);
+  // Streamed: only the failed cases Bitbucket can show are kept, the passing thousands are read and dropped.
+  const report = await read(() => api.failedTests(projectId, pipeline.id, MAX_ANNOTATIONS), "Reading the test report");
+  const tests = testInsight(report, ref);
   if (tests) out.push(tests);
   const coverage = coverageInsight(pipeline.coverage, ref);
   if (coverage) out.push(coverage);
