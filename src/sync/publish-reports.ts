@@ -9,7 +9,8 @@ import {
 } from "../core/code-insights";
 import type { Links } from "../db/links";
 import type { PublishedReports } from "../db/published-reports";
-import { PeerFailure, WorkDeferred } from "../errors";
+import { humanDuration } from "../core/human-duration";
+import { PeerFailure, WorkAbandoned, WorkDeferred } from "../errors";
 import { gitlabFailure, type GitLabApi, type GitLabJob, type GitLabPipeline } from "../gitlab/gitlab-api";
 import type { FindInstallation, Installation } from "../installations/installation";
 import type { Outbox } from "../outbox/outbox";
@@ -55,6 +56,8 @@ export interface PublishReportsCollaborators {
   gitlab: (host: string, token: string) => GitLabApi;
   /** Calls of the installation's Bitbucket budget kept for statuses: reports wait rather than use them. */
   statusReserve: number;
+  /** How long a publication may wait for that budget, from when it was queued, before it is dropped. */
+  maxWaitMs: number;
 }
 
 /**
@@ -93,7 +96,18 @@ export const publishReports =
       return `a newer pipeline's reports are already on ${p.sha.slice(0, 12)}`;
     const calls = insights.reduce((n, i) => n + 1 + Math.ceil(i.annotations.length / ANNOTATIONS_PER_REQUEST), 0) + previous.size;
     const wait = await c.budget.headroom(installation.key, calls, c.statusReserve);
-    if (wait > 0) throw new WorkDeferred("reports wait: the Bitbucket budget left is kept for statuses", wait);
+    if (wait > 0) {
+      // Reports are worth less the longer they wait, and a queue of them would only grow while the budget
+      // stays low: past maxWaitMs they are given up, which the settings page shows as a failed delivery
+      // (with a re-send) and the link's activity as "failed".
+      const waited = Date.now() - item.createdAt;
+      if (waited + wait > c.maxWaitMs)
+        throw new WorkAbandoned(
+          `Reports dropped: the installation's Bitbucket budget stayed too low (${calls} calls needed, ` +
+            `${c.statusReserve} kept for statuses) for ${humanDuration((waited + wait) / 1000)}`,
+        );
+      throw new WorkDeferred("reports wait: the Bitbucket budget left is kept for statuses", wait);
+    }
 
     const done: string[] = [];
     for (const insight of insights) {
