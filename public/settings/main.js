@@ -6,6 +6,7 @@ import { connectForm } from "./connect-form.js";
 import { loadHealth, recheck, resend } from "./health.js";
 import { loadHistory } from "./history.js";
 import { renderFacts, showLinked, wireUnlink } from "./linked-view.js";
+import { showReports } from "./reports.js";
 
 const REFRESH_MS = 15_000;
 let current = null;
@@ -13,6 +14,7 @@ let current = null;
 function linked(link, webhook) {
   current = link;
   showLinked(link, webhook);
+  showReports(link);
   loadHealth();
   loadHistory();
 }

@@ -179,6 +179,10 @@ export class Links {
     await this.model.update({ mirrorState: JSON.stringify(state) }, { where: { id } });
   }
 
+  async setReports(id: string, reports: boolean): Promise<void> {
+    await this.model.update({ reports }, { where: { id } });
+  }
+
   async setLastSync(id: string, sync: LastSync): Promise<void> {
     await this.model.update({ lastSync: JSON.stringify(sync) }, { where: { id } });
   }

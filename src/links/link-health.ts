@@ -5,17 +5,18 @@ import { gitlabPage, gitlabWebUrl } from "../core/gitlab-web-url";
 import { gitlabMessage, statusOf, type GitLabApi } from "../gitlab/gitlab-api";
 import { queueStatusSync } from "../sync/sync-statuses";
 import { failedDeliveries } from "./failed-deliveries";
+import { publishedReports } from "./published-reports-view";
 
 /**
  * What GitLab says right now about a link: the pull mirror, our webhook, and the newest pipeline of the
  * default branch with the statuses we posted for its commit. Each part fails on its own, so one refusal
  * (say, a Developer's token cannot read the mirror) still leaves the rest to show.
  */
-export async function linkHealth(deps: Pick<Deps, "gitlab" | "outbox" | "posted">, link: Link) {
+export async function linkHealth(deps: Pick<Deps, "gitlab" | "outbox" | "posted" | "published">, link: Link) {
   return (await readHealth(deps, link)).health;
 }
 
-async function readHealth(deps: Pick<Deps, "gitlab" | "outbox" | "posted">, link: Link) {
+async function readHealth(deps: Pick<Deps, "gitlab" | "outbox" | "posted" | "published">, link: Link) {
   const api = deps.gitlab(link.gitlabUrl, link.token);
   const [mirror, webhook, pipeline, failed] = await Promise.all([
     mirrorHealth(api, link),
@@ -27,7 +28,8 @@ async function readHealth(deps: Pick<Deps, "gitlab" | "outbox" | "posted">, link
   const bitbucket = [...posted.values()]
     .filter((s) => s.ref === pipeline.found?.ref)
     .map((s) => ({ key: s.statusKey, state: s.state, pipelineId: s.pipelineId, postedAt: new Date(s.postedAt).toISOString() }));
-  const health = { checkedAt: new Date().toISOString(), mirror, webhook, pipeline: pipeline.view, bitbucket, failed };
+  const reports = await publishedReports(deps, link, "ref" in pipeline.view ? (pipeline.view.ref ?? null) : null);
+  const health = { checkedAt: new Date().toISOString(), mirror, webhook, pipeline: pipeline.view, bitbucket, failed, reports };
   return { health, found: pipeline.found };
 }
 
@@ -35,7 +37,10 @@ async function readHealth(deps: Pick<Deps, "gitlab" | "outbox" | "posted">, link
  * "Re-check now": reads the health, keeps the mirror state GitLab reported on the link, and queues a
  * status sync for the newest pipeline of the default branch so Bitbucket shows GitLab's current answer.
  */
-export async function recheckLink(deps: Pick<Deps, "gitlab" | "links" | "outbox" | "posted" | "worker">, link: Link) {
+export async function recheckLink(
+  deps: Pick<Deps, "gitlab" | "links" | "outbox" | "posted" | "published" | "worker">,
+  link: Link,
+) {
   const { found, health } = await readHealth(deps, link);
   if (health.mirror.state === "ok") {
     await deps.links.setMirrorState(link.id, {
