@@ -26,7 +26,8 @@ export async function reportsRun(world: SimWorld, target: HookTarget, opts: Repo
   let statusAt = 0;
   const server = (world.bitbucket as unknown as Inside).server;
   const onRequest = (req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) => {
-    if (!REPORT_CALL.test(req.url ?? "")) return;
+    // express, the first listener, may already have cut req.url down to its mount point: read its originalUrl.
+    if (!REPORT_CALL.test((req as { originalUrl?: string }).originalUrl ?? req.url ?? "")) return;
     res.once("finish", () => {
       reportCalls++;
       if (res.statusCode >= 400) refused++;
