@@ -12,6 +12,7 @@ import { log, loadRun, stepUp, type Env } from "./phases/end-to-end";
 import { measureIntake } from "./phases/intake";
 import { noisyNeighbour } from "./phases/noisy";
 import { outboxAtDepth } from "./phases/outbox-depth";
+import { reportsPhase } from "./phases/reports";
 import { soak } from "./phases/soak";
 import { table, type StoreResult } from "./report";
 import { SimsClient } from "./sims/sims-client";
@@ -150,6 +151,20 @@ async function benchStore(kind: StoreKind, opts: BenchOptions): Promise<StoreRes
     try {
       const opt = { seconds: opts.noisySeconds, noisyRate: opts.noisyRate, quietRate: opts.quietRate, drainMs: 10_000 };
       result.noisy = await noisyNeighbour(store, opt);
+    } finally {
+      await store.drop();
+    }
+  }
+  if (has("reports")) {
+    log(`reports: one pipeline, a test report of ${opts.reportCases} cases with ${opts.reportFailures} failures`);
+    const store = await freshStore(kind, "reports");
+    try {
+      result.reports = await reportsPhase(store, { cases: opts.reportCases, failures: opts.reportFailures });
+      const r = result.reports;
+      log(
+        `reports: ${Math.round(r.reportBytes / 1024)} KB report; hook → status ${r.hookToStatusMs} ms, → all reports ${r.hookToReportsMs} ms; ` +
+          `${r.reportCalls} Code Insights calls, ${r.refused} refused; app RSS ${r.rssBeforeMb} MB → peak ${r.peakRssMb} MB (+${r.peakGrowthMb})`,
+      );
     } finally {
       await store.drop();
     }

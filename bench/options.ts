@@ -1,6 +1,6 @@
 import type { StoreKind } from "./support/stores";
 
-export const PHASES = ["intake", "e2e", "steps", "depth", "soak", "noisy"] as const;
+export const PHASES = ["intake", "e2e", "steps", "depth", "soak", "noisy", "reports"] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface BenchOptions {
@@ -27,6 +27,9 @@ export interface BenchOptions {
   noisySeconds: number;
   noisyRate: number;
   quietRate: number;
+  /** The reports phase: one pipeline's test report of `reportCases` cases, `reportFailures` of them failed. */
+  reportCases: number;
+  reportFailures: number;
   /** OUTBOX_PER_INSTALLATION for the outbox-at-depth phase (the queue alone, one installation). */
   depthPerInstallation: number;
 }
@@ -78,6 +81,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     noisySeconds: num("BENCH_NOISY_SECONDS", 30),
     noisyRate: num("BENCH_NOISY_RATE", 500),
     quietRate: num("BENCH_QUIET_RATE", 5),
+    reportCases: num("BENCH_REPORT_CASES", 10_000),
+    reportFailures: num("BENCH_REPORT_FAILURES", 1_500),
     depthPerInstallation: num("BENCH_DEPTH_PER_INSTALLATION", 4),
   };
 }

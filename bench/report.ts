@@ -2,6 +2,7 @@ import type { DepthResult } from "./phases/outbox-depth";
 import type { LoadRun } from "./phases/end-to-end";
 import type { IntakeResult } from "./phases/intake";
 import { NOISY_TARGET_P95_MS, type NoisyNeighbourResult } from "./phases/noisy";
+import type { ReportsPhaseResult } from "./phases/reports";
 import type { SoakResult } from "./phases/soak";
 
 /** Everything measured on one store. Phases that were skipped are absent. */
@@ -15,6 +16,7 @@ export interface StoreResult {
   outboxDepth?: DepthResult;
   soak?: SoakResult & { seconds: number; rate: number };
   noisy?: NoisyNeighbourResult;
+  reports?: ReportsPhaseResult;
   appLog?: Record<string, number>;
   profile?: string[];
 }
@@ -82,6 +84,22 @@ const ROWS: Row[] = [
     (r) =>
       r.noisy
         ? `${r.noisy.noisySent} / ${r.noisy.noisyAccepted} / ${r.noisy.noisyRefused} at ${r.noisy.noisyRate}/s; ${r.noisy.noisyDeliveredPerSecond}; ${r.noisy.quietRefused}, ${r.noisy.quietLost}`
+        : "–",
+    "",
+  ],
+  [
+    "reports: hook → all visible ms; app RSS peak growth MB",
+    (r) =>
+      r.reports
+        ? `${r.reports.hookToReportsMs}; +${n(r.reports.peakGrowthMb)}${ok(r.reports.refused === 0 && r.reports.peakGrowthMb < 50)}`
+        : "–",
+    "nothing refused, < 50 MB",
+  ],
+  [
+    "  cases / failures (KB); calls, refused; hook → status ms",
+    (r) =>
+      r.reports
+        ? `${r.reports.cases} / ${r.reports.failures} (${Math.round(r.reports.reportBytes / 1024)}); ${r.reports.reportCalls}, ${r.reports.refused}; ${r.reports.hookToStatusMs}`
         : "–",
     "",
   ],

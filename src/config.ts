@@ -51,6 +51,8 @@ export interface Config {
   codeInsightsAuth: "bearer" | "jwt";
   /** Calls of each installation's Bitbucket budget that Code Insights reports leave to statuses. */
   statusReserve: number;
+  /** How long reports may wait for that budget before they are dropped (a failed delivery on the page). */
+  reportsMaxWaitMs: number;
   /** How often old delivery ids and given-up outbox rows are pruned (src/sync/retention.ts says how old). */
   retentionEveryMs: number;
   httpTimeoutMs: number;
@@ -166,6 +168,11 @@ const schema = z.object({
   CATCH_UP_SETTLE_MS: z.coerce.number().int().min(0).default(60_000),
   CODE_INSIGHTS_AUTH: z.enum(["bearer", "jwt"]).default("bearer"),
   BITBUCKET_STATUS_RESERVE: z.coerce.number().int().min(0).default(20),
+  REPORTS_MAX_WAIT_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(60 * 60_000),
   RETENTION_EVERY_MS: z.coerce
     .number()
     .int()
@@ -274,6 +281,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     catchUp: { everyMs: e.CATCH_UP_EVERY_MS, settleMs: e.CATCH_UP_SETTLE_MS },
     codeInsightsAuth: e.CODE_INSIGHTS_AUTH,
     statusReserve: e.BITBUCKET_STATUS_RESERVE,
+    reportsMaxWaitMs: e.REPORTS_MAX_WAIT_MS,
     retentionEveryMs: e.RETENTION_EVERY_MS,
     frameAncestors: (
       e.FRAME_ANCESTORS ??

@@ -123,7 +123,7 @@ function quarters(samples: { at: number; ms: number }[], start: number, windowMs
 // The headers GitLab 17.x sends with a webhook (see sim/gitlab-sim/deliver-hooks.ts). Sent here
 // rather than through the simulator's deliver(), which would disable the hook after four failures as
 // GitLab does and so end a stress step early.
-function hookHeaders(target: HookTarget, instanceUrl: string): Record<string, string> {
+export function hookHeaders(target: HookTarget, instanceUrl: string): Record<string, string> {
   const event = randomUUID();
   return {
     "Content-Type": "application/json",

@@ -77,10 +77,29 @@ export interface NoisyResult {
   quiet: RunResult;
 }
 
+/** One pipeline with a large test report, from its hook to all its reports on Bitbucket. */
+export interface ReportsOptions {
+  cases: number;
+  failures: number;
+  timeoutMs: number;
+}
+
+export interface ReportsRunResult extends ReportsOptions {
+  /** The size of GitLab's test report answer. */
+  reportBytes: number;
+  annotations: number;
+  /** Code Insights calls the app made (report PUTs, annotation POSTs, deletes), and how many were refused. */
+  reportCalls: number;
+  refused: number;
+  hookToStatusMs: number;
+  hookToReportsMs: number;
+}
+
 export type Command =
   | { cmd: "setup"; appUrl: string; links: number }
   | { cmd: "run"; opts: RunOptions }
   | { cmd: "noisy"; appUrl: string; opts: NoisyOptions }
+  | { cmd: "reports"; opts: ReportsOptions }
   | { cmd: "counters" }
   | { cmd: "stop" };
 

@@ -1,7 +1,18 @@
 import { fork, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { stopChild, track } from "../support/children";
-import type { Command, NoisyOptions, NoisyResult, Reply, RunOptions, RunResult, SetupInfo, SimCounters } from "./protocol";
+import type {
+  Command,
+  NoisyOptions,
+  NoisyResult,
+  ReportsOptions,
+  ReportsRunResult,
+  Reply,
+  RunOptions,
+  RunResult,
+  SetupInfo,
+  SimCounters,
+} from "./protocol";
 
 /** The driver's handle on the simulators' process: typed calls over IPC. */
 export class SimsClient {
@@ -50,6 +61,11 @@ export class SimsClient {
   /** Installs two more workspaces of one link each and floods one while the other runs steadily. */
   noisy(appUrl: string, opts: NoisyOptions): Promise<NoisyResult> {
     return this.call({ cmd: "noisy", appUrl, opts }) as Promise<NoisyResult>;
+  }
+
+  /** One pipeline with a large test report on the first link: hook → all its reports on Bitbucket. */
+  reports(opts: ReportsOptions): Promise<ReportsRunResult> {
+    return this.call({ cmd: "reports", opts }) as Promise<ReportsRunResult>;
   }
 
   counters(): Promise<SimCounters> {

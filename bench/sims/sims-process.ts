@@ -8,6 +8,7 @@ import { linkRepositories } from "./link-repositories";
 import { noisyNeighbour } from "./noisy-neighbour";
 import { pacedRun, type HookTarget } from "./paced-run";
 import type { Command, Reply } from "./protocol";
+import { reportsRun } from "./reports-run";
 import { SimWorld } from "./sim-world";
 
 async function main(): Promise<void> {
@@ -24,6 +25,9 @@ async function main(): Promise<void> {
       case "run":
         if (targets.length === 0) throw new Error("run before setup");
         return pacedRun(world, targets, command.opts);
+      case "reports":
+        if (targets.length === 0) throw new Error("reports before setup");
+        return reportsRun(world, targets[0]!, command.opts);
       case "noisy":
         return noisyNeighbour(world, command.appUrl, command.opts);
       case "counters":

@@ -1,6 +1,7 @@
 // The health panel: what the link last recorded, then what GitLab says right now.
 import { call, errorOf } from "./api.js";
 import { $, ago, busy, el, flash, lozenge, resize } from "./dom.js";
+import { renderPublished } from "./reports.js";
 
 const MIRROR_KIND = { finished: "success", failed: "removed", started: "inprogress", scheduled: "inprogress" };
 const BITBUCKET_KIND = { SUCCESSFUL: "success", FAILED: "removed", INPROGRESS: "inprogress", STOPPED: "default" };
@@ -114,6 +115,7 @@ export function renderLive(health) {
       : [text(p.state === "found" ? "No status posted for this commit yet." : "—", "hint")]),
   );
   renderFailed(health.failed || []);
+  renderPublished(health.reports);
   $("health-checked").textContent = `Last checked with GitLab at ${new Date(health.checkedAt).toLocaleTimeString()}${
     health.inFlight ? " · work in progress: this panel refreshes itself" : ""
   }.`;

@@ -8,6 +8,7 @@ import { autoRefresh, followUp, refreshSoon } from "./auto-refresh.js";
 import { loadHealth, recheck, resend } from "./health.js";
 import { renderFacts, showLinked, wireUnlink } from "./linked-view.js";
 import { wireWebhookSecret } from "./webhook-secret.js";
+import { showReports } from "./reports.js";
 
 // The stored link (no GitLab call) is read this often to notice a push; health then refreshes itself.
 const REFRESH_MS = 5_000;
@@ -16,6 +17,7 @@ let current = null;
 async function linked(link, webhook) {
   current = link;
   showLinked(link, webhook);
+  showReports(link);
   loadActivity();
   followUp(await loadHealth());
 }

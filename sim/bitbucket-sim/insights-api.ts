@@ -21,6 +21,25 @@ const RESULTS = ["PASSED", "FAILED", "PENDING"];
 const DATA_TYPES = ["BOOLEAN", "DATE", "DURATION", "LINK", "NUMBER", "PERCENTAGE", "TEXT"];
 const ANNOTATION_TYPES = ["VULNERABILITY", "CODE_SMELL", "BUG"];
 const SEVERITIES = ["CRITICAL", "HIGH", "MEDIUM", "LOW"];
+const ANNOTATION_RESULTS = ["PASSED", "FAILED", "SKIPPED", "IGNORED"];
+/** Cloud documents no length caps; Bitbucket answers "The summary field cannot contain more than 450
+ * characters", and Data Center's caps (title 450, details 2000) are the safe ones DESIGN.md names. */
+const MAX = { title: 450, details: 2000, summary: 450 };
+/** What each data type's value must be (DATE and DURATION in milliseconds). */
+const DATA_VALUES: Record<string, (v: unknown) => boolean> = {
+  BOOLEAN: (v) => typeof v === "boolean",
+  DATE: (v) => Number.isFinite(v),
+  DURATION: (v) => Number.isFinite(v) && (v as number) >= 0,
+  LINK: (v) =>
+    !!v &&
+    typeof v === "object" &&
+    typeof (v as { text?: unknown }).text === "string" &&
+    /^https?:\/\//.test(String((v as { href?: unknown }).href)),
+  NUMBER: (v) => Number.isFinite(v),
+  PERCENTAGE: (v) => Number.isFinite(v) && (v as number) >= 0 && (v as number) <= 100,
+  TEXT: (v) => typeof v === "string",
+};
+const tooLong = (v: unknown, max: number) => typeof v === "string" && v.length > max;
 const COMMIT = /^[0-9a-f]{40}$/i;
 
 /**
@@ -95,24 +114,34 @@ function reportProblem(body: unknown): string | null {
   const r = body as Record<string, unknown> | null;
   if (!r || typeof r !== "object") return "A report body is required";
   if (typeof r.title !== "string" || !r.title) return "title is required";
+  if (tooLong(r.title, MAX.title)) return `The title field cannot contain more than ${MAX.title} characters.`;
+  if (r.details !== undefined && typeof r.details !== "string") return "details must be a string";
+  if (tooLong(r.details, MAX.details)) return `The details field cannot contain more than ${MAX.details} characters.`;
   if (!REPORT_TYPES.includes(String(r.report_type))) return "report_type must be one of SECURITY, COVERAGE, TEST, BUG";
   if (r.result !== undefined && !RESULTS.includes(String(r.result))) return "result must be PASSED, FAILED or PENDING";
   if (r.data !== undefined) {
     if (!Array.isArray(r.data) || r.data.length > 10) return "data may hold at most 10 items";
     for (const d of r.data as Array<Record<string, unknown>>) {
-      if (!DATA_TYPES.includes(String(d.type)) || typeof d.title !== "string")
+      if (!d || !DATA_TYPES.includes(String(d.type)) || typeof d.title !== "string")
         return "each data item needs a title and a valid type";
-      if (d.type === "PERCENTAGE" && (typeof d.value !== "number" || d.value < 0 || d.value > 100))
-        return "a PERCENTAGE is 0 to 100";
+      if (!DATA_VALUES[String(d.type)]!(d.value))
+        return d.type === "PERCENTAGE"
+          ? "a PERCENTAGE is 0 to 100"
+          : `the value of data item "${d.title}" is not a valid ${d.type}`;
     }
   }
   return null;
 }
 
 function annotationProblem(a: Record<string, unknown>): string | null {
+  if (!a || typeof a !== "object") return "each annotation must be an object";
   if (typeof a.external_id !== "string" || !a.external_id) return "external_id is required";
   if (!ANNOTATION_TYPES.includes(String(a.annotation_type))) return "annotation_type must be VULNERABILITY, CODE_SMELL or BUG";
   if (typeof a.summary !== "string" || !a.summary) return "summary is required";
+  if (tooLong(a.summary, MAX.summary)) return `The summary field cannot contain more than ${MAX.summary} characters.`;
+  if (tooLong(a.details, MAX.details)) return `The details field cannot contain more than ${MAX.details} characters.`;
+  if (a.result !== undefined && !ANNOTATION_RESULTS.includes(String(a.result)))
+    return "result must be PASSED, FAILED, SKIPPED or IGNORED";
   if (a.severity !== undefined && !SEVERITIES.includes(String(a.severity)))
     return "severity must be CRITICAL, HIGH, MEDIUM or LOW";
   if (a.line !== undefined && (!Number.isInteger(a.line) || (a.line as number) < 1)) return "line must be a positive integer";

@@ -197,6 +197,10 @@ export class Links {
     await this.model.update({ webhookSecret: this.box.seal(secret) }, { where: { id } });
   }
 
+  async setReports(id: string, reports: boolean): Promise<void> {
+    await this.model.update({ reports }, { where: { id } });
+  }
+
   async setLastSync(id: string, sync: LastSync): Promise<void> {
     await this.model.update({ lastSync: JSON.stringify(sync) }, { where: { id } });
   }

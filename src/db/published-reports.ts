@@ -28,11 +28,13 @@ export class PublishedReports {
     return new Map(rows.map((r) => [String(r.report_id), toReport(r)]));
   }
 
-  /** The reports last published on the link's default branch (for the settings page). */
-  async latestOnRef(linkId: string, ref: string, limit = 4): Promise<PublishedReport[]> {
+  /** The reports of the newest commit of `ref` that has any (the settings page shows the default branch's). */
+  async latestOnRef(linkId: string, ref: string): Promise<PublishedReport[]> {
     const rows = await this.sql.query<Record<string, unknown>>(
-      "SELECT * FROM published_reports WHERE link_id = ? AND ref = ? ORDER BY published_at DESC LIMIT ?",
-      [linkId, ref, limit],
+      `SELECT * FROM published_reports WHERE link_id = ? AND ref = ? AND sha = (
+         SELECT sha FROM published_reports WHERE link_id = ? AND ref = ? ORDER BY published_at DESC LIMIT 1)
+       ORDER BY report_id`,
+      [linkId, ref, linkId, ref],
     );
     return rows.map(toReport);
   }

@@ -1,6 +1,6 @@
 import { GitbeakerRequestError, Jobs, Pipelines, ProjectHooks, ProjectMembers, Projects, Users } from "@gitbeaker/rest";
 import type { Agent } from "node:http";
-import type { Dispatcher } from "undici";
+import { fetch, type Dispatcher, type Response as FetchResponse } from "undici";
 import { TokenBucket } from "../core/token-bucket";
 import { badRequest, parseRetryAfter, PeerFailure, peerStatusFailure, WorkDeferred } from "../errors";
 import { answerRefused } from "../http/answer-refused";
@@ -8,6 +8,7 @@ import { hasDotSegment } from "./has-dot-segment";
 import { hostRefused } from "./host-policy";
 import { boundedStrings } from "./bounded-strings";
 import { networkProblem } from "./network-problem";
+import { failedTests, type FailedTests } from "./failed-tests";
 
 export interface GitLabUser {
   id: number;
@@ -67,6 +68,11 @@ export interface GitLabHook {
 export class GitLabApi {
   private readonly api: ReturnType<typeof resources>;
   private readonly budget: TokenBucket;
+  private readonly host: string;
+  private readonly token: string;
+  private readonly timeoutMs: number;
+  private readonly dispatcher: Dispatcher;
+  private readonly beforeCall?: () => Promise<void>;
 
   /**
    * `dispatcher` carries every call: it caps answers and refuses redirects (see gitlab-dispatcher.ts).
@@ -83,6 +89,11 @@ export class GitLabApi {
     // gitbeaker types `agent` as an http.Agent but hands it to fetch as its undici dispatcher.
     const agent = dispatcher as unknown as Agent;
     this.api = resources({ host, token, queryTimeout: timeoutMs, rateLimits: RATE_LIMITS, agent }, timeoutMs, beforeCall);
+    this.host = host.replace(/\/+$/, "");
+    this.token = token;
+    this.timeoutMs = timeoutMs;
+    this.dispatcher = dispatcher;
+    this.beforeCall = beforeCall;
     this.budget = new TokenBucket(budget.perMinute / 60_000, budget.burst);
   }
 
@@ -215,9 +226,35 @@ export class GitLabApi {
     })) as unknown as GitLabPipeline[];
   }
 
-  /** The pipeline's unit-test report (GitLab parses it from the jobs' JUnit artifacts; all tiers). */
-  async testReport(projectId: number, pipelineId: number): Promise<unknown> {
-    return (await this.api.requester.get(`projects/${projectId}/pipelines/${pipelineId}/test_report`)).body;
+  /**
+   * The pipeline's test report (GitLab parses it from the jobs' JUnit artifacts; all tiers), read as it
+   * streams in, keeping its counts and its first `keep` failed or errored cases (failed-tests.ts). The
+   * whole report of a large suite is megabytes of passing cases that gitbeaker would buffer and parse.
+   */
+  async failedTests(projectId: number, pipelineId: number, keep: number): Promise<FailedTests> {
+    const url = `${this.host}/api/v4/projects/${projectId}/pipelines/${pipelineId}/test_report`;
+    // Round gitbeaker, so the checks its requests pass are made here: the workspace's allowed hosts first,
+    // and a failure to reach GitLab named in plain words.
+    if (this.beforeCall) await this.beforeCall();
+    let response: Awaited<ReturnType<typeof fetch>>;
+    try {
+      response = await fetch(url, {
+        headers: { "PRIVATE-TOKEN": this.token, accept: "application/json" },
+        dispatcher: this.dispatcher,
+        redirect: "manual",
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (e) {
+      const problem = answerRefused(e) ? null : networkProblem(e, this.timeoutMs);
+      throw problem ? new GitLabUnreachable(withHost(problem, hostOf(this.host)), e) : e;
+    }
+    if (!response.ok)
+      throw new GitLabAnswerError(response.status, await firstBytes(response), response.headers.get("retry-after"));
+    const reader = failedTests(keep);
+    const decoder = new TextDecoder();
+    for await (const chunk of response.body!) reader.write(decoder.decode(chunk as Uint8Array, { stream: true }));
+    reader.write(decoder.decode());
+    return reader.end();
   }
 
   /**
@@ -387,6 +424,7 @@ function projectRef(idOrPath: number | string): number | string {
 
 /** The HTTP status of a failed gitbeaker call, if GitLab answered at all. */
 export function statusOf(e: unknown): number | undefined {
+  if (e instanceof GitLabAnswerError) return e.status;
   if (e instanceof GitbeakerRequestError) {
     const response = (e.cause as { response?: Response } | undefined)?.response;
     return response?.status;
@@ -399,6 +437,7 @@ export function gitlabMessage(e: unknown): string {
   const refused = answerRefused(e);
   if (refused) return refused.message;
   if (e instanceof GitLabUnreachable) return e.message;
+  if (e instanceof GitLabAnswerError) return e.message;
   if (e instanceof GitbeakerRequestError) {
     const description = (e.cause as { description?: string } | undefined)?.description ?? e.message;
     return String(description).slice(0, 300);
@@ -421,7 +460,47 @@ export function gitlabFailure(e: unknown, what: string): PeerFailure {
   const message = `${what}: GitLab ${status ?? "unreachable"}: ${gitlabMessage(e)}`;
   if (status === undefined) return new PeerFailure({ peer: "gitlab", message, transient: true });
   const response = (e as { cause?: { response?: Response } }).cause?.response;
-  return peerStatusFailure("gitlab", status, message, parseRetryAfter(response?.headers.get("retry-after")));
+  const retryAfter = e instanceof GitLabAnswerError ? e.retryAfter : response?.headers.get("retry-after");
+  return peerStatusFailure("gitlab", status, message, parseRetryAfter(retryAfter));
+}
+
+/** The start of an answer's body (an error's message), the rest left unread. */
+async function firstBytes(response: FetchResponse, max = 4096): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of response.body ?? []) {
+      chunks.push(chunk as Uint8Array);
+      size += (chunk as Uint8Array).length;
+      if (size >= max) break;
+    }
+  } catch {
+    // the message is a courtesy: the status says enough
+  }
+  return Buffer.concat(chunks).subarray(0, max).toString("utf8");
+}
+
+/** A call made without gitbeaker (a streamed read) that GitLab answered with an error. */
+export class GitLabAnswerError extends Error {
+  constructor(
+    readonly status: number,
+    body: string,
+    readonly retryAfter: string | null,
+  ) {
+    super(String(gitlabErrorText(body) ?? `HTTP ${status}`).slice(0, 300));
+    this.name = "GitLabAnswerError";
+  }
+}
+
+/** GitLab's `{"message": …}` or `{"error": …}`, if the body is that. */
+function gitlabErrorText(body: string): string | undefined {
+  try {
+    const parsed = JSON.parse(body) as { message?: unknown; error?: unknown };
+    const text = parsed.message ?? parsed.error;
+    return text === undefined ? undefined : typeof text === "string" ? text : JSON.stringify(text);
+  } catch {
+    return body.trim() || undefined;
+  }
 }
 
 export interface GitLabTokenInfo {

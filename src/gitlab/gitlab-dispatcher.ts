@@ -12,5 +12,9 @@ export function gitlabDispatcher(opts: { allowPrivate: boolean; allowedHosts: st
   const base = opts.allowPrivate
     ? new Agent({ connect: { timeout: opts.timeoutMs } })
     : guardedDispatcher(opts.allowedHosts, opts.timeoutMs);
-  return base.compose(boundedAnswers("GitLab", ANSWER_LIMITS.json));
+  return base.compose(boundedAnswers("GitLab", answerLimit));
 }
+
+/** Only the streamed test report (GitLabApi.failedTests) may be larger than a JSON answer. */
+const TEST_REPORT = /\/api\/v4\/projects\/\d+\/pipelines\/\d+\/test_report(\?|$)/;
+const answerLimit = (path: string) => (TEST_REPORT.test(path) ? ANSWER_LIMITS.testReport : ANSWER_LIMITS.json);

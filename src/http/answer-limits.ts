@@ -3,11 +3,13 @@ const MB = 1024 * 1024;
 /**
  * The most we read of one answer from GitLab or Bitbucket, per kind of call. The JSON we ask for (a
  * user, a project, a page of pipelines or jobs, a status post's echo) is a few kilobytes; a hostile or
- * broken server answering hundreds of megabytes must not become our memory. Reports (test reports,
- * artifacts) will get a larger entry of their own here.
+ * broken server answering hundreds of megabytes must not become our memory. A pipeline's test report
+ * is larger (10,000 cases with 1,500 stack traces are about 6 MB) but is read as a stream, keeping only
+ * the failed cases (gitlab/failed-tests.ts): its cap bounds the time and bandwidth spent, not memory.
  */
 export const ANSWER_LIMITS = {
   json: 4 * MB,
+  testReport: 64 * MB,
 } as const;
 
 /** "4 MB", for messages. */

@@ -12,11 +12,16 @@ type Handlers = Dispatcher.DispatchHandlers;
  * - a 3xx is refused: fetch would follow it with our PRIVATE-TOKEN header to any origin it names;
  * - answers are asked for uncompressed, and a compressed one is refused: fetch would inflate it after
  *   this count, and a few MB of gzip can inflate to gigabytes.
+ * `maxBytes` may depend on the request's path: the few answers read as a stream get a larger cap.
  * A refusal reaches the caller as an `AnswerRefused` (wrapped by fetch as the error's cause).
  */
-export function boundedAnswers(peer: string, maxBytes: number): Dispatcher.DispatcherComposeInterceptor {
+export function boundedAnswers(
+  peer: string,
+  maxBytes: number | ((path: string) => number),
+): Dispatcher.DispatcherComposeInterceptor {
+  const limit = typeof maxBytes === "number" ? () => maxBytes : maxBytes;
   return (dispatch) => (opts, handler) =>
-    dispatch({ ...opts, headers: plainEncoding(opts.headers) }, new BoundedAnswer(handler, peer, maxBytes));
+    dispatch({ ...opts, headers: plainEncoding(opts.headers) }, new BoundedAnswer(handler, peer, limit(opts.path)));
 }
 
 /** Passes everything on to fetch's (or request's) own handler, except what it refuses. */

@@ -4,6 +4,7 @@ import { notFound } from "../errors";
 import { queueStatusSync, STATUS_SYNC, type StatusSyncPayload } from "../sync/sync-statuses";
 import { queueMirrorTrigger, type MirrorTriggerPayload } from "../sync/trigger-mirror";
 import type { OutboxItem } from "../outbox/outbox";
+import { PUBLISH_REPORTS, queueReports, type PublishReportsPayload } from "../sync/publish-reports";
 
 const SHOWN = 20;
 
@@ -24,6 +25,10 @@ function describe(item: OutboxItem) {
     const p = item.payload as unknown as StatusSyncPayload;
     return { ...base, what: `Build status for ${p.ref} @ ${p.sha.slice(0, 8)} (pipeline #${p.pipelineId})` };
   }
+  if (item.kind === PUBLISH_REPORTS) {
+    const p = item.payload as unknown as PublishReportsPayload;
+    return { ...base, what: `Code Insights reports for ${p.ref} @ ${p.sha.slice(0, 8)} (pipeline #${p.pipelineId})` };
+  }
   const p = item.payload as unknown as MirrorTriggerPayload;
   return { ...base, what: `Mirror update after a push to ${p.refs.join(", ") || "the repository"}` };
 }
@@ -39,6 +44,9 @@ export async function resendFailed(deps: Pick<Deps, "config" | "outbox" | "worke
   if (item.kind === STATUS_SYNC) {
     const p = item.payload as unknown as StatusSyncPayload;
     await queueStatusSync(queue, link, { sha: p.sha, ref: p.ref, pipelineId: p.pipelineId });
+  } else if (item.kind === PUBLISH_REPORTS) {
+    const p = item.payload as unknown as PublishReportsPayload;
+    await queueReports(queue, link, { sha: p.sha, ref: p.ref, pipelineId: p.pipelineId });
   } else {
     await queueMirrorTrigger(queue, link, (item.payload as unknown as MirrorTriggerPayload).refs);
   }

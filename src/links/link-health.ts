@@ -5,17 +5,18 @@ import { gitlabPage, gitlabWebUrl } from "../core/gitlab-web-url";
 import { gitlabMessage, statusOf, type GitLabApi } from "../gitlab/gitlab-api";
 import { queueStatusSync } from "../sync/sync-statuses";
 import { failedDeliveries } from "./failed-deliveries";
+import { publishedReports } from "./published-reports-view";
 
 /**
  * What GitLab says right now about a link: the pull mirror, our webhook, and the newest pipeline of the
  * default branch with the statuses we posted for its commit. Each part fails on its own, so one refusal
  * (say, a Developer's token cannot read the mirror) still leaves the rest to show.
  */
-export async function linkHealth(deps: Pick<Deps, "gitlab" | "outbox" | "posted">, link: Link) {
+export async function linkHealth(deps: Pick<Deps, "gitlab" | "outbox" | "posted" | "published">, link: Link) {
   return (await readHealth(deps, link)).health;
 }
 
-async function readHealth(deps: Pick<Deps, "gitlab" | "outbox" | "posted">, link: Link) {
+async function readHealth(deps: Pick<Deps, "gitlab" | "outbox" | "posted" | "published">, link: Link) {
   const api = deps.gitlab(link.gitlabUrl, link.token, link.clientKey);
   const [mirror, webhook, pipeline, failed] = await Promise.all([
     mirrorHealth(api, link),
@@ -34,6 +35,7 @@ async function readHealth(deps: Pick<Deps, "gitlab" | "outbox" | "posted">, link
       pipelineId: s.pipelineId,
       postedAt: new Date(s.postedAt).toISOString(),
     }));
+  const reports = await publishedReports(deps, link, "ref" in pipeline.view ? (pipeline.view.ref ?? null) : null);
   const queued = await deps.outbox.inFlightForLink(link.id);
   const running = pipeline.view.state === "found" && pipeline.view.bitbucketState === "INPROGRESS";
   const pulling = mirror.state === "ok" && (mirror.updateStatus === "started" || mirror.updateStatus === "scheduled");
@@ -44,6 +46,7 @@ async function readHealth(deps: Pick<Deps, "gitlab" | "outbox" | "posted">, link
     pipeline: pipeline.view,
     bitbucket,
     failed,
+    reports,
     // Work is queued for the link, the mirror is updating or the newest pipeline runs: the page looks again soon.
     inFlight: queued > 0 || running || pulling,
   };
@@ -63,7 +66,10 @@ function statusName(link: Link, key: string): string {
  * "Re-check now": reads the health, keeps the mirror state GitLab reported on the link, and queues a
  * status sync for the newest pipeline of the default branch so Bitbucket shows GitLab's current answer.
  */
-export async function recheckLink(deps: Pick<Deps, "gitlab" | "links" | "outbox" | "posted" | "worker">, link: Link) {
+export async function recheckLink(
+  deps: Pick<Deps, "gitlab" | "links" | "outbox" | "posted" | "published" | "worker">,
+  link: Link,
+) {
   const { found, health } = await readHealth(deps, link);
   const alreadyShown = !!found && shownAsIs(link, found, health.bitbucket);
   if (health.mirror.state === "ok") {

@@ -47,6 +47,7 @@ export function deliverers(deps: Deps): Array<[string, Deliverer]> {
         findInstallation: deps.findInstallation,
         gitlab: deps.gitlab,
         statusReserve: deps.config.statusReserve,
+        maxWaitMs: deps.config.reportsMaxWaitMs,
       }),
     ],
     [

@@ -1,8 +1,17 @@
-import { coverageInsight, qualityInsight, reportId, securityInsight, testInsight, type Insight } from "../core/code-insights";
+import {
+  coverageInsight,
+  MAX_ANNOTATIONS,
+  qualityInsight,
+  reportId,
+  securityInsight,
+  testInsight,
+  type Insight,
+} from "../core/code-insights";
 import type { GitLabFor } from "../gitlab/gitlab-clients";
 import type { Links } from "../db/links";
 import type { PublishedReports } from "../db/published-reports";
-import { PeerFailure, WorkDeferred } from "../errors";
+import { humanDuration } from "../core/human-duration";
+import { PeerFailure, WorkAbandoned, WorkDeferred } from "../errors";
 import { gitlabFailure, type GitLabApi, type GitLabJob, type GitLabPipeline } from "../gitlab/gitlab-api";
 import type { FindInstallation, Installation } from "../installations/installation";
 import type { Outbox } from "../outbox/outbox";
@@ -48,6 +57,8 @@ export interface PublishReportsCollaborators {
   gitlab: GitLabFor;
   /** Calls of the installation's Bitbucket budget kept for statuses: reports wait rather than use them. */
   statusReserve: number;
+  /** How long a publication may wait for that budget, from when it was queued, before it is dropped. */
+  maxWaitMs: number;
 }
 
 /**
@@ -86,7 +97,18 @@ export const publishReports =
       return `a newer pipeline's reports are already on ${p.sha.slice(0, 12)}`;
     const calls = insights.reduce((n, i) => n + 1 + Math.ceil(i.annotations.length / ANNOTATIONS_PER_REQUEST), 0) + previous.size;
     const wait = await c.budget.headroom(installation.key, calls, c.statusReserve);
-    if (wait > 0) throw new WorkDeferred("reports wait: the Bitbucket budget left is kept for statuses", wait);
+    if (wait > 0) {
+      // Reports are worth less the longer they wait, and a queue of them would only grow while the budget
+      // stays low: past maxWaitMs they are given up, which the settings page shows as a failed delivery
+      // (with a re-send) and the link's activity as "failed".
+      const waited = Date.now() - item.createdAt;
+      if (waited + wait > c.maxWaitMs)
+        throw new WorkAbandoned(
+          `Reports dropped: the installation's Bitbucket budget stayed too low (${calls} calls needed, ` +
+            `${c.statusReserve} kept for statuses) for ${humanDuration((waited + wait) / 1000)}`,
+        );
+      throw new WorkDeferred("reports wait: the Bitbucket budget left is kept for statuses", wait);
+    }
 
     const done: string[] = [];
     for (const insight of insights) {
@@ -142,7 +164,9 @@ async function readPipeline(api: GitLabApi, projectId: number, pipelineId: numbe
 async function gather(api: GitLabApi, projectId: number, pipeline: GitLabPipeline): Promise<Insight[]> {
   const ref = { id: pipeline.id, webUrl: pipeline.web_url };
   const out: Insight[] = [];
-  const tests = testInsight((await read(() => api.testReport(projectId, pipeline.id), "Reading the test report")) as never, ref);
+  // Streamed: only the failed cases Bitbucket can show are kept, the passing thousands are read and dropped.
+  const report = await read(() => api.failedTests(projectId, pipeline.id, MAX_ANNOTATIONS), "Reading the test report");
+  const tests = testInsight(report, ref);
   if (tests) out.push(tests);
   const coverage = coverageInsight(pipeline.coverage, ref);
   if (coverage) out.push(coverage);
