@@ -12,6 +12,7 @@ import * as pushSync from "./migrations/0008-push-sync";
 import * as outboxLanes from "./migrations/0010-outbox-lanes";
 import * as linkSweeps from "./migrations/0011-link-sweeps";
 import * as codeInsights from "./migrations/0012-code-insights";
+import * as pullRequestPipelines from "./migrations/0013-pull-request-pipelines";
 
 // Listed, not globbed: the same list works from TypeScript sources and from the compiled dist/.
 const MIGRATIONS = [
@@ -26,6 +27,7 @@ const MIGRATIONS = [
   { name: "0010-outbox-lanes", ...outboxLanes },
   { name: "0011-link-sweeps", ...linkSweeps },
   { name: "0012-code-insights", ...codeInsights },
+  { name: "0013-pull-request-pipelines", ...pullRequestPipelines },
 ];
 
 export function migrator(sequelize: Sequelize, log?: Logger) {
