@@ -22,6 +22,9 @@ export interface LinkRequest {
   managesMirror?: boolean;
   /** Publish Code Insights reports; left out, an existing link keeps its choice (new links: on). */
   reports?: boolean;
+  /** Pull-request merge-result pipelines and forks; left out, an existing link keeps its choice. */
+  pullRequestPipelines?: boolean;
+  pullRequestForks?: boolean;
   /** Left out: an existing link keeps its mode, a new one gets `defaultSync`'s. */
   sync?: SyncMode;
 }
@@ -80,6 +83,8 @@ export async function linkRepository(
     tokenSource: req.tokenSource ?? "repository",
     managesMirror: req.managesMirror ?? false,
     reports: req.reports,
+    pullRequestPipelines: req.pullRequestPipelines,
+    pullRequestForks: req.pullRequestForks,
     sync: req.sync ?? previous?.sync ?? defaultSync(project, access),
   });
   deps.linkCache.forget(link.id);
