@@ -276,7 +276,12 @@ export class BitbucketSim {
   }
 
   /** Sends `body` as is (Connect webhook bodies are `{event, data}`) to the module subscribed to `event`. */
-  async sendWebhook(tenant: SimTenant, event: string, body: unknown, opts: SignOpts = {}): Promise<Reply> {
+  async sendWebhook(
+    tenant: SimTenant,
+    event: string,
+    body: unknown,
+    opts: SignOpts & { requestUuid?: string } = {},
+  ): Promise<Reply> {
     const url = webhookUrl(tenant.descriptor, event);
     if (!url) throw new Error(`the descriptor of ${tenant.appKey} subscribes to no ${event} webhook`);
     const hookKey = `${tenant.clientKey} ${event}`;
@@ -287,7 +292,8 @@ export class BitbucketSim {
       "x-event-key": event,
       "x-event-time": new Date().toUTCString(),
       "x-hook-uuid": this.hookUuids.get(hookKey)!,
-      "x-request-uuid": randomUUID(),
+      // A resend (Bitbucket's retry, or "Resend request") carries the delivery's own X-Request-UUID.
+      "x-request-uuid": opts.requestUuid ?? randomUUID(),
       "x-attempt-number": "1",
     });
   }

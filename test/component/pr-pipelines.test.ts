@@ -245,3 +245,27 @@ describe("pull-request pipelines: GitLab tests the merge result of a Bitbucket p
     return res.json();
   }
 });
+
+describe("pull-request pipelines without webhooks: the catch-up sweep", function () {
+  this.timeout(120_000);
+  let stack: Stack;
+  afterEach(async () => stack.stop());
+
+  it("posts a merge-result pipeline whose hook never came on the pull request's source head, never on the merge commit", async () => {
+    stack = await Stack.start({ env: { CATCH_UP_EVERY_MS: "300", CATCH_UP_SETTLE_MS: "0", RECONCILE_EVERY_MS: "100" } });
+    const s = await pushLinkedRepository(stack);
+    const base = (await s.bitbucketGit.resolve("refs/heads/main"))!;
+    const feature = await s.bitbucketGit.commit({ branch: "feature/x", parent: base });
+    await stack.bitbucket.pullRequest(s.tenant, s.repo, { id: 2, action: "created", source: "feature/x", destination: "main" });
+    const pipeline = await eventually(() => stack.gitlab.pipelines(s.project).find((p) => p.ref === "bitbucket/pr-2"), 20_000);
+    stack.gitlab.setPipelineStatus(pipeline, "failed");
+
+    const key = `gitlab:${s.project.id}:pr~2`;
+    const status = await eventually(
+      () => stack.bitbucket.statuses({ sha: feature }).find((st) => st.key === key && st.state === "FAILED"),
+      20_000,
+    );
+    assert.equal(status.refname, "feature/x");
+    assert.equal(stack.bitbucket.statuses({ sha: pipeline.sha }).length, 0);
+  });
+});
