@@ -6,6 +6,7 @@ import { connectForm } from "./connect-form.js";
 import { loadHealth, recheck, resend } from "./health.js";
 import { loadHistory } from "./history.js";
 import { renderFacts, showLinked, wireUnlink } from "./linked-view.js";
+import { loadPullRequests } from "./pull-requests.js";
 
 const REFRESH_MS = 15_000;
 let current = null;
@@ -15,6 +16,7 @@ function linked(link, webhook) {
   showLinked(link, webhook);
   loadHealth();
   loadHistory();
+  loadPullRequests();
 }
 
 const showForm = connectForm({
@@ -75,6 +77,7 @@ async function load() {
 setInterval(async () => {
   if (!current || document.hidden || $("linked").hidden) return;
   loadHistory();
+  loadPullRequests();
   const r = await call("GET", "/link");
   if (r.status !== 200) return;
   const changed = fingerprint(r.body.link) !== fingerprint(current);

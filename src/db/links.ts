@@ -189,6 +189,14 @@ export class Links {
     await this.model.update({ mirrorState: JSON.stringify(state) }, { where: { id } });
   }
 
+  /** Changes the pull-request switches alone (the settings page has no token to send a whole PUT with). */
+  async setPullRequestSwitches(
+    id: string,
+    switches: Partial<Pick<Link, "pullRequestPipelines" | "pullRequestForks">>,
+  ): Promise<void> {
+    await this.model.update({ ...switches, updatedAt: new Date() }, { where: { id } });
+  }
+
   async setLastSync(id: string, sync: LastSync): Promise<void> {
     await this.model.update({ lastSync: JSON.stringify(sync) }, { where: { id } });
   }

@@ -77,6 +77,29 @@ describe("pull-request events are taken in durably through both doors", function
     assert.equal((await forge.invoke(stack.app.url, "/forge/events/pullrequest", install, elsewhere)).status, 403);
   });
 
+  it("the page's switches change through PUT …/pullrequests/settings alone, and bad input changes nothing", async () => {
+    stack = await Stack.start({ worker: false });
+    const s = await pushLinkedRepository(stack);
+    const put = async (body: unknown) => {
+      const res = await fetch(`${stack.app.url}/api/repositories/${encodeURIComponent(s.repo.uuid)}/pullrequests/settings`, {
+        method: "PUT",
+        headers: { Authorization: `JWT ${s.settingsToken}`, "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    const on = await put({ pullRequestForks: true });
+    assert.equal(on.status, 200);
+    assert.deepEqual([on.body.link.pullRequestPipelines, on.body.link.pullRequestForks], [true, true]);
+    for (const bad of [{}, { pullRequestForks: "yes" }, { pullRequestForks: false, token: "x" }]) {
+      const refused = await put(bad);
+      assert.equal(refused.status, 400, JSON.stringify(bad));
+      assert.ok(refused.body.error.code && refused.body.error.message);
+    }
+    const now = await stack.api(s.settingsToken, "GET", s.repo.uuid);
+    assert.equal(now.body.link.pullRequestForks, true);
+  });
+
   it("migration 0013 goes down and up again, links keeping pull-request pipelines on and forks off", async () => {
     stack = await Stack.start({ worker: false });
     const s = await pushLinkedRepository(stack);
