@@ -123,12 +123,13 @@ async function shownOnBitbucket(
   // the pull request's current merge result is shown nowhere, by design.
   const prId = pullRequestOfRef(p.ref);
   let sha = p.sha;
-  let ref = p.ref;
+  const ref = p.ref;
   let pipelineKey = statusKey({ projectId, ref: p.ref });
   if (prId !== null) {
     const pr = pullRequests ? await pullRequests.get(linkId, prId) : null;
     if (!pr || pr.mergeSha !== p.sha || !pr.sourceSha) return true;
-    [sha, ref, pipelineKey] = [pr.sourceSha, pr.sourceBranch, pullRequestStatusKey(projectId, prId)];
+    // Recorded on the source head under the pipeline's own ref (bitbucket/pr-<id>), as sync-statuses posts it.
+    [sha, pipelineKey] = [pr.sourceSha, pullRequestStatusKey(projectId, prId)];
   }
   const forCommit = [...(await posted.forCommit(linkId, sha)).values()].filter((s) => s.ref === ref);
   return forCommit.some(

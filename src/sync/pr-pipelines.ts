@@ -249,7 +249,8 @@ async function postStopped(
     pipelineId: 0,
     state: status.state,
     fingerprint: why,
-    ref: pr.sourceBranch,
+    // The app's ref, as for its merge-result pipelines' statuses (sync-statuses.ts).
+    ref: pullRequestBranch(pr.prId),
     postedAt: Date.now(),
   });
 }

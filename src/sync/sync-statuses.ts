@@ -88,11 +88,20 @@ export const syncStatuses =
     let link: Link = cached;
     const installation = await c.findInstallation(link.clientKey);
     if (!installation) return;
+    // A merge-result pipeline's commit is the app's own merge: its result goes on the pull request's
+    // source head, under the pull request's key, and only while it is the pull request's latest merge.
+    // The sync may name either commit: hooks and sweeps the merge, reconciliation the source head.
+    const prId = pullRequestOfRef(p.ref);
+    const pr = prId !== null && c.pullRequests ? await c.pullRequests.get(link.id, prId) : null;
+    if (prId !== null && (!pr?.mergeSha || !pr.sourceSha || (p.sha !== pr.mergeSha && p.sha !== pr.sourceSha)))
+      return `pipeline #${p.pipelineId} on ${p.ref}: not the pull request's current merge result, nothing to post`;
+    const target = pr ? { sha: pr.sourceSha!, ref: p.ref } : { sha: p.sha, ref: p.ref };
+    const asked = pr ? { ...p, sha: pr.mergeSha! } : p;
     // Within the token's GitLab budget, or deferred (the slot is freed): the newest pipeline is a list
     // and a read; the jobs, when needed, a third.
     c.gitlab(link.gitlabUrl, link.token).admit(link.statusMode !== "pipeline" ? 3 : 2);
     const read = (l: Link) =>
-      readGitLab(c.gitlab(l.gitlabUrl, l.token), l, p).catch((e: unknown) => {
+      readGitLab(c.gitlab(l.gitlabUrl, l.token), l, asked).catch((e: unknown) => {
         onGitLab(e instanceof PeerFailure ? (e.status ?? 0) : 0);
         throw e;
       });
@@ -104,13 +113,6 @@ export const syncStatuses =
       return read(fresh);
     });
     onGitLab(200);
-    // A merge-result pipeline's commit is the app's own merge: its result goes on the pull request's
-    // source head, under the pull request's key, and only while it is the pull request's latest merge.
-    const prId = pullRequestOfRef(p.ref);
-    const pr = prId !== null && c.pullRequests ? await c.pullRequests.get(link.id, prId) : null;
-    if (prId !== null && (!pr || pr.mergeSha !== p.sha || !pr.sourceSha))
-      return `pipeline #${pipeline.id} on ${p.ref}: not the pull request's current merge result, nothing to post`;
-    const target = pr ? { sha: pr.sourceSha!, ref: pr.sourceBranch } : { sha: p.sha, ref: p.ref };
     const statuses = pr ? [pullRequestPipelineStatus(factsOf(link, pipeline, jobs), pr)] : statusesFor(link, pipeline, jobs);
 
     const posted = await c.posted.forCommit(link.id, target.sha);

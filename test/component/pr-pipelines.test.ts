@@ -269,3 +269,37 @@ describe("pull-request pipelines without webhooks: the catch-up sweep", function
     assert.equal(stack.bitbucket.statuses({ sha: pipeline.sha }).length, 0);
   });
 });
+
+describe("pull-request pipelines and reconciliation", function () {
+  this.timeout(120_000);
+  let stack: Stack;
+  afterEach(async () => stack.stop());
+
+  it("a merge-result status left INPROGRESS is corrected from GitLab when no hook tells the end", async () => {
+    stack = await Stack.start({ env: { RECONCILE_AFTER_MS: "1000", RECONCILE_EVERY_MS: "200" } });
+    const s = await pushLinkedRepository(stack);
+    const base = (await s.bitbucketGit.resolve("refs/heads/main"))!;
+    const feature = await s.bitbucketGit.commit({ branch: "feature/x", parent: base });
+    await stack.bitbucket.pullRequest(s.tenant, s.repo, { id: 4, action: "created", source: "feature/x", destination: "main" });
+    const pipeline = await eventually(() => stack.gitlab.pipelines(s.project).find((p) => p.ref === "bitbucket/pr-4"), 20_000);
+    stack.gitlab.setPipelineStatus(pipeline, "running");
+    await stack.gitlab.deliver(s.project, "Pipeline Hook", stack.gitlab.pipelineHookPayload(pipeline));
+    const key = `gitlab:${s.project.id}:pr~4`;
+    await eventually(
+      () => stack.bitbucket.statuses({ sha: feature }).find((st) => st.key === key && st.state === "INPROGRESS"),
+      20_000,
+    );
+
+    stack.gitlab.setPipelineStatus(pipeline, "success"); // and no hook
+    const status = await eventually(
+      () => stack.bitbucket.statuses({ sha: feature }).find((st) => st.key === key && st.state === "SUCCESSFUL"),
+      20_000,
+    );
+    assert.equal(status.refname, "feature/x");
+    assert.equal(
+      stack.bitbucket.statuses({ sha: feature }).filter((st) => st.key !== key).length,
+      0,
+      "no status under another key",
+    );
+  });
+});
