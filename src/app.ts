@@ -21,11 +21,19 @@ import type { SettingsDoor } from "./settings/grant";
 import { gitlabLookupApiRouter } from "./settings/gitlab-lookup-api";
 import { healthApiRouter } from "./settings/health-api";
 import { linkApiRouter } from "./settings/link-api";
+import { pullRequestsApiRouter } from "./settings/pull-requests-api";
 import { reportsApiRouter } from "./settings/reports-api";
 import { workspaceApiRouter } from "./settings/workspace-api";
 
 /** The settings JSON API's routers, by concern, for one front door (its path prefix and its auth wall). */
-const SETTINGS_API = [linkApiRouter, gitlabLookupApiRouter, healthApiRouter, workspaceApiRouter, reportsApiRouter];
+const SETTINGS_API = [
+  linkApiRouter,
+  gitlabLookupApiRouter,
+  healthApiRouter,
+  workspaceApiRouter,
+  reportsApiRouter,
+  pullRequestsApiRouter,
+];
 
 /** Builds the express app from its parts. Listening, migrations and workers belong to runtime.ts. */
 export async function createApp(deps: Deps): Promise<express.Express> {

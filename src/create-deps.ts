@@ -18,6 +18,7 @@ import { WorkspaceSettings } from "./db/workspace-settings";
 import type { Deps } from "./deps";
 import { forgeInstallations } from "./forge/forge-installation";
 import { PushedRefs } from "./db/pushed-refs";
+import { PullRequests } from "./db/pull-requests";
 import { AppError, PeerFailure } from "./errors";
 import { GitCache } from "./git/git-cache";
 import { gitlabClients } from "./gitlab/gitlab-clients";
@@ -114,6 +115,7 @@ export async function createDeps(config: Config, log: Logger): Promise<Deps> {
     ),
     mirrorCredentials: new MirrorCredentials({ findInstallation, budget }),
     pushedRefs: new PushedRefs(sequelize),
+    pullRequests: new PullRequests(sequelize),
     gitCache: new GitCache(config.gitCache.dir, config.gitCache.maxBytes, config.gitCache.timeoutMs),
     // git makes its own connections: the same private-address rules as the HTTP clients, checked just before.
     reachGitLab: async (gitlabUrl, clientKey) => {

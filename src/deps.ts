@@ -10,6 +10,7 @@ import type { Links } from "./db/links";
 import type { PostedStatuses } from "./db/posted-statuses";
 import type { PublishedReports } from "./db/published-reports";
 import type { PushedRefs } from "./db/pushed-refs";
+import type { PullRequests } from "./db/pull-requests";
 import type { WorkspaceDefaults } from "./db/workspace-defaults";
 import type { WorkspaceSettings } from "./db/workspace-settings";
 import type { GitCache } from "./git/git-cache";
@@ -67,6 +68,7 @@ export interface Deps {
   metrics: Metrics;
   /** Push sync: the GitLab refs the app pushed, the bare caches, and the reach check run before each git command. */
   pushedRefs: PushedRefs;
+  pullRequests: PullRequests;
   gitCache: GitCache;
   reachGitLab: (gitlabUrl: string, clientKey: string) => Promise<void>;
 }

@@ -9,6 +9,7 @@ import { loadHealth, recheck, resend } from "./health.js";
 import { renderFacts, showLinked, wireUnlink } from "./linked-view.js";
 import { wireWebhookSecret } from "./webhook-secret.js";
 import { showReports } from "./reports.js";
+import { loadPullRequests } from "./pull-requests.js";
 
 // The stored link (no GitLab call) is read this often to notice a push; health then refreshes itself.
 const REFRESH_MS = 5_000;
@@ -20,6 +21,7 @@ async function linked(link, webhook) {
   showReports(link);
   loadActivity();
   followUp(await loadHealth());
+  loadPullRequests();
 }
 
 autoRefresh({ active: () => !!current && !$("linked").hidden, onRound: () => loadActivity() });
@@ -92,6 +94,7 @@ async function load() {
 // changed (a push arrived), let the health panel follow the work until it settles.
 setInterval(async () => {
   if (!current || document.hidden || $("linked").hidden) return;
+  loadPullRequests();
   const r = await call("GET", "/link-state");
   if (r.status !== 200 || !r.body.link) return;
   const changed = fingerprint(r.body.link) !== fingerprint(current);

@@ -10,7 +10,7 @@ import { bitbucketGit, BitbucketRepos } from "../git-http/bitbucket-git";
 import { accessTokenGrant, accessTokenProblem, cloneProblem, type IssuedAccessToken } from "./access-tokens";
 import { checkDescriptor, expandContext, lifecycleUrl, pageModule, webhookUrl } from "./descriptor";
 import { bracedUuid, randomSecret, randomSha, sameUuid } from "./ids";
-import { ACTOR, installedPayload, pushPayload, uninstalledPayload } from "./payloads";
+import { ACTOR, installedPayload, pullRequestPayload, pushPayload, uninstalledPayload, type PullRequestSpec } from "./payloads";
 import { appUrl, HEADER_TOKEN_TTL, PAGE_TOKEN_TTL, signAsBitbucket } from "./sign-token";
 import { SimState } from "./state";
 import { insightsApi, type StoredReport } from "./insights-api";
@@ -244,8 +244,53 @@ export class BitbucketSim {
     return { ...reply, sha, payload };
   }
 
+  /**
+   * A `pullrequest:<action>` webhook for pull request `id` of `repo`, its commits read from the branches'
+   * heads in git (the source's in `sourceRepo` for a fork) unless given.
+   */
+  async pullRequest(
+    tenant: SimTenant,
+    repo: SimRepo,
+    spec: {
+      id: number;
+      action: PullRequestSpec["action"];
+      source: string;
+      destination: string;
+      sourceRepo?: SimRepo;
+      sourceCommit?: string;
+    },
+  ): Promise<Reply & { payload: any }> {
+    const head = async (r: SimRepo, branch: string) => {
+      const sha = await (await this.repos.get(r)).resolve(`refs/heads/${branch}`);
+      if (!sha) throw new Error(`${r.fullName} has no branch ${branch}`);
+      return sha;
+    };
+    const payload = pullRequestPayload(
+      { hosts: this.hosts(), workspace: tenant.workspace, repo },
+      {
+        id: spec.id,
+        action: spec.action,
+        source: {
+          branch: spec.source,
+          commit: spec.sourceCommit ?? (await head(spec.sourceRepo ?? repo, spec.source)),
+          repo: spec.sourceRepo,
+        },
+        destination: { branch: spec.destination, commit: await head(repo, spec.destination) },
+      },
+    );
+    const sourceHead = spec.sourceCommit ?? (await head(spec.sourceRepo ?? repo, spec.source));
+    this.state.pullRequests.set(`${repo.uuid}#${spec.id}`, { sourceHead });
+    const reply = await this.sendWebhook(tenant, `pullrequest:${spec.action}`, payload);
+    return { ...reply, payload };
+  }
+
   /** Sends `body` as is (Connect webhook bodies are `{event, data}`) to the module subscribed to `event`. */
-  async sendWebhook(tenant: SimTenant, event: string, body: unknown, opts: SignOpts = {}): Promise<Reply> {
+  async sendWebhook(
+    tenant: SimTenant,
+    event: string,
+    body: unknown,
+    opts: SignOpts & { requestUuid?: string } = {},
+  ): Promise<Reply> {
     const url = webhookUrl(tenant.descriptor, event);
     if (!url) throw new Error(`the descriptor of ${tenant.appKey} subscribes to no ${event} webhook`);
     const hookKey = `${tenant.clientKey} ${event}`;
@@ -256,7 +301,8 @@ export class BitbucketSim {
       "x-event-key": event,
       "x-event-time": new Date().toUTCString(),
       "x-hook-uuid": this.hookUuids.get(hookKey)!,
-      "x-request-uuid": randomUUID(),
+      // A resend (Bitbucket's retry, or "Resend request") carries the delivery's own X-Request-UUID.
+      "x-request-uuid": opts.requestUuid ?? randomUUID(),
       "x-attempt-number": "1",
     });
   }

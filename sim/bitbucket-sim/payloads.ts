@@ -160,3 +160,33 @@ function describeUpdate(change: any, source: { head: string; parent: string }): 
     commits: { href: `${api}/commits?include=${source.head}&exclude=${source.parent}` },
   };
 }
+
+export interface PullRequestSpec {
+  id: number;
+  action: "created" | "updated" | "fulfilled" | "rejected";
+  /** The source branch and its head; `repo` when it is a fork. */
+  source: { branch: string; commit: string; repo?: SimRepo };
+  destination: { branch: string; commit: string };
+}
+
+/**
+ * A `{event: "pullrequest:<action>", data}` body for pull request `spec.id` of `identity.repo`: commits
+ * as Bitbucket sends them (12 characters), a fork's repository as the source's when given.
+ */
+export function pullRequestPayload(identity: Identity & { repo: SimRepo }, spec: PullRequestSpec): any {
+  const payload = rewrite(fixture(`pullrequest-${spec.action}`), identityPairs(identity));
+  const pr = payload.data.pullrequest;
+  pr.id = spec.id;
+  pr.updated_on = new Date().toISOString();
+  pr.source.branch.name = spec.source.branch;
+  pr.source.commit.hash = spec.source.commit.slice(0, 12);
+  pr.destination.branch.name = spec.destination.branch;
+  pr.destination.commit.hash = spec.destination.commit.slice(0, 12);
+  // The "updated" fixture was captured from a fork's pull request: the source is the repository itself
+  // unless the spec names a fork.
+  const fork = spec.source.repo;
+  pr.source.repository = fork
+    ? { ...pr.source.repository, uuid: fork.uuid, full_name: fork.fullName, name: fork.slug }
+    : structuredClone(pr.destination.repository);
+  return payload;
+}

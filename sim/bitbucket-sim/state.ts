@@ -36,6 +36,8 @@ export class SimState {
   readonly workspaces = new Map<string, Workspace>();
   readonly repos = new Map<string, SimRepo>();
   readonly statuses = new Map<string, StoredStatus>();
+  /** Pull requests a test opened, by `{repo uuid}#{id}`: their source head (full hash), for `…/commits`. */
+  readonly pullRequests = new Map<string, { sourceHead: string }>();
   readonly apiCalls: ApiCall[] = [];
   readonly faults: Fault[] = [];
   readonly firedFaults: FiredFault[] = [];

@@ -45,6 +45,15 @@ export function statusApi(state: SimState): express.Router {
     answer(res, existing ? 200 : 201, statusView(status, repo, hosts(state)));
   });
 
+  // A pull request's commits, newest first (full hashes, a fork's included): the sim knows its source head.
+  api.get("/repositories/:workspace/:repo/pullrequests/:id/commits", (req, res) => {
+    const target = resolveRepository(state, req, res);
+    if (!target) return;
+    const pr = state.pullRequests.get(`${target.repo.uuid}#${req.params.id}`);
+    if (!pr) return refuse(res, 404, "Pull request not found");
+    answer(res, 200, { pagelen: 1, values: [{ type: "commit", hash: pr.sourceHead }] });
+  });
+
   api.get("/repositories/:workspace/:repo/commit/:commit/statuses/build/:key", (req, res) => {
     const target = resolveCommit(state, req, res);
     if (!target) return;
@@ -180,17 +189,28 @@ function resolveCommit(
   req: Request,
   res: Response,
 ): { installation: Installation; repo: SimRepo; sha: string } | undefined {
+  const target = resolveRepository(state, req, res);
+  if (!target) return;
+  const { commit } = req.params as Record<string, string>;
+  // Only full hashes are accepted here; Bitbucket may resolve short ones, but the app must never need to.
+  if (!COMMIT.test(commit)) return void refuse(res, 404, `Commit ${commit} not found`);
+  return { ...target, sha: commit.toLowerCase() };
+}
+
+function resolveRepository(
+  state: SimState,
+  req: Request,
+  res: Response,
+): { installation: Installation; repo: SimRepo } | undefined {
   const installation = res.locals.installation as Installation;
   const own = installation.tenant.workspace;
   const names = (param: string, id: { uuid: string; slug: string }) =>
     param.startsWith("{") ? sameUuid(param, id.uuid) : param === id.slug;
-  const { workspace, repo: repoParam, commit } = req.params as Record<string, string>;
+  const { workspace, repo: repoParam } = req.params as Record<string, string>;
   const repo = names(workspace, own)
     ? [...state.repos.values()].find((r) => r.workspace.uuid === own.uuid && names(repoParam, r))
     : undefined;
   const bound = res.locals.boundRepository as string | undefined;
   if (!repo || (bound && bound !== repo.uuid)) return void refuse(res, 404, `Repository ${workspace}/${repoParam} not found`);
-  // Only full hashes are accepted here; Bitbucket may resolve short ones, but the app must never need to.
-  if (!COMMIT.test(commit)) return void refuse(res, 404, `Commit ${commit} not found`);
-  return { installation, repo, sha: commit.toLowerCase() };
+  return { installation, repo };
 }

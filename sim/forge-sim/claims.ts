@@ -56,3 +56,4 @@ export function uiClaims(
 /** Product event bodies, from the captured fixtures. */
 export const pushFixture = (name = "push-event.json") => fixture(name);
 export const lifecycleFixture = () => fixture("lifecycle-installed.json");
+export const pullRequestFixture = () => fixture("pullrequest-event.json");

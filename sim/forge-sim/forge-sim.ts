@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { BitbucketSim } from "../bitbucket-sim/bitbucket-sim";
-import { lifecycleFixture, pushFixture, triggerClaims, uiClaims, type ForgeInstall } from "./claims";
+import { lifecycleFixture, pullRequestFixture, pushFixture, triggerClaims, uiClaims, type ForgeInstall } from "./claims";
 import { signFit, signingKey, type SignOptions, type SigningKey } from "./fit-signer";
 
 export type { ForgeInstall } from "./claims";
@@ -128,6 +128,44 @@ export class ForgeSim {
         }
       : event;
     return this.invoke(appUrl, "/forge/events/push", install, body);
+  }
+
+  /**
+   * An `avi:bitbucket:<action>:pullrequest` event for pull request `id` of `repoUuid` (branch and commit
+   * fields as in the fixture: `{name}` and `{hash}` objects, 12-character hashes).
+   */
+  pullRequestEvent(
+    install: ForgeInstall,
+    repoUuid: string,
+    pr: {
+      id: number;
+      action: "created" | "updated" | "fulfilled" | "rejected";
+      source: string;
+      destination: string;
+      sourceCommit?: string;
+      destinationCommit?: string;
+    },
+  ): Record<string, any> {
+    const event = pullRequestFixture();
+    event.eventType = `avi:bitbucket:${pr.action}:pullrequest`;
+    event.timestamp = new Date().toISOString();
+    event.workspace.uuid = `{${install.workspaceId}}`;
+    event.repository = { uuid: repoUuid };
+    const p = event.pullrequest;
+    p.id = pr.id;
+    p.state = { created: "OPEN", updated: "OPEN", fulfilled: "MERGED", rejected: "DECLINED" }[pr.action];
+    p.updatedOn = event.timestamp;
+    p.source = {
+      branch: { name: pr.source },
+      commit: pr.sourceCommit ? { hash: pr.sourceCommit.slice(0, 12) } : null,
+      repository: { uuid: repoUuid },
+    };
+    p.destination = {
+      branch: { name: pr.destination },
+      commit: pr.destinationCommit ? { hash: pr.destinationCommit.slice(0, 12) } : null,
+      repository: { uuid: repoUuid },
+    };
+    return event;
   }
 
   /** A UI call from the repository settings page of `repoUuid` (invokeRemote). */

@@ -4,6 +4,7 @@ import { ApiError } from "./api-helpers";
 import { authenticate } from "./authenticate";
 import { injectFaults, type FaultQueue } from "./fault-queue";
 import type { PullMirrors } from "./pull-mirrors";
+import { branchRoutes } from "./routes/branch-routes";
 import { hookRoutes } from "./routes/hook-routes";
 import { mirrorRoutes } from "./routes/mirror-routes";
 import { namespaceRoutes } from "./routes/namespace-routes";
@@ -36,7 +37,7 @@ export function createSimApp({ state, mirrors, faults, apiCalls }: SimAppDeps): 
   const api = express.Router();
   api.use(authenticate(state));
   api.use(projectRoutes(state), hookRoutes(state), mirrorRoutes(state, mirrors), pipelineRoutes(state));
-  api.use(tokenRoutes(state), namespaceRoutes(state));
+  api.use(tokenRoutes(state), namespaceRoutes(state), branchRoutes(state));
   app.use("/api/v4", api);
   if (state.repos) app.use(gitlabGit(state, state.repos));
 

@@ -58,6 +58,11 @@ export interface SimProject {
   importStatus?: string;
   importError?: string | null;
   mirrorState: MirrorState;
+  /**
+   * `ci_pipeline_variables_minimum_override_role`: who may set pipeline variables. GitLab 18.0 made
+   * "no_one_allowed" the default for new projects; the simulator keeps the older "developer".
+   */
+  pipelineVariablesRole?: "no_one_allowed" | "developer" | "maintainer" | "owner";
 }
 
 /** A group (a namespace projects can live in). Members of a group have that role on its projects too. */
@@ -141,6 +146,8 @@ export interface SimPipeline {
   coverage?: string | null;
   /** What `GET /pipelines/:id/test_report` answers (GitLab parses the jobs' JUnit artifacts). */
   testReport?: unknown;
+  /** Variables given to `POST /projects/:id/pipeline`. */
+  variables?: { key: string; value: string }[];
 }
 
 export type Fault = { status: number; retryAfter?: number; body?: unknown } | { delayMs: number } | { drop: true };

@@ -46,6 +46,18 @@ export class BitbucketClient {
     await this.request("POST", path, status);
   }
 
+  /**
+   * The full hash of a pull request's source head, read from its commits (newest first; a fork's commits
+   * included), or null when it has none. Pull-request payloads carry 12 characters only, and a status
+   * must name the full hash.
+   */
+  async pullRequestHead(workspaceUuid: string, repoUuid: string, prId: number): Promise<string | null> {
+    const path = `/2.0/repositories/${encodeURIComponent(workspaceUuid)}/${encodeURIComponent(repoUuid)}/pullrequests/${prId}/commits?pagelen=1`;
+    const page = (await this.request("GET", path)) as { values?: { hash?: unknown }[] } | null;
+    const hash = page?.values?.[0]?.hash;
+    return typeof hash === "string" && /^[0-9a-f]{40}$/i.test(hash) ? hash.toLowerCase() : null;
+  }
+
   /** Creates or replaces a Code Insights report on a commit (same id ⇒ replaced). */
   async putReport(workspaceUuid: string, repoUuid: string, sha: string, reportId: string, report: unknown): Promise<void> {
     await this.request("PUT", this.reportPath(workspaceUuid, repoUuid, sha, reportId), report);

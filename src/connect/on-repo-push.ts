@@ -16,7 +16,7 @@ const repoPush = z.object({
     .nullish(),
 });
 
-export type RepoPushCollaborators = Pick<Deps, "links" | "outbox" | "worker" | "deliveries" | "config">;
+export type RepoPushCollaborators = Pick<Deps, "links" | "outbox" | "worker" | "deliveries" | "config" | "pullRequests">;
 
 /**
  * A push to a linked repository: a push-sync link queues the app's own sync of the refs; a mirror link asks

@@ -7,6 +7,7 @@ import { jsonBody } from "../http/json-body";
 import { intakeLimit } from "../http/intake-limit";
 import { validate } from "../http/validate";
 import { bitbucketWebhookAuth } from "./connect-auth";
+import { onPullRequest, PULL_REQUEST_EVENTS } from "./on-pull-request";
 import { onRepoPush, type RepoPushCollaborators } from "./on-repo-push";
 
 const envelope = z.object({ event: z.string().max(100), data: z.unknown() });
@@ -21,7 +22,10 @@ export type BitbucketHandler = (
 
 // A Map, not an object literal: the event name is the sender's, and "__proto__" or "constructor" must
 // find nothing rather than something of Object.prototype (the fuzz test sent exactly that).
-const HANDLERS = new Map<string, BitbucketHandler>([["repo:push", onRepoPush]]);
+const HANDLERS = new Map<string, BitbucketHandler>([
+  ["repo:push", onRepoPush],
+  ...PULL_REQUEST_EVENTS.map((event): [string, BitbucketHandler] => [event, onPullRequest(event)]),
+]);
 
 /**
  * Our own route for Connect webhooks, at the URL the descriptor names. ACE would mount one there too,

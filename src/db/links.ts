@@ -68,6 +68,10 @@ export interface Link {
   reports: boolean;
   sync: SyncMode;
   lastSync: LastSync | null;
+  /** Merge-result pipelines for the repository's pull requests (push-sync links; on by default). */
+  pullRequestPipelines: boolean;
+  /** Pull requests from forks in the same workspace run too (off by default). */
+  pullRequestForks: boolean;
 }
 
 export type NewLink = Omit<
@@ -84,8 +88,10 @@ export type NewLink = Omit<
   | "reports"
   | "sync"
   | "lastSync"
+  | "pullRequestPipelines"
+  | "pullRequestForks"
 > &
-  Partial<Pick<Link, "tokenSource" | "managesMirror" | "reports" | "sync">>;
+  Partial<Pick<Link, "tokenSource" | "managesMirror" | "reports" | "sync" | "pullRequestPipelines" | "pullRequestForks">>;
 
 type Row = Omit<Link, "mirrorState" | "lastSync"> & { mirrorState: string | null; lastSync: string | null };
 
@@ -123,6 +129,8 @@ export class Links {
         reports: DataTypes.BOOLEAN,
         sync: DataTypes.STRING,
         lastSync: DataTypes.TEXT,
+        pullRequestPipelines: DataTypes.BOOLEAN,
+        pullRequestForks: DataTypes.BOOLEAN,
       },
       { tableName: "links", underscored: true, timestamps: false },
     );
@@ -175,6 +183,8 @@ export class Links {
       reports: link.reports ?? existing?.reports ?? true,
       sync: link.sync ?? existing?.sync ?? "mirror",
       lastSync: existing?.lastSync ?? null,
+      pullRequestPipelines: link.pullRequestPipelines ?? existing?.pullRequestPipelines ?? true,
+      pullRequestForks: link.pullRequestForks ?? existing?.pullRequestForks ?? false,
     };
     await this.model.upsert(row);
     return (await this.byId(row.id))!;
@@ -199,6 +209,14 @@ export class Links {
 
   async setReports(id: string, reports: boolean): Promise<void> {
     await this.model.update({ reports }, { where: { id } });
+  }
+
+  /** Changes the pull-request switches alone (the settings page has no token to send a whole PUT with). */
+  async setPullRequestSwitches(
+    id: string,
+    switches: Partial<Pick<Link, "pullRequestPipelines" | "pullRequestForks">>,
+  ): Promise<void> {
+    await this.model.update({ ...switches, updatedAt: new Date() }, { where: { id } });
   }
 
   async setLastSync(id: string, sync: LastSync): Promise<void> {
@@ -263,6 +281,8 @@ export class Links {
       reports: row.reports == null ? true : Boolean(row.reports),
       sync: row.sync === "push" ? "push" : "mirror",
       lastSync: row.lastSync ? (JSON.parse(row.lastSync) as LastSync) : null,
+      pullRequestPipelines: row.pullRequestPipelines == null ? true : Boolean(row.pullRequestPipelines),
+      pullRequestForks: Boolean(row.pullRequestForks),
     };
   }
 

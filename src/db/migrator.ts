@@ -12,6 +12,7 @@ import * as pushSync from "./migrations/0008-push-sync";
 import * as outboxLanes from "./migrations/0010-outbox-lanes";
 import * as linkSweeps from "./migrations/0011-link-sweeps";
 import * as codeInsights from "./migrations/0012-code-insights";
+import * as pullRequestPipelines from "./migrations/0013-pull-request-pipelines";
 import * as forgeRest from "./migrations/0015-forge-rest";
 import * as workspaceSettings from "./migrations/0019-workspace-settings";
 
@@ -28,6 +29,7 @@ const MIGRATIONS = [
   { name: "0010-outbox-lanes", ...outboxLanes },
   { name: "0011-link-sweeps", ...linkSweeps },
   { name: "0012-code-insights", ...codeInsights },
+  { name: "0013-pull-request-pipelines", ...pullRequestPipelines },
   { name: "0015-forge-rest", ...forgeRest },
   { name: "0019-workspace-settings", ...workspaceSettings },
 ];

@@ -6,6 +6,7 @@ import { handle } from "../http/handle";
 import { validate } from "../http/validate";
 import { fitAuth, noteContact } from "./forge-auth";
 import { ForgeReaper } from "./forge-reaper";
+import { onForgePullRequest } from "./on-forge-pull-request";
 import { onForgePush } from "./on-forge-push";
 import type { FitVerifier } from "./verify-fit";
 import type { AdoptConnectLinks } from "./adopt-connect-links";
@@ -13,8 +14,6 @@ import type { AdoptConnectLinks } from "./adopt-connect-links";
 const lifecycle = z
   .object({ eventType: z.enum(["avi:forge:installed:app", "avi:forge:upgraded:app"]), id: z.string().max(200).optional() })
   .passthrough();
-// Loose on purpose: the pull-request issue decides what these events mean; for now they are only accepted.
-const pullRequest = z.object({ eventType: z.string().max(100).optional() }).passthrough();
 const anyObject = z.object({}).passthrough();
 
 /**
@@ -86,15 +85,15 @@ export function forgeRouter(deps: Deps, verify: FitVerifier, adopt?: AdoptConnec
     }),
   );
 
-  // Declared in the manifest from the start (a trigger added later makes every workspace consent again);
-  // the pull-request issue fills it in. Nothing is stored yet.
+  // avi:bitbucket:created|updated|fulfilled|rejected:pullrequest: stored, then answered (pr-intake.ts).
   router.post(
     "/forge/events/pullrequest",
     auth,
     json,
     handle(async (req: Request, res: Response) => {
-      validate(pullRequest, req.body, "Not a pull request event");
-      res.status(200).json({ outcome: "ignored: pull request events are not handled yet" });
+      const outcome = await onForgePullRequest(deps, req.fit!, req.body);
+      await noteContact(store, req);
+      res.status(200).json({ outcome });
     }),
   );
   return router;

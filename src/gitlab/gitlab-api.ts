@@ -154,9 +154,31 @@ export class GitLabApi {
     await this.api.requester.post(`projects/${projectId}/mirror/pull`);
   }
 
-  /** A pipeline on an existing branch or tag (GitLab answers 400 "Reference not found" otherwise). */
-  async createPipeline(projectId: number, ref: string): Promise<GitLabPipeline> {
-    return (await this.api.requester.post(`projects/${projectId}/pipeline`, { body: { ref } })).body as unknown as GitLabPipeline;
+  /**
+   * A pipeline on an existing branch or tag (GitLab answers 400 "Reference not found" otherwise), with
+   * pipeline variables when given (refused with a 400 where the project restricts them to Maintainers or
+   * to no one, the default for new projects since GitLab 18.0).
+   */
+  async createPipeline(projectId: number, ref: string, variables?: Record<string, string>): Promise<GitLabPipeline> {
+    const body: Record<string, unknown> = { ref };
+    if (variables) body.variables = Object.entries(variables).map(([key, value]) => ({ key, value, variable_type: "env_var" }));
+    return (await this.api.requester.post(`projects/${projectId}/pipeline`, { body })).body as unknown as GitLabPipeline;
+  }
+
+  /** Cancels a pipeline's jobs that have not finished (a finished pipeline stays as it is). */
+  async cancelPipeline(projectId: number, pipelineId: number): Promise<GitLabPipeline> {
+    return (await this.api.requester.post(`projects/${projectId}/pipelines/${pipelineId}/cancel`))
+      .body as unknown as GitLabPipeline;
+  }
+
+  /** Deletes a branch; one that is already gone is fine. */
+  async deleteBranch(projectId: number, branch: string): Promise<void> {
+    try {
+      await this.api.requester.delete(`projects/${projectId}/repository/branches/${encodeURIComponent(branch)}`);
+    } catch (e) {
+      if (statusOf(e) === 404) return;
+      throw e;
+    }
   }
 
   mirror(projectId: number): Promise<GitLabMirror> {

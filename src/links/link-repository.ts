@@ -24,6 +24,9 @@ export interface LinkRequest {
   managesMirror?: boolean;
   /** Publish Code Insights reports; left out, an existing link keeps its choice (new links: on). */
   reports?: boolean;
+  /** Pull-request merge-result pipelines and forks; left out, an existing link keeps its choice. */
+  pullRequestPipelines?: boolean;
+  pullRequestForks?: boolean;
   /** Left out: an existing link keeps its mode, a new one gets `defaultSync`'s. */
   sync?: SyncMode;
   /** This repository's clone URL; when GitLab shows the mirror pulls another one, linking needs `acceptMirrorSource`. */
@@ -98,6 +101,8 @@ export async function linkRepository(
     tokenSource: req.tokenSource ?? "repository",
     managesMirror: req.managesMirror ?? false,
     reports: req.reports,
+    pullRequestPipelines: req.pullRequestPipelines,
+    pullRequestForks: req.pullRequestForks,
     sync: req.sync ?? previous?.sync ?? defaultSync(project, access),
   });
   await noteTriggerAccess(deps, link, access);

@@ -27,6 +27,10 @@ export function linkView(link: Link, heardAt: number | null = link.webhookLastRe
     sync: link.sync,
     /** The latest push sync: when, which refs, how long, and what went wrong in plain words. */
     lastSync: link.lastSync,
+    /** Merge-result pipelines for the repository's pull requests (push sync only). */
+    pullRequestPipelines: link.pullRequestPipelines,
+    /** Pull requests from forks in the same workspace get them too. */
+    pullRequestForks: link.pullRequestForks,
     webhookLastReceivedAt: iso(heardAt),
     /** Set when reconciliation found a result GitLab's webhook never told us: the hook may be broken. */
     webhookMissedAt: iso(link.webhookMissedAt),

@@ -23,6 +23,9 @@ const linkBody = z
     project: gitlabProject,
     statusMode,
     reports: z.boolean().optional(),
+    // Merge-result pipelines for pull requests (push sync), and whether forks of this workspace get them.
+    pullRequestPipelines: z.boolean().optional(),
+    pullRequestForks: z.boolean().optional(),
     // "push": the app pushes Bitbucket's refs to GitLab; "mirror": GitLab's pull mirror does. Optional.
     sync: z.enum(["push", "mirror"]).optional(),
     // The admin confirmed linking a project whose pull mirror pulls another repository.
@@ -81,6 +84,8 @@ export function linkApiRouter(deps: Deps, door: SettingsDoor) {
         token: credentials.token,
         statusMode: body.statusMode,
         reports: body.reports,
+        pullRequestPipelines: body.pullRequestPipelines,
+        pullRequestForks: body.pullRequestForks,
         user: grant.user,
         tokenSource: credentials.source,
         sync: body.sync,

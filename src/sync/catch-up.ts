@@ -4,6 +4,8 @@ import { bitbucketState } from "../core/status-state";
 import type { Links } from "../db/links";
 import type { LinkSweeps } from "../db/link-sweeps";
 import type { PostedStatuses } from "../db/posted-statuses";
+import type { PullRequests } from "../db/pull-requests";
+import { pullRequestOfRef, pullRequestStatusKey } from "../core/pull-request-ref";
 import { gitlabFailure, type GitLabPipeline } from "../gitlab/gitlab-api";
 import type { Outbox } from "../outbox/outbox";
 import type { Deliverer } from "../outbox/worker";
@@ -62,6 +64,8 @@ export const catchUp =
     links: Pick<Links, "byId">;
     sweeps: LinkSweeps;
     posted: PostedStatuses;
+    /** Merge-result pipelines are shown on their pull request's source head, not on the merge commit. */
+    pullRequests?: Pick<PullRequests, "get">;
     outbox: Outbox;
     wake: Wakeup;
     gitlab: GitLabFor;
@@ -90,7 +94,7 @@ export const catchUp =
       const settled = pipelines.filter((p) => p.updated_at && Date.parse(p.updated_at) <= settledBefore);
       for (const p of settled) {
         seen++;
-        if (await shownOnBitbucket(c.posted, link.projectId, linkId, p)) continue;
+        if (await shownOnBitbucket(c.posted, link.projectId, linkId, p, c.pullRequests)) continue;
         await queueStatusSync(c, link, { sha: p.sha, ref: p.ref, pipelineId: p.id, sweep: true });
         queued++;
       }
@@ -108,10 +112,27 @@ export const catchUp =
  * Whether Bitbucket already shows this pipeline as it is now: we posted for a newer pipeline of the same
  * commit and ref, or for this one after its last update, or its own status already has its state.
  */
-async function shownOnBitbucket(posted: PostedStatuses, projectId: number, linkId: string, p: GitLabPipeline): Promise<boolean> {
+async function shownOnBitbucket(
+  posted: PostedStatuses,
+  projectId: number,
+  linkId: string,
+  p: GitLabPipeline,
+  pullRequests?: Pick<PullRequests, "get">,
+): Promise<boolean> {
   const updatedAt = Date.parse(p.updated_at ?? "") || 0;
-  const pipelineKey = statusKey({ projectId, ref: p.ref });
-  const forCommit = [...(await posted.forCommit(linkId, p.sha)).values()].filter((s) => s.ref === p.ref);
+  // A merge-result pipeline shows on its pull request's source head (sync-statuses.ts); one that is not
+  // the pull request's current merge result is shown nowhere, by design.
+  const prId = pullRequestOfRef(p.ref);
+  let sha = p.sha;
+  const ref = p.ref;
+  let pipelineKey = statusKey({ projectId, ref: p.ref });
+  if (prId !== null) {
+    const pr = pullRequests ? await pullRequests.get(linkId, prId) : null;
+    if (!pr || pr.mergeSha !== p.sha || !pr.sourceSha) return true;
+    // Recorded on the source head under the pipeline's own ref (bitbucket/pr-<id>), as sync-statuses posts it.
+    [sha, pipelineKey] = [pr.sourceSha, pullRequestStatusKey(projectId, prId)];
+  }
+  const forCommit = [...(await posted.forCommit(linkId, sha)).values()].filter((s) => s.ref === ref);
   return forCommit.some(
     (s) =>
       s.pipelineId > p.id ||

@@ -2,6 +2,7 @@ import type { Deps } from "../deps";
 import type { Deliverer } from "../outbox/worker";
 import { CATCH_UP, catchUp } from "./catch-up";
 import { PUBLISH_REPORTS, publishReports } from "./publish-reports";
+import { PR_PIPELINES, prPipelines } from "./pr-pipelines";
 import { PUSH_REFS, pushRefs } from "./push-refs";
 import { STATUS_SYNC, syncStatuses } from "./sync-statuses";
 import { MIRROR_TRIGGER, triggerMirror } from "./trigger-mirror";
@@ -26,6 +27,20 @@ export function deliverers(deps: Deps): Array<[string, Deliverer]> {
       }),
     ],
     [
+      PR_PIPELINES,
+      prPipelines({
+        links: deps.links,
+        pullRequests: deps.pullRequests,
+        posted: deps.posted,
+        budget: deps.budget,
+        findInstallation: deps.findInstallation,
+        gitlab: deps.gitlab,
+        cache: deps.gitCache,
+        reach: deps.reachGitLab,
+        gitTimeoutMs: deps.config.gitCache.timeoutMs,
+      }),
+    ],
+    [
       STATUS_SYNC,
       syncStatuses({
         linkCache: deps.linkCache,
@@ -36,6 +51,7 @@ export function deliverers(deps: Deps): Array<[string, Deliverer]> {
         gitlab: deps.gitlab,
         reports: { outbox: deps.outbox, wake: deps.worker },
         onGitLabStatus: (status) => deps.metrics.peerResponses.inc({ peer: "gitlab", status: String(status) }),
+        pullRequests: deps.pullRequests,
       }),
     ],
     [
@@ -56,6 +72,7 @@ export function deliverers(deps: Deps): Array<[string, Deliverer]> {
         links: deps.links,
         sweeps: deps.sweeps,
         posted: deps.posted,
+        pullRequests: deps.pullRequests,
         outbox: deps.outbox,
         wake: deps.worker,
         gitlab: deps.gitlab,

@@ -5,6 +5,9 @@ import { gitlabPage, gitlabWebUrl } from "../core/gitlab-web-url";
 import { handedOverKey } from "../core/status-key";
 import type { Link, Links } from "../db/links";
 import type { PostedStatus, PostedStatuses } from "../db/posted-statuses";
+import type { PullRequests } from "../db/pull-requests";
+import { pullRequestOfRef } from "../core/pull-request-ref";
+import { pullRequestPipelineStatus } from "../core/pull-request-status";
 import { PeerFailure } from "../errors";
 import { gitlabFailure, type GitLabApi, type GitLabJob, type GitLabPipeline } from "../gitlab/gitlab-api";
 import type { FindInstallation, Installation } from "../installations/installation";
@@ -64,6 +67,8 @@ export interface SyncStatusesCollaborators {
   reports?: { outbox: Outbox; wake: Wakeup };
   /** Told each GitLab answer's status (0 when none came), for metrics. */
   onGitLabStatus?: (status: number) => void;
+  /** Where a merge-result pipeline (on `bitbucket/pr-<id>`) finds its pull request's source commit. */
+  pullRequests?: Pick<PullRequests, "get">;
 }
 
 /**
@@ -85,11 +90,20 @@ export const syncStatuses =
     let link: Link = cached;
     const installation = await c.findInstallation(link.clientKey);
     if (!installation) return;
+    // A merge-result pipeline's commit is the app's own merge: its result goes on the pull request's
+    // source head, under the pull request's key, and only while it is the pull request's latest merge.
+    // The sync may name either commit: hooks and sweeps the merge, reconciliation the source head.
+    const prId = pullRequestOfRef(p.ref);
+    const pr = prId !== null && c.pullRequests ? await c.pullRequests.get(link.id, prId) : null;
+    if (prId !== null && (!pr?.mergeSha || !pr.sourceSha || (p.sha !== pr.mergeSha && p.sha !== pr.sourceSha)))
+      return `pipeline #${p.pipelineId} on ${p.ref}: not the pull request's current merge result, nothing to post`;
+    const target = pr ? { sha: pr.sourceSha!, ref: p.ref } : { sha: p.sha, ref: p.ref };
+    const asked = pr ? { ...p, sha: pr.mergeSha! } : p;
     // Within the token's GitLab budget, or deferred (the slot is freed): the newest pipeline is a list
     // and a read; the jobs, when needed, a third.
     c.gitlab(link.gitlabUrl, link.token, link.clientKey).admit(link.statusMode !== "pipeline" ? 3 : 2);
     const read = (l: Link) =>
-      readGitLab(c.gitlab(l.gitlabUrl, l.token, l.clientKey), l, p).catch((e: unknown) => {
+      readGitLab(c.gitlab(l.gitlabUrl, l.token, l.clientKey), l, asked).catch((e: unknown) => {
         onGitLab(e instanceof PeerFailure ? (e.status ?? 0) : 0);
         throw e;
       });
@@ -101,16 +115,16 @@ export const syncStatuses =
       return read(fresh);
     });
     onGitLab(200);
-    const statuses = statusesFor(link, pipeline, jobs);
+    const statuses = pr ? [pullRequestPipelineStatus(factsOf(link, pipeline, jobs), pr)] : statusesFor(link, pipeline, jobs);
 
-    const posted = await c.posted.forCommit(link.id, p.sha);
+    const posted = await c.posted.forCommit(link.id, target.sha);
     const sent: string[] = [];
     for (const status of statuses) {
       const fingerprint = createHash("sha256").update(JSON.stringify(status)).digest("hex");
       const { by, key, previous } = await postingIdentity(c, installation, posted, status.key);
       if (previous && (previous.fingerprint === fingerprint || previous.pipelineId > pipeline.id)) continue;
       const body = key === status.key ? status : { ...status, key };
-      await c.budget.spend(by.key, () => by.bitbucket.postBuildStatus(by.workspaceUuid, link.repoUuid, p.sha, body));
+      await c.budget.spend(by.key, () => by.bitbucket.postBuildStatus(by.workspaceUuid, link.repoUuid, target.sha, body));
       if ((p.reconcile && previous?.state === "INPROGRESS" && status.state !== "INPROGRESS") || p.sweep) {
         // GitLab finished this pipeline (or the sweep found one Bitbucket never showed) and no hook told
         // us: the link's webhook may be broken.
@@ -119,12 +133,12 @@ export const syncStatuses =
       }
       await c.posted.record({
         linkId: link.id,
-        sha: p.sha,
+        sha: target.sha,
         statusKey: key,
         pipelineId: pipeline.id,
         state: status.state,
         fingerprint,
-        ref: p.ref,
+        ref: target.ref,
         postedAt: Date.now(),
         poster: by === installation ? null : by.key,
       });
@@ -132,7 +146,8 @@ export const syncStatuses =
     }
     // A finished pipeline's reports follow its status (when that status was news), as work of their own:
     // they may wait for budget, statuses never do.
-    if (c.reports && link.reports && sent.length > 0 && FINISHED.has(pipeline.status)) {
+    // Merge-result pipelines publish no reports yet: per-pull-request report ids are still to come.
+    if (c.reports && link.reports && !pr && sent.length > 0 && FINISHED.has(pipeline.status)) {
       await queueReports(c.reports, link, { sha: p.sha, ref: p.ref, pipelineId: pipeline.id });
     }
     const what = `${p.reconcile ? "re-check: " : p.sweep ? "catch-up (no hook came): " : ""}pipeline #${pipeline.id} ${pipeline.status} on ${p.ref} @ ${p.sha.slice(0, 12)}`;
@@ -176,11 +191,13 @@ async function readGitLab(
   }
 }
 
-function statusesFor(link: Link, pipeline: GitLabPipeline, jobs: GitLabJob[]): BuildStatus[] {
-  // GitLab's own URLs go to Bitbucket only when they are pages of this link's GitLab (gitlab-web-url.ts).
-  const page = (webUrl: unknown, kind: string, id: number) =>
-    gitlabWebUrl(webUrl, link.gitlabUrl, gitlabPage(link.gitlabUrl, link.projectPath, "-", kind, String(id)));
-  const facts: PipelineFacts = {
+// GitLab's own URLs go to Bitbucket only when they are pages of this link's GitLab (gitlab-web-url.ts).
+const pageOf = (link: Link) => (webUrl: unknown, kind: string, id: number) =>
+  gitlabWebUrl(webUrl, link.gitlabUrl, gitlabPage(link.gitlabUrl, link.projectPath, "-", kind, String(id)));
+
+function factsOf(link: Link, pipeline: GitLabPipeline, jobs: GitLabJob[]): PipelineFacts {
+  const page = pageOf(link);
+  return {
     id: pipeline.id,
     projectId: link.projectId,
     projectPath: link.projectPath,
@@ -191,6 +208,11 @@ function statusesFor(link: Link, pipeline: GitLabPipeline, jobs: GitLabJob[]): B
     durationSeconds: pipeline.duration ?? null,
     failedStage: jobs.find((j) => j.status === "failed" && !j.allow_failure)?.stage ?? null,
   };
+}
+
+function statusesFor(link: Link, pipeline: GitLabPipeline, jobs: GitLabJob[]): BuildStatus[] {
+  const page = pageOf(link);
+  const facts = factsOf(link, pipeline, jobs);
   const out: BuildStatus[] = [];
   if (link.statusMode !== "jobs") out.push(pipelineStatus(facts));
   if (link.statusMode !== "pipeline") {

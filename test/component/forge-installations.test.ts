@@ -126,13 +126,23 @@ describe("Forge installations", () => {
     assert.equal(await rows(stack, "deliveries"), 0);
   });
 
-  it("accepts pull request events and stores nothing yet", async () => {
+  it("a pull request event of a repository without a link is answered and stores nothing; one that names no pull request is refused", async () => {
     const forge = stack.forge!;
     const install = await forge.install(stack.app.url);
-    const res = await forge.invoke(stack.app.url, "/forge/events/pullrequest", install, {
+    const event = forge.pullRequestEvent(install, "{c389eba6-ca13-49c5-8dec-4e617d39dffe}", {
+      id: 9,
+      action: "created",
+      source: "upgrades",
+      destination: "main",
+      sourceCommit: "a1742195055dc0a1f2e3d4c5b6a79881726354ab",
+    });
+    const res = await forge.invoke(stack.app.url, "/forge/events/pullrequest", install, event);
+    assert.equal(res.status, 200);
+    assert.equal(res.body.outcome, "ignored: repository not linked");
+    const bad = await forge.invoke(stack.app.url, "/forge/events/pullrequest", install, {
       eventType: "avi:bitbucket:created:pullrequest",
     });
-    assert.equal(res.status, 200);
+    assert.equal(bad.status, 400);
     assert.equal(await rows(stack, "outbox"), 0);
   });
 

@@ -68,7 +68,7 @@ describe("creating the GitLab project for the admin, mirrored with an app-minted
       const stored = (await stack.app.deps.tenants.get(tenant.clientKey))!;
       const minted = await mintAccessToken(stored, stack.app.deps.config.appKey, 2_000);
       assert.ok(stack.bitbucket.isValidAccessToken(minted.token));
-      assert.equal(minted.scopes, "repository");
+      assert.equal(minted.scopes, "repository pullrequest");
       assert.ok(Math.abs(minted.expiresAt - (Date.now() + 7_200_000)) < 5_000);
       const issued = mintedSinceInstall();
       assert.equal(issued.length, 1);

@@ -1,9 +1,9 @@
 import { Router, type Request } from "express";
 import { badRequest, currentUser, invalidParams, notFound, paginate, params, str, userProject } from "../api-helpers";
 import * as entities from "../ci-entities";
-import { createPipeline } from "../pipelines";
+import { createPipeline, setJobStatus, setPipelineStatus } from "../pipelines";
 import type { SimState } from "../sim-state";
-import type { SimJob, SimPipeline, SimProject } from "../types";
+import type { SimJob, SimPipeline, SimProject, SimUser } from "../types";
 
 const REPORTER = 20;
 const DEVELOPER = 30;
@@ -29,6 +29,9 @@ export function pipelineRoutes(state: SimState): Router {
       const branch = await repo.resolve(`refs/heads/${ref}^{commit}`);
       const tag = branch ? null : await repo.resolve(`refs/tags/${ref}^{commit}`);
       if (!branch && !tag) throw badRequest({ base: ["Reference not found"] });
+      const variables = pipelineVariables(params(req).variables);
+      if (variables.length > 0 && !mayOverrideVariables(state, project, currentUser(res)))
+        throw badRequest({ base: ["Insufficient permissions to set pipeline variables"] });
       const pipeline = createPipeline(state, project, {
         sha: (branch ?? tag)!,
         ref,
@@ -36,10 +39,23 @@ export function pipelineRoutes(state: SimState): Router {
         user: currentUser(res),
         source: "api",
       });
+      if (variables.length > 0) pipeline.variables = variables;
       res.status(201).json(entities.pipeline(state, pipeline));
     } catch (e) {
       next(e);
     }
+  });
+
+  // Ci::CancelPipelineService: jobs not finished are canceled, and the pipeline with them.
+  router.post("/projects/:id/pipelines/:pipeline_id/cancel", (req, res) => {
+    const project = userProject(state, req, res, DEVELOPER);
+    const pipeline = findPipeline(state, project, req.params.pipeline_id);
+    if (!FINISHED.includes(pipeline.status)) {
+      for (const job of pipeline.jobs)
+        if (!FINISHED.includes(job.status) && job.status !== "manual") setJobStatus(state, job, "canceled");
+      setPipelineStatus(state, pipeline, "canceled");
+    }
+    res.status(201).json(entities.pipeline(state, pipeline));
   });
 
   router.get("/projects/:id/pipelines/:pipeline_id", (req, res) => {
@@ -151,4 +167,21 @@ function scoped(jobs: SimJob[], req: Request): SimJob[] {
   const scope = req.query.scope;
   const wanted = Array.isArray(scope) ? scope.map(String) : typeof scope === "string" ? [scope] : null;
   return wanted ? jobs.filter((j) => wanted.includes(j.status)) : jobs;
+}
+
+/** `variables` as the API takes them: `[{key, value, variable_type}]`. */
+function pipelineVariables(raw: unknown): { key: string; value: string }[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) throw invalidParams("variables is invalid");
+  return raw.map((v: { key?: unknown; value?: unknown }) => {
+    if (typeof v?.key !== "string" || typeof v.value !== "string") throw invalidParams("variables is invalid");
+    return { key: v.key, value: v.value };
+  });
+}
+
+const ROLE_LEVEL = { developer: 30, maintainer: 40, owner: 50 } as const;
+
+function mayOverrideVariables(state: SimState, project: SimProject, user: SimUser): boolean {
+  const role = project.pipelineVariablesRole ?? "developer";
+  return role !== "no_one_allowed" && state.accessLevel(project, user) >= ROLE_LEVEL[role];
 }
