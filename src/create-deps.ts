@@ -19,6 +19,7 @@ import { forgeInstallations } from "./forge/forge-installation";
 import { PushedRefs } from "./db/pushed-refs";
 import { AppError, PeerFailure } from "./errors";
 import { GitCache } from "./git/git-cache";
+import { RepositoryTokens } from "./sync/git-remotes";
 import { gitlabClients } from "./gitlab/gitlab-clients";
 import { gitlabDispatcher } from "./gitlab/gitlab-dispatcher";
 import { Metrics } from "./http/metrics";
@@ -108,6 +109,7 @@ export async function createDeps(config: Config, log: Logger): Promise<Deps> {
     mirrorCredentials: new MirrorCredentials({ findInstallation, budget }),
     pushedRefs: new PushedRefs(sequelize),
     gitCache: new GitCache(config.gitCache.dir, config.gitCache.maxBytes, config.gitCache.timeoutMs),
+    repositoryTokens: new RepositoryTokens(),
     // git makes its own connections: the same private-address rules as the HTTP clients, checked just before.
     reachGitLab: async (gitlabUrl) => {
       const rules = { allowPrivate: config.allowPrivateHosts, allowedHosts: config.gitlabAllowedHosts, requireHttps: false };

@@ -20,6 +20,7 @@ import type { MirrorCredentials } from "./links/mirror-credentials";
 import type { Logger } from "./logger";
 import type { Outbox } from "./outbox/outbox";
 import type { TenantBudget } from "./outbox/tenant-budget";
+import type { RepositoryTokens } from "./sync/git-remotes";
 import type { OutboxWorker } from "./outbox/worker";
 import type { SecretBox } from "./security/secret-box";
 
@@ -62,5 +63,7 @@ export interface Deps {
   /** Push sync: the GitLab refs the app pushed, the bare caches, and the reach check run before each git command. */
   pushedRefs: PushedRefs;
   gitCache: GitCache;
+  /** Bitbucket read tokens for git, held until shortly before they end (push sync and its sweep). */
+  repositoryTokens: RepositoryTokens;
   reachGitLab: (gitlabUrl: string) => Promise<void>;
 }

@@ -37,6 +37,8 @@ export class SimState {
   readonly repos = new Map<string, SimRepo>();
   readonly statuses = new Map<string, StoredStatus>();
   readonly apiCalls: ApiCall[] = [];
+  /** Git smart-HTTP requests (`/info/refs`, `/git-upload-pack`), kept apart from the REST calls. */
+  readonly gitCalls: ApiCall[] = [];
   readonly faults: Fault[] = [];
   readonly firedFaults: FiredFault[] = [];
   /** Access tokens issued by the JWT grant, by token. */

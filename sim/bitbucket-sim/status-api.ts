@@ -16,6 +16,21 @@ export function statusApi(state: SimState): express.Router {
   const api = express.Router();
   api.use(recordCall(state), applyFault(state), authenticate(state), express.json());
 
+  // The repository itself (the few fields the app reads): how a Forge app learns `full_name` from uuids.
+  api.get("/repositories/:workspace/:repo", (req, res) => {
+    const target = resolveRepository(state, req, res);
+    if (!target) return;
+    const { repo } = target;
+    answer(res, 200, {
+      type: "repository",
+      uuid: repo.uuid,
+      slug: repo.slug,
+      full_name: repo.fullName,
+      is_private: repo.isPrivate ?? true,
+      workspace: { type: "workspace", uuid: repo.workspace.uuid, slug: repo.workspace.slug },
+    });
+  });
+
   api.post("/repositories/:workspace/:repo/commit/:commit/statuses/build", (req, res) => {
     const target = resolveCommit(state, req, res);
     if (!target) return;
@@ -180,17 +195,28 @@ function resolveCommit(
   req: Request,
   res: Response,
 ): { installation: Installation; repo: SimRepo; sha: string } | undefined {
+  const found = resolveRepository(state, req, res);
+  if (!found) return undefined;
+  const { commit } = req.params as Record<string, string>;
+  // Only full hashes are accepted here; Bitbucket may resolve short ones, but the app must never need to.
+  if (!COMMIT.test(commit)) return void refuse(res, 404, `Commit ${commit} not found`);
+  return { ...found, sha: commit.toLowerCase() };
+}
+
+function resolveRepository(
+  state: SimState,
+  req: Request,
+  res: Response,
+): { installation: Installation; repo: SimRepo } | undefined {
   const installation = res.locals.installation as Installation;
   const own = installation.tenant.workspace;
   const names = (param: string, id: { uuid: string; slug: string }) =>
     param.startsWith("{") ? sameUuid(param, id.uuid) : param === id.slug;
-  const { workspace, repo: repoParam, commit } = req.params as Record<string, string>;
+  const { workspace, repo: repoParam } = req.params as Record<string, string>;
   const repo = names(workspace, own)
     ? [...state.repos.values()].find((r) => r.workspace.uuid === own.uuid && names(repoParam, r))
     : undefined;
   const bound = res.locals.boundRepository as string | undefined;
   if (!repo || (bound && bound !== repo.uuid)) return void refuse(res, 404, `Repository ${workspace}/${repoParam} not found`);
-  // Only full hashes are accepted here; Bitbucket may resolve short ones, but the app must never need to.
-  if (!COMMIT.test(commit)) return void refuse(res, 404, `Commit ${commit} not found`);
-  return { installation, repo, sha: commit.toLowerCase() };
+  return { installation, repo };
 }

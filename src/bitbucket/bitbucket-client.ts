@@ -46,6 +46,23 @@ export class BitbucketClient {
     await this.request("POST", path, status);
   }
 
+  /**
+   * The repository's `workspace/slug` path (`full_name`), which git's URL needs: Forge events carry only
+   * uuids. Read by uuid, so it works whatever the repository is called now.
+   */
+  async repositoryFullName(workspaceUuid: string, repoUuid: string): Promise<string> {
+    const path = `/2.0/repositories/${encodeURIComponent(workspaceUuid)}/${encodeURIComponent(repoUuid)}`;
+    const repo = (await this.request("GET", path)) as { full_name?: unknown } | null;
+    const name = repo?.full_name;
+    if (typeof name !== "string" || !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(name) || /(^|\/)\.\.?($|\/)/.test(name))
+      throw new PeerFailure({
+        peer: "bitbucket",
+        message: "Bitbucket gave no usable full name for the repository",
+        transient: false,
+      });
+    return name;
+  }
+
   /** Creates or replaces a Code Insights report on a commit (same id ⇒ replaced). */
   async putReport(workspaceUuid: string, repoUuid: string, sha: string, reportId: string, report: unknown): Promise<void> {
     await this.request("PUT", this.reportPath(workspaceUuid, repoUuid, sha, reportId), report);
