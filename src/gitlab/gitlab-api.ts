@@ -396,8 +396,9 @@ export interface NewGitLabProject {
   name: string;
   path: string;
   namespace_id: number;
-  import_url: string;
-  mirror: boolean;
-  mirror_trigger_builds: boolean;
+  /** Left out for a plain project the app pushes to (push sync). */
+  import_url?: string;
+  mirror?: boolean;
+  mirror_trigger_builds?: boolean;
   description?: string;
 }

@@ -1,4 +1,4 @@
-import type { StatusMode } from "../db/links";
+import type { StatusMode, SyncMode } from "../db/links";
 import type { Deps } from "../deps";
 import { AppError, badRequest, PeerFailure, WorkAbandoned, WorkDeferred } from "../errors";
 import { gitlabMessage, statusOf, type GitLabProjectDetails } from "../gitlab/gitlab-api";
@@ -7,6 +7,7 @@ import { checked } from "./gitlab-errors";
 import { openGitLab, type ResolvedCredentials } from "./gitlab-session";
 import { linkRepository, type LinkResult } from "./link-repository";
 import { cloneUrl, withToken } from "./mirror-credentials";
+import { queuePushRefs } from "../sync/push-refs";
 
 export interface CreateProjectRequest {
   clientKey: string;
@@ -18,6 +19,8 @@ export interface CreateProjectRequest {
   name: string;
   statusMode: StatusMode;
   user: string;
+  /** "push": a plain project the app pushes to, for namespaces without pull mirroring (GitLab Free). */
+  sync?: SyncMode;
 }
 
 export interface CreateProjectResult extends LinkResult {
@@ -34,15 +37,19 @@ export interface CreateProjectResult extends LinkResult {
  * the token nor the clone URL carrying it is stored or logged by us: GitLab keeps them.
  */
 export async function createMirrorProject(
-  deps: Pick<Deps, "audit" | "config" | "findInstallation" | "gitlab" | "linkCache" | "links" | "log" | "mirrorCredentials">,
+  deps: Pick<
+    Deps,
+    "audit" | "config" | "findInstallation" | "gitlab" | "linkCache" | "links" | "log" | "mirrorCredentials" | "outbox" | "worker"
+  >,
   req: CreateProjectRequest,
 ): Promise<CreateProjectResult> {
+  if (req.sync === "push") return createPushProject(deps, req);
   // A Forge installation's only credential is its workspace-wide system token, which never goes to GitLab.
   if (req.clientKey.startsWith(FORGE_KEY_PREFIX)) {
     throw new AppError(
       "pull_mirror_unavailable",
       422,
-      "The Forge edition cannot create a pull-mirror project: it has no repository-bound credentials to give GitLab. Pick an existing project instead.",
+      "The Forge edition cannot create a pull-mirror project: it has no repository-bound credentials to give GitLab. Choose push sync, or pick an existing project.",
     );
   }
   if (!req.repoFullName) {
@@ -101,8 +108,9 @@ export async function createMirrorProject(
       statusMode: req.statusMode,
       user: req.user,
       tokenSource: req.creds.source,
-      // Without Premium GitLab made no mirror, so there are no credentials to keep fresh.
+      // Without Premium GitLab made no mirror, so there are no credentials to keep fresh: the app pushes instead.
       managesMirror: mirror,
+      sync: mirror ? "mirror" : "push",
     });
   } catch (e) {
     if (!(e instanceof AppError)) throw e;
@@ -113,16 +121,77 @@ export async function createMirrorProject(
       e.details,
     );
   }
+  if (!mirror) await queueFirstSync(deps, linked);
   return {
     ...linked,
     project: { id: project.id, path: project.path_with_namespace, webUrl: linked.link.projectWebUrl, mirror },
     ...(!mirror && {
       warning:
         `GitLab created ${project.path_with_namespace} but ignored the pull-mirror settings: pull mirroring needs GitLab ` +
-        "Premium or Ultimate. It imported the repository once; pushes here will not reach GitLab and no pipeline will run for them.",
+        "Premium or Ultimate. It imported the repository once; the link uses push sync instead (the app pushes each change " +
+        "itself), which needs a token that may push.",
     }),
   };
 }
+
+/**
+ * A plain private project, linked with push sync: nothing is given to GitLab but the link's own token, so
+ * this works on every tier and in both editions. The first sync is queued at once (it pushes every branch
+ * and tag, each with its pipeline).
+ */
+async function createPushProject(
+  deps: Pick<Deps, "audit" | "config" | "gitlab" | "linkCache" | "links" | "log" | "outbox" | "worker">,
+  req: CreateProjectRequest,
+): Promise<CreateProjectResult> {
+  const { gitlabUrl, api } = await openGitLab(deps, req.creds);
+  const user = await checked(() => api.currentUser(), "token");
+  let project: GitLabProjectDetails;
+  try {
+    project = await api.createProject({
+      name: req.name,
+      path: projectPath(req.name),
+      namespace_id: req.namespaceId,
+      description: `CI/CD for ${req.repoFullName ?? "a Bitbucket repository"}, kept in sync by GitLab CI for Bitbucket (push sync).`,
+    });
+  } catch (e) {
+    throw creationError(e, user.username, "");
+  }
+  deps.log.info(
+    { clientKey: req.clientKey, repoUuid: req.repoUuid, projectId: project.id },
+    "GitLab project created for push sync",
+  );
+  let linked: LinkResult;
+  try {
+    linked = await linkRepository(deps, {
+      clientKey: req.clientKey,
+      repoUuid: req.repoUuid,
+      repoFullName: req.repoFullName,
+      gitlabUrl,
+      project: project.id,
+      token: req.creds.token,
+      statusMode: req.statusMode,
+      user: req.user,
+      tokenSource: req.creds.source,
+      sync: "push",
+    });
+  } catch (e) {
+    if (!(e instanceof AppError)) throw e;
+    throw new AppError(
+      e.code,
+      e.status,
+      `GitLab created ${project.path_with_namespace}, but linking it failed: ${e.message}`,
+      e.details,
+    );
+  }
+  await queueFirstSync(deps, linked);
+  return {
+    ...linked,
+    project: { id: project.id, path: project.path_with_namespace, webUrl: linked.link.projectWebUrl, mirror: false },
+  };
+}
+
+const queueFirstSync = (deps: Pick<Deps, "outbox" | "worker">, linked: LinkResult) =>
+  queuePushRefs({ outbox: deps.outbox, wake: deps.worker, debounceMs: 0 }, linked.link, undefined, "manual");
 
 /** A GitLab path from a project name: lower case, spaces and other characters as "-". */
 export function projectPath(name: string): string {
@@ -138,7 +207,9 @@ export function projectPath(name: string): string {
 /** GitLab's refusal of the new project, in the settings API's words, without the token it was given. */
 function creationError(e: unknown, username: string, token: string): AppError {
   const status = statusOf(e);
-  const said = gitlabMessage(e).split(token).join("[redacted]").split(encodeURIComponent(token)).join("[redacted]");
+  const said = token
+    ? gitlabMessage(e).split(token).join("[redacted]").split(encodeURIComponent(token)).join("[redacted]")
+    : gitlabMessage(e);
   if (status === 401)
     return new AppError("gitlab_unauthorized", 422, "GitLab did not accept the token (expired, revoked or mistyped?)");
   if (status === 400 && /has already been taken/.test(said)) {

@@ -22,6 +22,8 @@ const createBody = z
     namespaceId: z.number({ error: "Pick a namespace" }).int().positive("Pick a namespace"),
     projectName,
     statusMode,
+    // "push": a plain project the app pushes to (any tier); "mirror" or absent: a pull-mirror project.
+    sync: z.enum(["push", "mirror"]).optional(),
   })
   .strict();
 
@@ -78,7 +80,7 @@ export function gitlabLookupApiRouter(deps: Deps, door: SettingsDoor) {
     json,
     auth,
     handle(async (req, res) => {
-      const { namespaceId, projectName: name, statusMode: mode, ...input } = validate(createBody, req.body);
+      const { namespaceId, projectName: name, statusMode: mode, sync, ...input } = validate(createBody, req.body);
       const grant = req.grant!;
       const result = await createMirrorProject(deps, {
         clientKey: grant.clientKey,
@@ -89,6 +91,7 @@ export function gitlabLookupApiRouter(deps: Deps, door: SettingsDoor) {
         name,
         statusMode: mode,
         user: grant.user,
+        sync,
       });
       res.status(201).json({
         link: linkView(result.link),
