@@ -47,12 +47,12 @@ export class BitbucketClient {
   }
 
   /**
-   * The repository's `workspace/slug` path (`full_name`), which git's URL needs: Forge events carry only
-   * uuids. Read by uuid, so it works whatever the repository is called now.
+   * The repository's `workspace/slug` path (`full_name`), which git's URL needs (Forge events carry only
+   * uuids), and whether it is private. Read by uuid, so it works whatever the repository is called now.
    */
-  async repositoryFullName(workspaceUuid: string, repoUuid: string): Promise<string> {
+  async repository(workspaceUuid: string, repoUuid: string): Promise<{ fullName: string; isPrivate: boolean }> {
     const path = `/2.0/repositories/${encodeURIComponent(workspaceUuid)}/${encodeURIComponent(repoUuid)}`;
-    const repo = (await this.request("GET", path)) as { full_name?: unknown } | null;
+    const repo = (await this.request("GET", path)) as { full_name?: unknown; is_private?: unknown } | null;
     const name = repo?.full_name;
     if (typeof name !== "string" || !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(name) || /(^|\/)\.\.?($|\/)/.test(name))
       throw new PeerFailure({
@@ -60,7 +60,8 @@ export class BitbucketClient {
         message: "Bitbucket gave no usable full name for the repository",
         transient: false,
       });
-    return name;
+    // Anything but an explicit `false` is treated as private: the safe side for the visibility warning.
+    return { fullName: name, isPrivate: repo?.is_private !== false };
   }
 
   /** Creates or replaces a Code Insights report on a commit (same id ⇒ replaced). */

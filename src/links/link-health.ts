@@ -11,23 +11,27 @@ import { failedDeliveries } from "./failed-deliveries";
  * default branch with the statuses we posted for its commit. Each part fails on its own, so one refusal
  * (say, a Developer's token cannot read the mirror) still leaves the rest to show.
  */
-export async function linkHealth(deps: Pick<Deps, "gitlab" | "outbox" | "posted">, link: Link) {
+type HealthDeps = Pick<Deps, "gitlab" | "outbox" | "posted" | "findInstallation">;
+
+export async function linkHealth(deps: HealthDeps, link: Link) {
   return (await readHealth(deps, link)).health;
 }
 
-async function readHealth(deps: Pick<Deps, "gitlab" | "outbox" | "posted">, link: Link) {
+async function readHealth(deps: HealthDeps, link: Link) {
   const api = deps.gitlab(link.gitlabUrl, link.token);
-  const [mirror, webhook, pipeline, failed] = await Promise.all([
+  const [mirror, webhook, pipeline, failed, bitbucketPrivate] = await Promise.all([
     mirrorHealth(api, link),
     webhookHealth(api, link),
     latest(api, link),
     failedDeliveries(deps, link),
+    bitbucketIsPrivate(deps, link),
   ]);
   const posted = pipeline.found ? await deps.posted.forCommit(link.id, pipeline.found.sha) : new Map();
   const bitbucket = [...posted.values()]
     .filter((s) => s.ref === pipeline.found?.ref)
     .map((s) => ({ key: s.statusKey, state: s.state, pipelineId: s.pipelineId, postedAt: new Date(s.postedAt).toISOString() }));
-  const health = { checkedAt: new Date().toISOString(), mirror, webhook, pipeline: pipeline.view, bitbucket, failed };
+  const visibility = visibilityWarning(link, pipeline.visibility, bitbucketPrivate);
+  const health = { checkedAt: new Date().toISOString(), mirror, webhook, pipeline: pipeline.view, bitbucket, failed, visibility };
   return { health, found: pipeline.found };
 }
 
@@ -35,7 +39,7 @@ async function readHealth(deps: Pick<Deps, "gitlab" | "outbox" | "posted">, link
  * "Re-check now": reads the health, keeps the mirror state GitLab reported on the link, and queues a
  * status sync for the newest pipeline of the default branch so Bitbucket shows GitLab's current answer.
  */
-export async function recheckLink(deps: Pick<Deps, "gitlab" | "links" | "outbox" | "posted" | "worker">, link: Link) {
+export async function recheckLink(deps: HealthDeps & Pick<Deps, "links" | "worker">, link: Link) {
   const { found, health } = await readHealth(deps, link);
   if (health.mirror.state === "ok") {
     await deps.links.setMirrorState(link.id, {
@@ -96,8 +100,9 @@ async function latest(api: GitLabApi, link: Link) {
   try {
     const project = await api.project(link.projectId);
     const ref = project.default_branch ?? null;
+    const visibility = project.visibility ?? null;
     const found = ref ? await api.latestPipeline(link.projectId, ref) : null;
-    if (!found) return { found: null, view: { state: "none" as const, ref } };
+    if (!found) return { found: null, visibility, view: { state: "none" as const, ref } };
     const { id, status, sha, updated_at: updatedAt = null } = found;
     const fallback = gitlabPage(link.gitlabUrl, link.projectPath, "-/pipelines", String(id));
     const webUrl = gitlabWebUrl(found.web_url, link.gitlabUrl, fallback);
@@ -112,8 +117,39 @@ async function latest(api: GitLabApi, link: Link) {
       webUrl,
       updatedAt,
     };
-    return { found, view };
+    return { found, visibility, view };
   } catch (e) {
-    return { found: null, view: { state: "unknown" as const, message: `Could not read pipelines: ${gitlabMessage(e)}` } };
+    return {
+      found: null,
+      visibility: null,
+      view: { state: "unknown" as const, message: `Could not read pipelines: ${gitlabMessage(e)}` },
+    };
   }
+}
+
+/** Whether Bitbucket shows the repository as private (null when it could not be read: no warning then). */
+async function bitbucketIsPrivate(deps: Pick<Deps, "findInstallation">, link: Link): Promise<boolean | null> {
+  try {
+    const installation = await deps.findInstallation(link.clientKey);
+    if (!installation) return null;
+    return (await installation.bitbucket.repository(installation.workspaceUuid, link.repoUuid)).isPrivate;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A private Bitbucket repository whose code and pipeline logs anyone can read in GitLab (public), or any
+ * signed-in GitLab user (internal): said on the page, since linking copies the code there.
+ */
+function visibilityWarning(link: Link, gitlab: string | null, bitbucketPrivate: boolean | null) {
+  const exposed = (gitlab === "public" || gitlab === "internal") && bitbucketPrivate === true;
+  const who = gitlab === "public" ? "anyone" : "every signed-in user of that GitLab";
+  return {
+    gitlab,
+    bitbucketPrivate,
+    warning: exposed
+      ? `${link.projectPath} is ${gitlab} in GitLab while this repository is private on Bitbucket: ${who} can read its code and pipeline logs there. Make the GitLab project private.`
+      : null,
+  };
 }

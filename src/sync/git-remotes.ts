@@ -61,11 +61,13 @@ export async function gitRemotes(
 ): Promise<GitRemotes & { installation: Installation; fullName: string }> {
   const installation = await c.findInstallation(link.clientKey);
   if (!installation) throw new WorkAbandoned("The app is no longer installed in this workspace");
-  let fullName = link.repoFullName;
-  if (!fullName) {
-    fullName = await c.budget.spend(installation.key, () =>
-      installation.bitbucket.repositoryFullName(installation.workspaceUuid, link.repoUuid),
+  let fullName: string;
+  if (link.repoFullName) fullName = link.repoFullName;
+  else {
+    const repo = await c.budget.spend(installation.key, () =>
+      installation.bitbucket.repository(installation.workspaceUuid, link.repoUuid),
     );
+    fullName = repo.fullName;
     await c.links.setRepoFullName(link.id, fullName);
   }
   const token = await c.tokens.get(installation, link.repoUuid);
