@@ -3,6 +3,7 @@
 import { call, errorOf } from "./api.js";
 import { $, busy, clearFieldErrors, flash, resize, showFieldErrors } from "./dom.js";
 import { newProject } from "./new-project.js";
+import { showSyncChoice, syncBody } from "./sync-mode.js";
 import { projectPicker } from "./project-picker.js";
 
 const FIELD_OF = {
@@ -118,7 +119,7 @@ async function submit(ev, onLinked) {
   if (projectMode() === "create") {
     if (!creating.ready()) return;
     const r = await busy($("save"), "Creating the project…", () =>
-      call("POST", "/project", { ...accepted(), ...creating.body(), statusMode }),
+      call("POST", "/project", { ...accepted(), ...creating.body(), statusMode, ...syncBody() }),
     );
     if (r.status !== 201) return showError(r, "Not created");
     $("token").value = "";
@@ -126,7 +127,7 @@ async function submit(ev, onLinked) {
     return onLinked(r.body.link, r.body.webhook, { project: r.body.project, warning: r.body.warning });
   }
   if (!picker.ready()) return;
-  const body = { ...accepted(), project: picker.selected().id, statusMode };
+  const body = { ...accepted(), project: picker.selected().id, statusMode, ...syncBody() };
   const r = await busy($("save"), "Linking…", () => call("PUT", "/link", body));
   if (r.status !== 200) return showError(r, "Not linked");
   $("token").value = "";
@@ -198,6 +199,7 @@ export function connectForm({ onLinked, onCancel }) {
       $("gitlabUrl").value = link.gitlabUrl;
       document.querySelector(`input[name=statusMode][value="${link.statusMode}"]`).checked = true;
     }
+    showSyncChoice(link);
     $("link-form").hidden = false;
     resize();
     await loadDefaults();

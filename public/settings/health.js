@@ -79,6 +79,7 @@ export function renderLive(health) {
       : [text(p.state === "found" ? "No status posted for this commit yet." : "—", "hint")]),
   );
   renderFailed(health.failed || []);
+  document.dispatchEvent(new CustomEvent("settings:health", { detail: health }));
   $("health-checked").textContent = `Checked with GitLab ${ago(health.checkedAt)}.`;
   resize();
 }

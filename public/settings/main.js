@@ -6,6 +6,7 @@ import { connectForm } from "./connect-form.js";
 import { loadHealth, recheck, resend } from "./health.js";
 import { loadHistory } from "./history.js";
 import { renderFacts, showLinked, wireUnlink } from "./linked-view.js";
+import { renderSync } from "./sync-mode.js";
 
 const REFRESH_MS = 15_000;
 let current = null;
@@ -13,6 +14,7 @@ let current = null;
 function linked(link, webhook) {
   current = link;
   showLinked(link, webhook);
+  renderSync(link);
   loadHealth();
   loadHistory();
 }
@@ -80,8 +82,10 @@ setInterval(async () => {
   const changed = fingerprint(r.body.link) !== fingerprint(current);
   current = r.body.link;
   if (changed) renderFacts(current);
+  if (changed) renderSync(current);
 }, REFRESH_MS);
 
-const fingerprint = (link) => JSON.stringify([link.updatedAt, link.mirror, link.webhookLastReceivedAt, link.webhookMissedAt]);
+const fingerprint = (link) =>
+  JSON.stringify([link.updatedAt, link.mirror, link.webhookLastReceivedAt, link.webhookMissedAt, link.lastSync]);
 
 load();
