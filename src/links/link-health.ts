@@ -19,13 +19,15 @@ export async function linkHealth(deps: HealthDeps, link: Link) {
 
 async function readHealth(deps: HealthDeps, link: Link) {
   const api = deps.gitlab(link.gitlabUrl, link.token);
-  const [mirror, webhook, pipeline, failed, bitbucketPrivate] = await Promise.all([
+  const [mirror, webhook, pipeline, failed] = await Promise.all([
     mirrorHealth(api, link),
     webhookHealth(api, link),
     latest(api, link),
     failedDeliveries(deps, link),
-    bitbucketIsPrivate(deps, link),
   ]);
+  // Bitbucket is asked only when GitLab shows the code to others: a private project needs no warning.
+  const shown = pipeline.visibility === "public" || pipeline.visibility === "internal";
+  const bitbucketPrivate = shown ? await bitbucketIsPrivate(deps, link) : null;
   const posted = pipeline.found ? await deps.posted.forCommit(link.id, pipeline.found.sha) : new Map();
   const bitbucket = [...posted.values()]
     .filter((s) => s.ref === pipeline.found?.ref)
