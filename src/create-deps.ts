@@ -21,6 +21,7 @@ import { PushedRefs } from "./db/pushed-refs";
 import { PullRequests } from "./db/pull-requests";
 import { AppError, PeerFailure } from "./errors";
 import { GitCache } from "./git/git-cache";
+import { RepositoryTokens } from "./sync/git-remotes";
 import { gitlabClients } from "./gitlab/gitlab-clients";
 import { gitlabDispatcher } from "./gitlab/gitlab-dispatcher";
 import { GitLabHostPolicy } from "./gitlab/host-policy";
@@ -117,6 +118,7 @@ export async function createDeps(config: Config, log: Logger): Promise<Deps> {
     pushedRefs: new PushedRefs(sequelize),
     pullRequests: new PullRequests(sequelize),
     gitCache: new GitCache(config.gitCache.dir, config.gitCache.maxBytes, config.gitCache.timeoutMs),
+    repositoryTokens: new RepositoryTokens(),
     // git makes its own connections: the same private-address rules as the HTTP clients, checked just before.
     reachGitLab: async (gitlabUrl, clientKey) => {
       await gitlabHosts.check(clientKey, gitlabUrl);

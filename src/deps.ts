@@ -23,6 +23,7 @@ import type { MirrorCredentials } from "./links/mirror-credentials";
 import type { Logger } from "./logger";
 import type { Outbox } from "./outbox/outbox";
 import type { TenantBudget } from "./outbox/tenant-budget";
+import type { RepositoryTokens } from "./sync/git-remotes";
 import type { OutboxWorker } from "./outbox/worker";
 import type { SecretBox } from "./security/secret-box";
 
@@ -70,5 +71,7 @@ export interface Deps {
   pushedRefs: PushedRefs;
   pullRequests: PullRequests;
   gitCache: GitCache;
+  /** Bitbucket read tokens for git, held until shortly before they end (push sync and its sweep). */
+  repositoryTokens: RepositoryTokens;
   reachGitLab: (gitlabUrl: string, clientKey: string) => Promise<void>;
 }

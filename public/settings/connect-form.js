@@ -4,6 +4,7 @@ import { call, errorOf } from "./api.js";
 import { $, busy, clearFieldErrors, flash, resize, showFieldErrors } from "./dom.js";
 import { mirrorConfirmBody, mirrorConfirmMissing, onMirrorConfirmChange, showMirrorConfirm } from "./mirror-confirm.js";
 import { newProject } from "./new-project.js";
+import { showSyncChoice, syncBody } from "./sync-mode.js";
 import { projectPicker } from "./project-picker.js";
 
 const FIELD_OF = {
@@ -119,7 +120,7 @@ async function submit(ev, onLinked) {
   if (projectMode() === "create") {
     if (!creating.ready()) return;
     const r = await busy($("save"), "Creating the project…", () =>
-      call("POST", "/project", { ...accepted(), ...creating.body(), statusMode }),
+      call("POST", "/project", { ...accepted(), ...creating.body(), statusMode, ...syncBody() }),
     );
     if (r.status !== 201) return showError(r, "Not created");
     $("token").value = "";
@@ -127,7 +128,7 @@ async function submit(ev, onLinked) {
     return onLinked(r.body.link, r.body.webhook, { project: r.body.project, warning: r.body.warning });
   }
   if (!picker.ready()) return;
-  const body = { ...accepted(), project: picker.selected().id, statusMode, ...mirrorConfirmBody() };
+  const body = { ...accepted(), project: picker.selected().id, statusMode, ...syncBody(), ...mirrorConfirmBody() };
   const r = await busy($("save"), "Linking…", () => call("PUT", "/link", body));
   if (r.status === 409 && errorOf(r).code === "mirror_source_mismatch") {
     // GitLab showed the mirror's source only now (or it changed since the project was checked): ask.
@@ -206,6 +207,7 @@ export function connectForm({ onLinked, onCancel }) {
       $("gitlabUrl").value = link.gitlabUrl;
       document.querySelector(`input[name=statusMode][value="${link.statusMode}"]`).checked = true;
     }
+    showSyncChoice(link);
     $("link-form").hidden = false;
     resize();
     await loadDefaults();

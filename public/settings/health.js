@@ -115,6 +115,7 @@ export function renderLive(health) {
       : [text(p.state === "found" ? "No status posted for this commit yet." : "—", "hint")]),
   );
   renderFailed(health.failed || []);
+  document.dispatchEvent(new CustomEvent("settings:health", { detail: health }));
   renderPublished(health.reports);
   $("health-checked").textContent = `Last checked with GitLab at ${new Date(health.checkedAt).toLocaleTimeString()}${
     health.inFlight ? " · work in progress: this panel refreshes itself" : ""

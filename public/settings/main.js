@@ -10,6 +10,7 @@ import { renderFacts, showLinked, wireUnlink } from "./linked-view.js";
 import { wireWebhookSecret } from "./webhook-secret.js";
 import { showReports } from "./reports.js";
 import { loadPullRequests } from "./pull-requests.js";
+import { renderSync } from "./sync-mode.js";
 
 // The stored link (no GitLab call) is read this often to notice a push; health then refreshes itself.
 const REFRESH_MS = 5_000;
@@ -18,6 +19,7 @@ let current = null;
 async function linked(link, webhook) {
   current = link;
   showLinked(link, webhook);
+  renderSync(link);
   showReports(link);
   loadActivity();
   followUp(await loadHealth());
@@ -101,10 +103,12 @@ setInterval(async () => {
   current = r.body.link;
   if (!changed) return;
   renderFacts(current);
+  renderSync(current);
   loadActivity();
   refreshSoon();
 }, REFRESH_MS);
 
-const fingerprint = (link) => JSON.stringify([link.updatedAt, link.mirror, link.webhookLastReceivedAt, link.webhookMissedAt]);
+const fingerprint = (link) =>
+  JSON.stringify([link.updatedAt, link.mirror, link.webhookLastReceivedAt, link.webhookMissedAt, link.lastSync]);
 
 load();

@@ -50,6 +50,8 @@ export class BitbucketSim {
   readonly baseUrl: string;
   readonly apiBaseUrl: string;
   readonly apiCalls: ApiCall[];
+  /** Git smart-HTTP requests served (ls-remote, fetch), apart from the REST calls. */
+  readonly gitCalls: ApiCall[];
   private readonly hookUuids = new Map<string, string>();
 
   private constructor(
@@ -60,6 +62,7 @@ export class BitbucketSim {
     this.baseUrl = state.baseUrl;
     this.apiBaseUrl = state.apiBaseUrl;
     this.apiCalls = state.apiCalls;
+    this.gitCalls = state.gitCalls;
   }
 
   static async start(opts: BitbucketSimOptions = {}): Promise<BitbucketSim> {

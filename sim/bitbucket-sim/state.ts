@@ -39,6 +39,8 @@ export class SimState {
   /** Pull requests a test opened, by `{repo uuid}#{id}`: their source head (full hash), for `…/commits`. */
   readonly pullRequests = new Map<string, { sourceHead: string }>();
   readonly apiCalls: ApiCall[] = [];
+  /** Git smart-HTTP requests (`/info/refs`, `/git-upload-pack`), kept apart from the REST calls. */
+  readonly gitCalls: ApiCall[] = [];
   readonly faults: Fault[] = [];
   readonly firedFaults: FiredFault[] = [];
   /** Access tokens issued by the JWT grant, by token. */

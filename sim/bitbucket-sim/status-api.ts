@@ -16,6 +16,21 @@ export function statusApi(state: SimState): express.Router {
   const api = express.Router();
   api.use(recordCall(state), applyFault(state), authenticate(state), express.json());
 
+  // The repository itself (the few fields the app reads): how a Forge app learns `full_name` from uuids.
+  api.get("/repositories/:workspace/:repo", (req, res) => {
+    const target = resolveRepository(state, req, res);
+    if (!target) return;
+    const { repo } = target;
+    answer(res, 200, {
+      type: "repository",
+      uuid: repo.uuid,
+      slug: repo.slug,
+      full_name: repo.fullName,
+      is_private: repo.isPrivate ?? true,
+      workspace: { type: "workspace", uuid: repo.workspace.uuid, slug: repo.workspace.slug },
+    });
+  });
+
   api.post("/repositories/:workspace/:repo/commit/:commit/statuses/build", (req, res) => {
     const target = resolveCommit(state, req, res);
     if (!target) return;

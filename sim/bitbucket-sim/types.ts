@@ -16,6 +16,8 @@ export interface SimRepo {
   slug: string;
   fullName: string;
   workspace: { uuid: string; slug: string };
+  /** Bitbucket's `is_private` (absent: private, Bitbucket's default). */
+  isPrivate?: boolean;
   /** branch name -> head sha */
   branches: Map<string, string>;
 }

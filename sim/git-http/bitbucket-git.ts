@@ -30,8 +30,8 @@ export class BitbucketRepos {
 /**
  * Git over HTTPS as bitbucket.org serves it at `{web base}/{workspace}/{repo}.git`: Basic auth with user
  * `x-token-auth` and an access token this Bitbucket issued to an installation in the repository's
- * workspace (and, when the grant named one, for that repository). The app's tokens are read-only, so a
- * push is refused.
+ * workspace (and, when the grant named one, for that repository), or a Forge app system token of that
+ * workspace. The app's tokens are read-only, so a push is refused.
  */
 export function bitbucketGit(state: SimState, repos: BitbucketRepos): Router {
   const router = Router();
@@ -40,9 +40,16 @@ export function bitbucketGit(state: SimState, repos: BitbucketRepos): Router {
     if (!target) return next();
     const service = serviceOf(req, target.service);
     if (!service) return void res.status(403).type("text/plain").send("Unsupported service");
+    state.gitCalls.push({ method: req.method, path: req.path, status: 0, at: state.now() });
     const auth = basicAuth(req);
-    const issued = auth ? state.accessTokens.get(auth.password) : undefined;
-    if (!auth || auth.user !== "x-token-auth" || !issued || accessTokenProblem(state, auth.password)) {
+    // A Connect access token from the JWT grant, or a Forge app system token (workspace-wide, read here).
+    const system = auth ? state.bearerTokens.get(auth.password) : undefined;
+    const issued = auth
+      ? (state.accessTokens.get(auth.password) ??
+        (system && system.expiresAt > state.now() ? { workspaceUuid: system.workspaceUuid, repository: undefined } : undefined))
+      : undefined;
+    const problem = auth && state.accessTokens.has(auth.password) ? accessTokenProblem(state, auth.password) : undefined;
+    if (!auth || auth.user !== "x-token-auth" || !issued || problem) {
       return void res
         .status(401)
         .set("WWW-Authenticate", 'Basic realm="Bitbucket.org HTTP"')

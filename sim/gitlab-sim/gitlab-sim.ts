@@ -130,7 +130,14 @@ export class GitLabSim {
   /** Projects are private and Premium by default; a mirrored one pulls from a Bitbucket URL. */
   addProject(
     path: string,
-    opts: { mirror?: boolean; premium?: boolean; mirrorPaused?: boolean; defaultBranch?: string; importUrl?: string } = {},
+    opts: {
+      mirror?: boolean;
+      premium?: boolean;
+      mirrorPaused?: boolean;
+      defaultBranch?: string;
+      importUrl?: string;
+      visibility?: "private" | "internal" | "public";
+    } = {},
   ): SimProject {
     if (path.split("/").length < 2) throw new Error(`a project path needs a namespace: ${path}`);
     const project: SimProject = {
@@ -138,6 +145,7 @@ export class GitLabSim {
       pathWithNamespace: path,
       webUrl: `${this.url}/${path}`,
       defaultBranch: opts.defaultBranch ?? "main",
+      visibility: opts.visibility,
       mirror: opts.mirror ?? false,
       mirrorPaused: opts.mirrorPaused ?? false,
       mirrorTriggerBuilds: opts.mirror ?? false,

@@ -107,7 +107,7 @@ export function project(state: SimState, p: SimProject, viewer: SimUser, withAcc
       avatar_url: null,
       web_url: `${state.baseUrl}/groups/${namespacePath}`,
     },
-    visibility: "private",
+    visibility: p.visibility ?? "private",
     archived: false,
     empty_repo: false,
     ci_config_path: null,

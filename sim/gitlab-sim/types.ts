@@ -44,6 +44,8 @@ export interface MirrorState {
 export interface SimProject {
   id: number;
   pathWithNamespace: string;
+  /** GitLab's `visibility` (absent: private). */
+  visibility?: "private" | "internal" | "public";
   webUrl: string;
   defaultBranch: string;
   /** The `mirror` column. GitLab only honours it on Premium: see `premium`. */

@@ -58,6 +58,24 @@ export class BitbucketClient {
     return typeof hash === "string" && /^[0-9a-f]{40}$/i.test(hash) ? hash.toLowerCase() : null;
   }
 
+  /**
+   * The repository's `workspace/slug` path (`full_name`), which git's URL needs (Forge events carry only
+   * uuids), and whether it is private. Read by uuid, so it works whatever the repository is called now.
+   */
+  async repository(workspaceUuid: string, repoUuid: string): Promise<{ fullName: string; isPrivate: boolean }> {
+    const path = `/2.0/repositories/${encodeURIComponent(workspaceUuid)}/${encodeURIComponent(repoUuid)}`;
+    const repo = (await this.request("GET", path)) as { full_name?: unknown; is_private?: unknown } | null;
+    const name = repo?.full_name;
+    if (typeof name !== "string" || !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(name) || /(^|\/)\.\.?($|\/)/.test(name))
+      throw new PeerFailure({
+        peer: "bitbucket",
+        message: "Bitbucket gave no usable full name for the repository",
+        transient: false,
+      });
+    // Anything but an explicit `false` is treated as private: the safe side for the visibility warning.
+    return { fullName: name, isPrivate: repo?.is_private !== false };
+  }
+
   /** Creates or replaces a Code Insights report on a commit (same id ⇒ replaced). */
   async putReport(workspaceUuid: string, repoUuid: string, sha: string, reportId: string, report: unknown): Promise<void> {
     await this.request("PUT", this.reportPath(workspaceUuid, repoUuid, sha, reportId), report);

@@ -35,7 +35,16 @@ export interface LastSync {
   pipelines: string[];
   /** What went wrong, in plain words; null when the sync went through. */
   error: string | null;
+  /**
+   * What started it: a push event (Bitbucket's repo:push or Forge's push trigger), the catch-up sweep
+   * (GitLab's refs differed from Bitbucket's with no push event waiting), or "Sync now". Absent on older rows.
+   */
+  via?: SyncTrigger;
+  /** When a sweep last had to push what no push event had asked for: Bitbucket's push events are going missing. */
+  missedPushAt?: string | null;
 }
+
+export type SyncTrigger = "push" | "sweep" | "manual";
 
 /** A Bitbucket repository linked to one GitLab project. `token` and `webhookSecret` are plain here, sealed at rest. */
 export interface Link {
@@ -217,6 +226,11 @@ export class Links {
     switches: Partial<Pick<Link, "pullRequestPipelines" | "pullRequestForks">>,
   ): Promise<void> {
     await this.model.update({ ...switches, updatedAt: new Date() }, { where: { id } });
+  }
+
+  /** Keeps the repository's path once read from Bitbucket (Forge links are made without it). */
+  async setRepoFullName(id: string, repoFullName: string): Promise<void> {
+    await this.model.update({ repoFullName }, { where: { id } });
   }
 
   async setLastSync(id: string, sync: LastSync): Promise<void> {

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Deps } from "../deps";
 import { forbidden } from "../errors";
 import { validate } from "../http/validate";
+import { queuePushRefs } from "../sync/push-refs";
 import { queueMirrorTrigger } from "../sync/trigger-mirror";
 import type { AdoptConnectLinks } from "./adopt-connect-links";
 import { braced, type Fit } from "./fit-claims";
@@ -44,7 +45,7 @@ export type ForgePushCollaborators = Pick<Deps, "links" | "outbox" | "worker" | 
 
 /**
  * A push to a linked repository, through the Forge door: the same durable intake as Connect's repo:push
- * (a mirror trigger queued before the 2xx). The event has no id, so a retry is recognised by what it says
+ * (a push sync or a mirror trigger queued before the 2xx). The event has no id, so a retry is recognised by what it says
  * (repository, refs, before, after, and the event's own timestamp): a ref that later moves back to an
  * earlier hash is a new event, and ids are forgotten after a few minutes anyway.
  */
@@ -74,7 +75,10 @@ export async function onForgePush(
   await deps.deliveries.pruneSource("forge", FORGE_DEDUPE_WINDOW_MS);
   const delivery = { source: "forge" as const, scope: fit.installationKey, id };
   const queue = { outbox: deps.outbox, wake: deps.worker, debounceMs: deps.config.mirrorDebounceMs };
-  if (!(await queueMirrorTrigger(queue, { id: linkId, clientKey: fit.installationKey }, refs, delivery))) return "duplicate";
+  const target = { id: linkId, clientKey: fit.installationKey };
+  const written =
+    link.sync === "push" ? await queuePushRefs(queue, target, delivery) : await queueMirrorTrigger(queue, target, refs, delivery);
+  if (!written) return "duplicate";
   await deps.deliveries.record(delivery, fit.installationKey);
   return "accepted";
 }

@@ -36,8 +36,13 @@ export class GitCache {
     utimesSync(dir, now, now);
   }
 
-  /** Removes least recently used caches until the total fits the budget; returns the keys' folders removed. */
+  /**
+   * Removes least recently used caches until the total fits the budget; returns the keys' folders removed.
+   * A cache used within the last git timeout is never removed: with `GIT_CACHE_DIR` on a volume that several
+   * instances share, another instance may be syncing into it right now (a sync touches it as it starts).
+   */
   trim(keep: string): string[] {
+    const busySince = Date.now() - this.timeoutMs;
     if (!existsSync(this.root)) return [];
     const kept = this.dirOf(keep);
     const caches = readdirSync(this.root)
@@ -49,7 +54,7 @@ export class GitCache {
     const removed: string[] = [];
     for (const c of caches) {
       if (total <= this.maxBytes) break;
-      if (c.dir === kept) continue;
+      if (c.dir === kept || c.used > busySince) continue;
       rmSync(c.dir, { recursive: true, force: true });
       total -= c.bytes;
       removed.push(c.dir);

@@ -7,6 +7,7 @@ import { checked } from "./gitlab-errors";
 import { openGitLab, type ResolvedCredentials } from "./gitlab-session";
 import { linkRepository, type LinkResult } from "./link-repository";
 import { cloneUrl, withToken } from "./mirror-credentials";
+import { queuePushRefs } from "../sync/push-refs";
 
 export interface CreateProjectRequest {
   clientKey: string;
@@ -36,15 +37,19 @@ export interface CreateProjectResult extends LinkResult {
  * the token nor the clone URL carrying it is stored or logged by us: GitLab keeps them.
  */
 export async function createMirrorProject(
-  deps: Pick<Deps, "audit" | "config" | "findInstallation" | "gitlab" | "linkCache" | "links" | "log" | "mirrorCredentials">,
+  deps: Pick<
+    Deps,
+    "audit" | "config" | "findInstallation" | "gitlab" | "linkCache" | "links" | "log" | "mirrorCredentials" | "outbox" | "worker"
+  >,
   req: CreateProjectRequest,
 ): Promise<CreateProjectResult> {
+  if (req.sync === "push") return createPushProject(deps, req);
   // A Forge installation's only credential is its workspace-wide system token, which never goes to GitLab.
   if (req.clientKey.startsWith(FORGE_KEY_PREFIX)) {
     throw new AppError(
       "pull_mirror_unavailable",
       422,
-      "The Forge edition cannot create a pull-mirror project: it has no repository-bound credentials to give GitLab. Pick an existing project instead.",
+      "The Forge edition cannot create a pull-mirror project: it has no repository-bound credentials to give GitLab. Choose push sync, or pick an existing project.",
     );
   }
   if (!req.repoFullName) {
@@ -55,51 +60,34 @@ export async function createMirrorProject(
   const installation = await deps.findInstallation(req.clientKey);
   if (!installation) throw new AppError("unauthorized", 401, "The app is no longer installed in this workspace");
 
-  // A push-sync project needs no Bitbucket credentials in GitLab: the app fetches and pushes itself.
-  let bitbucketToken: string | undefined;
-  if (req.sync !== "push")
-    try {
-      bitbucketToken = (await deps.mirrorCredentials.mint(installation, req.repoUuid)).token;
-    } catch (e) {
-      if (e instanceof WorkDeferred) {
-        throw new AppError(
-          "bitbucket_busy",
-          503,
-          `The app has used this workspace's Bitbucket call budget for now; try again in ${Math.ceil(e.waitMs / 1000)} s`,
-        );
-      }
-      const reason = e instanceof PeerFailure || e instanceof WorkAbandoned ? e.message : "Bitbucket could not be reached";
+  let bitbucketToken: string;
+  try {
+    bitbucketToken = (await deps.mirrorCredentials.mint(installation, req.repoUuid)).token;
+  } catch (e) {
+    if (e instanceof WorkDeferred) {
       throw new AppError(
-        "bitbucket_token_failed",
-        422,
-        `Bitbucket did not give the app an access token to clone with: ${reason}`,
+        "bitbucket_busy",
+        503,
+        `The app has used this workspace's Bitbucket call budget for now; try again in ${Math.ceil(e.waitMs / 1000)} s`,
       );
     }
+    const reason = e instanceof PeerFailure || e instanceof WorkAbandoned ? e.message : "Bitbucket could not be reached";
+    throw new AppError("bitbucket_token_failed", 422, `Bitbucket did not give the app an access token to clone with: ${reason}`);
+  }
 
-  const path = projectPath(req.name);
-  const push = req.sync === "push";
   let project: GitLabProjectDetails;
   try {
-    project = await api.createProject(
-      push
-        ? {
-            name: req.name,
-            path,
-            namespace_id: req.namespaceId,
-            description: `CI/CD for ${req.repoFullName} on Bitbucket, kept in sync by GitLab CI for Bitbucket (push sync).`,
-          }
-        : {
-            name: req.name,
-            path,
-            namespace_id: req.namespaceId,
-            import_url: withToken(cloneUrl(installation.webBaseUrl, req.repoFullName), bitbucketToken!),
-            mirror: true,
-            mirror_trigger_builds: true,
-            description: `CI/CD for ${req.repoFullName} on Bitbucket, pull-mirrored by GitLab CI for Bitbucket.`,
-          },
-    );
+    project = await api.createProject({
+      name: req.name,
+      path: projectPath(req.name),
+      namespace_id: req.namespaceId,
+      import_url: withToken(cloneUrl(installation.webBaseUrl, req.repoFullName), bitbucketToken),
+      mirror: true,
+      mirror_trigger_builds: true,
+      description: `CI/CD for ${req.repoFullName} on Bitbucket, pull-mirrored by GitLab CI for Bitbucket.`,
+    });
   } catch (e) {
-    throw creationError(e, user.username, bitbucketToken ?? "");
+    throw creationError(e, user.username, bitbucketToken);
   }
   const mirror = project.mirror === true;
   deps.log.info(
@@ -119,9 +107,9 @@ export async function createMirrorProject(
       statusMode: req.statusMode,
       user: req.user,
       tokenSource: req.creds.source,
-      // Without Premium GitLab made no mirror, so there are no credentials to keep fresh.
+      // Without Premium GitLab made no mirror, so there are no credentials to keep fresh: the app pushes instead.
       managesMirror: mirror,
-      ...(push && { sync: "push" as const }),
+      sync: mirror ? "mirror" : "push",
     });
   } catch (e) {
     if (!(e instanceof AppError)) throw e;
@@ -132,17 +120,77 @@ export async function createMirrorProject(
       e.details,
     );
   }
+  if (!mirror) await queueFirstSync(deps, linked);
   return {
     ...linked,
     project: { id: project.id, path: project.path_with_namespace, webUrl: linked.link.projectWebUrl, mirror },
-    ...(!mirror &&
-      !push && {
-        warning:
-          `GitLab created ${project.path_with_namespace} but ignored the pull-mirror settings: pull mirroring needs GitLab ` +
-          "Premium or Ultimate. It imported the repository once; pushes here will not reach GitLab and no pipeline will run for them.",
-      }),
+    ...(!mirror && {
+      warning:
+        `GitLab created ${project.path_with_namespace} but ignored the pull-mirror settings: pull mirroring needs GitLab ` +
+        "Premium or Ultimate. It imported the repository once; the link uses push sync instead (the app pushes each change " +
+        "itself), which needs a token that may push.",
+    }),
   };
 }
+
+/**
+ * A plain private project, linked with push sync: nothing is given to GitLab but the link's own token, so
+ * this works on every tier and in both editions. The first sync is queued at once (it pushes every branch
+ * and tag, each with its pipeline).
+ */
+async function createPushProject(
+  deps: Pick<Deps, "audit" | "config" | "gitlab" | "linkCache" | "links" | "log" | "outbox" | "worker">,
+  req: CreateProjectRequest,
+): Promise<CreateProjectResult> {
+  const { gitlabUrl, api } = await openGitLab(deps, req.creds);
+  const user = await checked(() => api.currentUser(), "token");
+  let project: GitLabProjectDetails;
+  try {
+    project = await api.createProject({
+      name: req.name,
+      path: projectPath(req.name),
+      namespace_id: req.namespaceId,
+      description: `CI/CD for ${req.repoFullName ?? "a Bitbucket repository"}, kept in sync by GitLab CI for Bitbucket (push sync).`,
+    });
+  } catch (e) {
+    throw creationError(e, user.username, "");
+  }
+  deps.log.info(
+    { clientKey: req.clientKey, repoUuid: req.repoUuid, projectId: project.id },
+    "GitLab project created for push sync",
+  );
+  let linked: LinkResult;
+  try {
+    linked = await linkRepository(deps, {
+      clientKey: req.clientKey,
+      repoUuid: req.repoUuid,
+      repoFullName: req.repoFullName,
+      gitlabUrl,
+      project: project.id,
+      token: req.creds.token,
+      statusMode: req.statusMode,
+      user: req.user,
+      tokenSource: req.creds.source,
+      sync: "push",
+    });
+  } catch (e) {
+    if (!(e instanceof AppError)) throw e;
+    throw new AppError(
+      e.code,
+      e.status,
+      `GitLab created ${project.path_with_namespace}, but linking it failed: ${e.message}`,
+      e.details,
+    );
+  }
+  await queueFirstSync(deps, linked);
+  return {
+    ...linked,
+    project: { id: project.id, path: project.path_with_namespace, webUrl: linked.link.projectWebUrl, mirror: false },
+  };
+}
+
+const queueFirstSync = (deps: Pick<Deps, "outbox" | "worker">, linked: LinkResult) =>
+  queuePushRefs({ outbox: deps.outbox, wake: deps.worker, debounceMs: 0 }, linked.link, undefined, "manual");
 
 /** A GitLab path from a project name: lower case, spaces and other characters as "-". */
 export function projectPath(name: string): string {
@@ -158,7 +206,9 @@ export function projectPath(name: string): string {
 /** GitLab's refusal of the new project, in the settings API's words, without the token it was given. */
 function creationError(e: unknown, username: string, token: string): AppError {
   const status = statusOf(e);
-  const said = gitlabMessage(e).split(token).join("[redacted]").split(encodeURIComponent(token)).join("[redacted]");
+  const said = token
+    ? gitlabMessage(e).split(token).join("[redacted]").split(encodeURIComponent(token)).join("[redacted]")
+    : gitlabMessage(e);
   if (status === 401)
     return new AppError("gitlab_unauthorized", 422, "GitLab did not accept the token (expired, revoked or mistyped?)");
   if (status === 400 && /has already been taken/.test(said)) {

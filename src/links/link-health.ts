@@ -12,11 +12,13 @@ import { publishedReports } from "./published-reports-view";
  * default branch with the statuses we posted for its commit. Each part fails on its own, so one refusal
  * (say, a Developer's token cannot read the mirror) still leaves the rest to show.
  */
-export async function linkHealth(deps: Pick<Deps, "gitlab" | "outbox" | "posted" | "published">, link: Link) {
+type HealthDeps = Pick<Deps, "gitlab" | "outbox" | "posted" | "published" | "findInstallation">;
+
+export async function linkHealth(deps: HealthDeps, link: Link) {
   return (await readHealth(deps, link)).health;
 }
 
-async function readHealth(deps: Pick<Deps, "gitlab" | "outbox" | "posted" | "published">, link: Link) {
+async function readHealth(deps: HealthDeps, link: Link) {
   const api = deps.gitlab(link.gitlabUrl, link.token, link.clientKey);
   const [mirror, webhook, pipeline, failed] = await Promise.all([
     mirrorHealth(api, link),
@@ -24,6 +26,9 @@ async function readHealth(deps: Pick<Deps, "gitlab" | "outbox" | "posted" | "pub
     latest(api, link),
     failedDeliveries(deps, link),
   ]);
+  // Bitbucket is asked only when GitLab shows the code to others: a private project needs no warning.
+  const shown = pipeline.visibility === "public" || pipeline.visibility === "internal";
+  const bitbucketPrivate = shown ? await bitbucketIsPrivate(deps, link) : null;
   const posted = pipeline.found ? await deps.posted.forCommit(link.id, pipeline.found.sha) : new Map();
   const bitbucket = [...posted.values()]
     .filter((s) => s.ref === pipeline.found?.ref)
@@ -39,6 +44,7 @@ async function readHealth(deps: Pick<Deps, "gitlab" | "outbox" | "posted" | "pub
   const queued = await deps.outbox.inFlightForLink(link.id);
   const running = pipeline.view.state === "found" && pipeline.view.bitbucketState === "INPROGRESS";
   const pulling = mirror.state === "ok" && (mirror.updateStatus === "started" || mirror.updateStatus === "scheduled");
+  const visibility = visibilityWarning(link, pipeline.visibility, bitbucketPrivate);
   const health = {
     checkedAt: new Date().toISOString(),
     mirror,
@@ -47,6 +53,7 @@ async function readHealth(deps: Pick<Deps, "gitlab" | "outbox" | "posted" | "pub
     bitbucket,
     failed,
     reports,
+    visibility,
     // Work is queued for the link, the mirror is updating or the newest pipeline runs: the page looks again soon.
     inFlight: queued > 0 || running || pulling,
   };
@@ -66,10 +73,7 @@ function statusName(link: Link, key: string): string {
  * "Re-check now": reads the health, keeps the mirror state GitLab reported on the link, and queues a
  * status sync for the newest pipeline of the default branch so Bitbucket shows GitLab's current answer.
  */
-export async function recheckLink(
-  deps: Pick<Deps, "gitlab" | "links" | "outbox" | "posted" | "published" | "worker">,
-  link: Link,
-) {
+export async function recheckLink(deps: HealthDeps & Pick<Deps, "links" | "worker">, link: Link) {
   const { found, health } = await readHealth(deps, link);
   const alreadyShown = !!found && shownAsIs(link, found, health.bitbucket);
   if (health.mirror.state === "ok") {
@@ -156,8 +160,9 @@ async function latest(api: GitLabApi, link: Link) {
   try {
     const project = await api.project(link.projectId);
     const ref = project.default_branch ?? null;
+    const visibility = project.visibility ?? null;
     const found = ref ? await api.latestPipeline(link.projectId, ref) : null;
-    if (!found) return { found: null, view: { state: "none" as const, ref } };
+    if (!found) return { found: null, visibility, view: { state: "none" as const, ref } };
     const { id, status, sha, updated_at: updatedAt = null } = found;
     const fallback = gitlabPage(link.gitlabUrl, link.projectPath, "-/pipelines", String(id));
     const webUrl = gitlabWebUrl(found.web_url, link.gitlabUrl, fallback);
@@ -172,8 +177,39 @@ async function latest(api: GitLabApi, link: Link) {
       webUrl,
       updatedAt,
     };
-    return { found, view };
+    return { found, visibility, view };
   } catch (e) {
-    return { found: null, view: { state: "unknown" as const, message: `Could not read pipelines: ${gitlabMessage(e)}` } };
+    return {
+      found: null,
+      visibility: null,
+      view: { state: "unknown" as const, message: `Could not read pipelines: ${gitlabMessage(e)}` },
+    };
   }
+}
+
+/** Whether Bitbucket shows the repository as private (null when it could not be read: no warning then). */
+async function bitbucketIsPrivate(deps: Pick<Deps, "findInstallation">, link: Link): Promise<boolean | null> {
+  try {
+    const installation = await deps.findInstallation(link.clientKey);
+    if (!installation) return null;
+    return (await installation.bitbucket.repository(installation.workspaceUuid, link.repoUuid)).isPrivate;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A private Bitbucket repository whose code and pipeline logs anyone can read in GitLab (public), or any
+ * signed-in GitLab user (internal): said on the page, since linking copies the code there.
+ */
+function visibilityWarning(link: Link, gitlab: string | null, bitbucketPrivate: boolean | null) {
+  const exposed = (gitlab === "public" || gitlab === "internal") && bitbucketPrivate === true;
+  const who = gitlab === "public" ? "anyone" : "every signed-in user of that GitLab";
+  return {
+    gitlab,
+    bitbucketPrivate,
+    warning: exposed
+      ? `${link.projectPath} is ${gitlab} in GitLab while this repository is private on Bitbucket: ${who} can read its code and pipeline logs there. Make the GitLab project private.`
+      : null,
+  };
 }

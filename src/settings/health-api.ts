@@ -48,7 +48,7 @@ export function healthApiRouter(deps: Deps, door: SettingsDoor) {
     handle(async (req, res) => {
       const link = await linkedRepository(deps, req);
       const queue = { outbox: deps.outbox, wake: deps.worker, debounceMs: 0 };
-      if (link.sync === "push") await queuePushRefs(queue, link);
+      if (link.sync === "push") await queuePushRefs(queue, link, undefined, "manual");
       else await queueMirrorTrigger(queue, link, []);
       res.status(202).json({ queued: link.sync });
     }),

@@ -1,7 +1,7 @@
 import { statusKey } from "../core/status-key";
 import type { GitLabFor } from "../gitlab/gitlab-clients";
 import { bitbucketState } from "../core/status-state";
-import type { Links } from "../db/links";
+import type { Link, Links } from "../db/links";
 import type { LinkSweeps } from "../db/link-sweeps";
 import type { PostedStatuses } from "../db/posted-statuses";
 import type { PullRequests } from "../db/pull-requests";
@@ -9,6 +9,9 @@ import { pullRequestOfRef, pullRequestStatusKey } from "../core/pull-request-ref
 import { gitlabFailure, type GitLabPipeline } from "../gitlab/gitlab-api";
 import type { Outbox } from "../outbox/outbox";
 import type { Deliverer } from "../outbox/worker";
+import { verdictOf } from "../outbox/failure";
+import { compareRefs, type CompareRefsCollaborators } from "./compare-refs";
+import { queuePushRefs } from "./push-refs";
 import { queueStatusSync } from "./sync-statuses";
 import type { Wakeup } from "./work";
 
@@ -70,6 +73,8 @@ export const catchUp =
     wake: Wakeup;
     gitlab: GitLabFor;
     options: CatchUpOptions;
+    /** For push-sync links: the two ref listings. */
+    refs: CompareRefsCollaborators;
   }): Deliverer =>
   async (item) => {
     const { linkId } = item.payload as unknown as CatchUpPayload;
@@ -103,10 +108,33 @@ export const catchUp =
       if (pipelines.length < 100 || settled.length < pipelines.length) break;
     }
     await c.sweeps.advance(linkId, after, Date.now());
-    return seen === 0
-      ? "catch-up: nothing changed"
-      : `catch-up: ${seen} pipelines changed; ${queued} not shown on Bitbucket yet, synced`;
+    const pipelines =
+      seen === 0
+        ? "catch-up: nothing changed"
+        : `catch-up: ${seen} pipelines changed; ${queued} not shown on Bitbucket yet, synced`;
+    return link.sync === "push" ? `${pipelines}; ${await catchUpRefs(c, link)}` : pipelines;
   };
+
+/**
+ * A push-sync link's missed pushes: when GitLab's refs differ from Bitbucket's, a push sync is queued (the
+ * same one a push queues, so it folds into any waiting one). It waits `settleMs` first, so a push event on
+ * its way still gets to say it was the push that asked. A failed listing does not fail the sweep (its
+ * pipelines part is done and kept): the next sweep looks again, and a sync shows the error on the page.
+ */
+async function catchUpRefs(
+  c: { refs: CompareRefsCollaborators; outbox: Outbox; wake: Wakeup; options: CatchUpOptions },
+  link: Link,
+): Promise<string> {
+  let difference: string | null;
+  try {
+    difference = await compareRefs(c.refs, link);
+  } catch (e) {
+    return `refs not compared: ${verdictOf(e).message}`;
+  }
+  if (difference === null) return "GitLab's refs equal Bitbucket's";
+  await queuePushRefs({ outbox: c.outbox, wake: c.wake, debounceMs: c.options.settleMs }, link, undefined, "sweep");
+  return `GitLab's refs differ from Bitbucket's (${difference}): push sync queued`;
+}
 
 /**
  * Whether Bitbucket already shows this pipeline as it is now: we posted for a newer pipeline of the same

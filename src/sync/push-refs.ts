@@ -1,7 +1,7 @@
-import type { LastSync, Link, Links } from "../db/links";
+import type { LastSync, Link, Links, SyncTrigger } from "../db/links";
 import type { GitLabFor } from "../gitlab/gitlab-clients";
 import type { PushedRefs } from "../db/pushed-refs";
-import { WorkAbandoned } from "../errors";
+import { PeerFailure } from "../errors";
 import { planRefSync, type RefPlan } from "../core/ref-plan";
 import type { GitCache } from "../git/git-cache";
 import type { GitCredential } from "../git/git-env";
@@ -13,11 +13,14 @@ import type { Outbox } from "../outbox/outbox";
 import type { Deliverer } from "../outbox/worker";
 import { verdictOf } from "../outbox/failure";
 import type { Delivery, Wakeup } from "./work";
+import { gitRemotes, type GitRemotesCollaborators } from "./git-remotes";
 
 export const PUSH_REFS = "push-refs";
 
 export interface PushRefsPayload {
   linkId: string;
+  /** What asked for it (absent on rows written before: a push). */
+  via?: SyncTrigger;
 }
 
 /**
@@ -29,13 +32,14 @@ export async function queuePushRefs(
   c: { outbox: Outbox; wake: Wakeup; debounceMs: number },
   link: Pick<Link, "id" | "clientKey">,
   delivery?: Delivery,
+  via: SyncTrigger = "push",
 ): Promise<boolean> {
   const written = await c.outbox.enqueue<PushRefsPayload>({
     clientKey: link.clientKey,
     linkId: link.id,
     kind: PUSH_REFS,
     dedupeKey: `push:${link.id}`,
-    payload: { linkId: link.id },
+    payload: { linkId: link.id, via },
     delayMs: c.debounceMs,
     delivery,
   });
@@ -43,8 +47,8 @@ export async function queuePushRefs(
   return written;
 }
 
-export interface PushRefsCollaborators {
-  links: Pick<Links, "byId" | "setLastSync">;
+export interface PushRefsCollaborators extends GitRemotesCollaborators {
+  links: Pick<Links, "byId" | "setLastSync" | "setRepoFullName">;
   pushedRefs: PushedRefs;
   findInstallation: FindInstallation;
   gitlab: GitLabFor;
@@ -62,14 +66,19 @@ export interface PushRefsCollaborators {
 export const pushRefs =
   (c: PushRefsCollaborators): Deliverer =>
   async (item) => {
-    const { linkId } = item.payload as unknown as PushRefsPayload;
+    const { linkId, via = "push" } = item.payload as unknown as PushRefsPayload;
     const link = await c.links.byId(linkId);
     if (!link) return; // unlinked since
     if (link.sync !== "push") return "the link pulls through GitLab's mirror now: nothing to push";
     const started = Date.now();
-    const outcome: Omit<LastSync, "at" | "durationMs" | "error"> = { pushed: [], deleted: [], pipelines: [] };
-    const note = (error: string | null) =>
-      c.links.setLastSync(link.id, { at: new Date(started).toISOString(), durationMs: Date.now() - started, ...outcome, error });
+    const outcome: Outcome = { pushed: [], deleted: [], pipelines: [] };
+    const note = (error: string | null) => {
+      const at = new Date(started).toISOString();
+      // A sweep that had to change GitLab found what a push event should have asked for: it never came.
+      const missed = via === "sweep" && outcome.pushed.length + outcome.deleted.length + outcome.pipelines.length > 0;
+      const missedPushAt = missed ? at : (link.lastSync?.missedPushAt ?? null);
+      return c.links.setLastSync(link.id, { at, durationMs: Date.now() - started, ...outcome, error, via, missedPushAt });
+    };
     try {
       await syncRefs(c, link, outcome);
     } catch (e) {
@@ -84,18 +93,14 @@ export const pushRefs =
       : "GitLab already equal";
   };
 
-async function syncRefs(c: PushRefsCollaborators, link: Link, outcome: Omit<LastSync, "at" | "durationMs" | "error">) {
-  const installation = await c.findInstallation(link.clientKey);
-  if (!installation) throw new WorkAbandoned("The app is no longer installed in this workspace");
-  // TODO(forge): Forge links carry no full name; read GET /2.0/repositories/{workspace}/{uuid} then.
-  if (!link.repoFullName)
-    throw new WorkAbandoned("The repository's full name is unknown: re-save the link from its settings page");
-  const bitbucketUrl = `${installation.webBaseUrl.replace(/\/+$/, "")}/${link.repoFullName}.git`;
-  const gitlabUrl = `${link.gitlabUrl}/${link.projectPath}.git`;
-  const { token } = await installation.repositoryToken(link.repoUuid);
-  const fromBitbucket: GitCredential = { url: bitbucketUrl, user: "x-token-auth", password: token };
-  // Any non-blank user name goes with a GitLab token.
-  const toGitLab: GitCredential = { url: gitlabUrl, user: "gitlab-ci-for-bitbucket", password: link.token };
+type Outcome = Omit<LastSync, "at" | "durationMs" | "error" | "via" | "missedPushAt">;
+
+async function syncRefs(c: PushRefsCollaborators, link: Link, outcome: Outcome) {
+  const remotes = await gitRemotes(c, link);
+  const fromBitbucket = remotes.bitbucket;
+  const bitbucketUrl = fromBitbucket.url;
+  const toGitLab = remotes.gitlab;
+  const gitlabUrl = toGitLab.url;
   const cwd = await c.cache.open(link.id);
   const base = { cwd, timeoutMs: c.gitTimeoutMs };
 
@@ -108,7 +113,10 @@ async function syncRefs(c: PushRefsCollaborators, link: Link, outcome: Omit<Last
       what: "Fetching from Bitbucket",
       peer: "bitbucket",
     },
-  );
+  ).catch((e: unknown) => {
+    if (e instanceof PeerFailure && e.status === 401) c.tokens.forget(remotes.installation, link.repoUuid);
+    throw e;
+  });
   const source = await localRefs({ ...base, what: "Reading the cached refs" });
   await c.reach(link.gitlabUrl, link.clientKey);
   const target = await remoteRefs(gitlabUrl, { ...base, credentials: [toGitLab], what: "Reading GitLab's refs", peer: "gitlab" });
@@ -127,7 +135,7 @@ async function push(
   link: Link,
   plan: RefPlan,
   run: { cwd: string; timeoutMs: number; credentials: GitCredential[] },
-  outcome: Omit<LastSync, "at" | "durationMs" | "error">,
+  outcome: Outcome,
 ) {
   if (plan.updates.length === 0 && plan.deletions.length === 0) return null;
   const specs = [...plan.updates.map((u) => `+${u.sha}:${u.ref}`), ...plan.deletions.map((ref) => `:${ref}`)];
@@ -165,12 +173,7 @@ async function push(
 }
 
 /** A pipeline for each ref the app pushed whose current sha has none from us yet. */
-async function createPipelines(
-  c: PushRefsCollaborators,
-  link: Link,
-  source: ReadonlyMap<string, string>,
-  outcome: Omit<LastSync, "at" | "durationMs" | "error">,
-) {
+async function createPipelines(c: PushRefsCollaborators, link: Link, source: ReadonlyMap<string, string>, outcome: Outcome) {
   const api = c.gitlab(link.gitlabUrl, link.token, link.clientKey);
   for (const [ref, pushed] of await c.pushedRefs.forLink(link.id)) {
     if (pushed.pipelineSha === pushed.sha || source.get(ref) !== pushed.sha) continue;

@@ -240,6 +240,39 @@ describe("creating the GitLab project for the admin, mirrored with an app-minted
       assert.match(res.body.warning, /ignored the pull-mirror settings: pull mirroring needs GitLab Premium or Ultimate/);
       assert.equal(res.body.link.mirrorManaged, false);
       assert.equal(stack.gitlab.project("free-tier/widgets")!.mirror, false);
+      assert.equal(res.body.link.sync, "push", "the app pushes where GitLab will not pull");
+    });
+
+    it("with sync push, creates a plain private project (nothing given to GitLab to clone with), links it with push sync and pushes Bitbucket's refs", async () => {
+      const { api, creds, acme, repo } = await setup();
+      const git = await stack.bitbucket.git(repo);
+      await git.commit({ branch: "main" });
+      await git.commit({ branch: "release" });
+      const minted = stack.bitbucket.accessTokens().length;
+      const res = await api("POST", "project", { ...creds, namespaceId: acme.id, projectName: "widgets", sync: "push" });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      assert.equal(res.body.link.sync, "push");
+      assert.equal(res.body.project.mirror, false);
+      assert.equal(res.body.warning, undefined);
+      const project = stack.gitlab.project("acme/widgets")!;
+      assert.equal(project.importUrl, undefined, "no clone URL, so no Bitbucket token, went to GitLab");
+      assert.equal(project.mirror, false);
+      const gitlabGit = await stack.gitlab.git(project);
+      const asObject = (m: Map<string, string>) => Object.fromEntries([...m].sort());
+      await eventually(
+        async () => JSON.stringify(asObject(await gitlabGit.refs())) === JSON.stringify(asObject(await git.refs())),
+        60_000,
+        50,
+      );
+      await eventually(() => stack.gitlab.pipelines(project).length >= 2, 30_000);
+      assert.deepEqual(
+        stack.gitlab
+          .pipelines(project)
+          .map((p) => p.ref)
+          .sort(),
+        ["main", "release"],
+      );
+      assert.ok(stack.bitbucket.accessTokens().length > minted, "the app read Bitbucket with a token of its own");
     });
 
     it("with workspace defaults, creates the project with the workspace's token (no token in the body)", async () => {

@@ -27,6 +27,18 @@ describe("the git cache and git's messages", () => {
     );
   });
 
+  it("never removes a cache used within the git timeout: on a shared volume another instance may be syncing into it", async () => {
+    const cache = new GitCache(root, 100_000, 60_000);
+    const busy = await cache.open("busy-elsewhere");
+    writeFileSync(path.join(busy, "objects", "pack-data"), Buffer.alloc(60_000));
+    const at = new Date(Date.now() - 10_000); // opened by another instance 10 s ago, before ours
+    utimesSync(busy, at, at);
+    const mine = await cache.open("mine");
+    writeFileSync(path.join(mine, "objects", "pack-data"), Buffer.alloc(60_000));
+    assert.deepEqual(cache.trim("mine"), []);
+    assert.ok(existsSync(busy));
+  });
+
   it("takes tokens out of git's messages: known secrets, Authorization headers, URL credentials, GitLab tokens", () => {
     const text = [
       "fatal: unable to access 'https://x-token-auth:s3cr3t-value@bitbucket.org/a/b.git/'",

@@ -1,0 +1,123 @@
+import assert from "node:assert/strict";
+import { pushLinkedRepository } from "../support/push-link";
+import { drained, eventually, Stack } from "../support/stack";
+
+// Sweeps every 400 ms on pipelines settled at once: the test's clock, not production's 5 minutes.
+const FAST_SWEEPS = { CATCH_UP_EVERY_MS: "400", CATCH_UP_SETTLE_MS: "0", RECONCILE_EVERY_MS: "100" };
+
+const asObject = (m: Map<string, string>) => Object.fromEntries([...m].sort());
+
+describe("push sync without push events: the catch-up sweep compares ref lists", function () {
+  // Each sync runs a handful of git processes on each side; on a loaded machine that takes seconds.
+  this.timeout(120_000);
+  let stack: Stack;
+  afterEach(async () => stack?.stop());
+
+  async function linkIdOf(): Promise<string> {
+    const [row] = await stack.app.deps.sequelize.query<{ id: string }>("SELECT id FROM links", { type: "SELECT" as never });
+    return row!.id;
+  }
+  const sweepsOf = async (linkId: string) =>
+    (await stack.app.deps.events.forLink(linkId)).filter((e) => e.kind === "catch-up").reverse();
+
+  /** A synced push-sync link whose sweeps have seen everything: GitLab equal, pipelines known. */
+  async function idleLink() {
+    const s = await pushLinkedRepository(stack);
+    await s.bitbucketGit.commit({ branch: "main" });
+    await stack.bitbucket.pushed(s.tenant, s.repo, { branch: "main" });
+    // Sweeps keep the outbox busy: wait for GitLab to have main, then for a sweep that finds nothing to do.
+    await eventually(
+      async () => asObject(await s.gitlabGit.refs())["refs/heads/main"] === (await s.bitbucketGit.refs()).get("refs/heads/main"),
+      30_000,
+      50,
+    );
+    const linkId = await linkIdOf();
+    await eventually(
+      async () => (await sweepsOf(linkId)).at(-1)?.summary === "catch-up: nothing changed; GitLab's refs equal Bitbucket's",
+      30_000,
+      50,
+    );
+    return { ...s, linkId };
+  }
+
+  it("a push whose repo:push never came reaches GitLab within two sweeps, with its pipeline, and the page says a sweep found it", async () => {
+    stack = await Stack.start({ env: FAST_SWEEPS });
+    const s = await idleLink();
+    const before = (await sweepsOf(s.linkId)).length;
+    const pipelinesBefore = stack.gitlab.pipelines(s.project).length;
+
+    // Pushed to Bitbucket, and no webhook: the app is told nothing.
+    const sha = await s.bitbucketGit.commit({ branch: "feature/lost" });
+    await eventually(async () => (await s.gitlabGit.refs()).get("refs/heads/feature/lost") === sha, 60_000, 50);
+    assert.deepEqual(asObject(await s.gitlabGit.refs()), asObject(await s.bitbucketGit.refs()));
+
+    const sweeps = (await sweepsOf(s.linkId)).slice(before);
+    const found = sweeps.findIndex((e) =>
+      /refs differ from Bitbucket's \(new refs\/heads\/feature\/lost\): push sync queued/.test(e.summary),
+    );
+    assert.ok(found >= 0 && found <= 1, `found by sweep ${found + 1}: ${JSON.stringify(sweeps.map((e) => e.summary))}`);
+
+    const made = await eventually(() => {
+      const all = stack.gitlab.pipelines(s.project).slice(pipelinesBefore);
+      return all.length ? all : null;
+    });
+    assert.deepEqual(
+      made.map((p) => [p.ref, p.sha]),
+      [["feature/lost", sha]],
+    );
+    const { body } = await stack.api(s.settingsToken, "GET", s.repo.uuid);
+    assert.equal(body.link.lastSync.via, "sweep");
+    assert.deepEqual(body.link.lastSync.pushed, ["feature/lost"]);
+    assert.ok(Date.parse(body.link.lastSync.missedPushAt) > 0, "the missed push is remembered for the page");
+  });
+
+  it("an idle push-sync link costs one GitLab API call and one ref listing on each side per sweep, and mints no token", async () => {
+    stack = await Stack.start({ env: FAST_SWEEPS });
+    const s = await idleLink();
+    stack.app.reconciler.stop();
+    await drained(stack);
+    const sweepsBefore = (await sweepsOf(s.linkId)).length;
+    const gitlabBefore = stack.gitlab.apiCalls.length;
+    const bitbucketGitBefore = stack.bitbucket.gitCalls.length;
+    const bitbucketApiBefore = stack.bitbucket.apiCalls.length;
+
+    stack.app.reconciler.start();
+    await eventually(async () => (await sweepsOf(s.linkId)).length >= sweepsBefore + 3, 30_000, 50);
+    stack.app.reconciler.stop();
+    await drained(stack);
+
+    const sweeps = (await sweepsOf(s.linkId)).slice(sweepsBefore);
+    assert.ok(sweeps.every((e) => e.summary === "catch-up: nothing changed; GitLab's refs equal Bitbucket's"));
+    const gitlab = stack.gitlab.apiCalls.slice(gitlabBefore);
+    const git = gitlab.filter((c) => c.path.includes(".git/"));
+    const api = gitlab.filter((c) => !c.path.includes(".git/"));
+    assert.deepEqual(
+      api.map((c) => `${c.method} ${c.path}`),
+      sweeps.map(() => `GET /projects/${s.project.id}/pipelines`),
+      "one GitLab API call per sweep",
+    );
+    // One `git ls-remote` per side and sweep: its ref advertisement (and, in git's protocol v2, the ls-refs request).
+    const listings = (calls: { path: string }[]) => calls.filter((c) => c.path.endsWith("/info/refs")).length;
+    assert.equal(listings(git), sweeps.length, `GitLab: ${JSON.stringify(git.map((c) => c.path))}`);
+    assert.ok(git.length <= 2 * sweeps.length);
+    const bitbucketGit = stack.bitbucket.gitCalls.slice(bitbucketGitBefore);
+    assert.equal(listings(bitbucketGit), sweeps.length, `Bitbucket: ${JSON.stringify(bitbucketGit.map((c) => c.path))}`);
+    // A fetch would add a third request (the pack): at most two per sweep means nothing was fetched or pushed.
+    assert.ok(bitbucketGit.length <= 2 * sweeps.length);
+    assert.deepEqual(stack.bitbucket.apiCalls.slice(bitbucketApiBefore), [], "the read token is held, not minted per sweep");
+  });
+
+  it("refs made in GitLab itself and the app's bitbucket/ refs do not make a sweep sync", async () => {
+    stack = await Stack.start({ env: FAST_SWEEPS });
+    const s = await idleLink();
+    await s.gitlabGit.commit({ branch: "made-in-gitlab" });
+    await s.gitlabGit.commit({ branch: "bitbucket/pr-7" });
+    const before = (await sweepsOf(s.linkId)).length;
+    await eventually(async () => (await sweepsOf(s.linkId)).length >= before + 2, 30_000, 50);
+    const sweeps = (await sweepsOf(s.linkId)).slice(before);
+    assert.ok(
+      sweeps.every((e) => e.summary.endsWith("GitLab's refs equal Bitbucket's")),
+      JSON.stringify(sweeps.map((e) => e.summary)),
+    );
+  });
+});
