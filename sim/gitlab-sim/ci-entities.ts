@@ -66,12 +66,15 @@ export function job(state: SimState, j: SimJob) {
     ...(j.status === "failed" && { failure_reason: j.failureReason ?? "script_failure" }),
     web_url: `${p.webUrl}/-/jobs/${j.id}`,
     project: { ci_job_token_scope_enabled: false },
-    artifacts: (j.artifacts ?? []).map((a) => ({
-      file_type: a.fileType,
-      size: JSON.stringify(a.content).length,
-      filename: a.filename,
-      file_format: "raw",
-    })),
+    artifacts: [
+      ...(j.artifacts ?? []).map((a) => ({
+        file_type: a.fileType,
+        size: JSON.stringify(a.content).length,
+        filename: a.filename,
+        file_format: "raw",
+      })),
+      ...(hasJunit(pl, j) ? [{ file_type: "junit", size: 512, filename: "junit.xml.gz", file_format: "gzip" }] : []),
+    ],
     runner: j.startedAt ? runner() : null,
     runner_manager: null,
     artifacts_expire_at: null,
@@ -113,4 +116,18 @@ function runner() {
     online: true,
     status: "online",
   };
+}
+
+/**
+ * GitLab builds a pipeline's test report from its jobs' `junit` artifacts, and names each suite after its
+ * job. A job whose name a suite of the pipeline's report bears lists one; when no suite names a job (a
+ * hand-written report), the pipeline's first job does.
+ */
+function hasJunit(pl: SimPipeline, j: SimJob): boolean {
+  const report = pl.testReport as { test_suites?: Array<{ name?: unknown }> } | undefined;
+  if (!report) return false;
+  const suites = new Set((report.test_suites ?? []).map((s) => s.name));
+  const jobs = pl.jobs;
+  if (jobs.some((x) => suites.has(x.name))) return suites.has(j.name);
+  return jobs[0]?.id === j.id;
 }

@@ -59,7 +59,7 @@ export function deliverers(deps: Deps): Array<[string, Deliverer]> {
     [
       PUBLISH_REPORTS,
       publishReports({
-        links: deps.links,
+        linkCache: deps.linkCache,
         published: deps.published,
         budget: deps.budget,
         findInstallation: deps.findInstallation,

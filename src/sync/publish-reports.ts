@@ -8,7 +8,7 @@ import {
   type Insight,
 } from "../core/code-insights";
 import type { GitLabFor } from "../gitlab/gitlab-clients";
-import type { Links } from "../db/links";
+import type { LinkCache } from "../links/link-cache";
 import type { PublishedReports } from "../db/published-reports";
 import { humanDuration } from "../core/human-duration";
 import { PeerFailure, WorkAbandoned, WorkDeferred } from "../errors";
@@ -32,6 +32,22 @@ const FINISHED = new Set(["success", "failed", "canceled"]);
 const ANNOTATIONS_PER_REQUEST = 100;
 /** Report files GitLab's CI templates write, by artifact type. */
 const REPORT_FILES = { codequality: "gl-code-quality-report.json", sast: "gl-sast-report.json" } as const;
+/** The artifact types a report is made from: GitLab builds the pipeline's test report from `junit` ones. */
+const REPORT_ARTIFACTS = new Set(["junit", ...Object.keys(REPORT_FILES)]);
+
+const JUNIT = new Set(["junit"]);
+
+const hasArtifact = (jobs: GitLabJob[], types: ReadonlySet<string>) =>
+  jobs.some((j) => j.artifacts?.some((a) => types.has(a.file_type)));
+
+/**
+ * Whether a finished pipeline has anything to publish: coverage, or a job with a JUnit, code-quality or
+ * SAST artifact. Most pipelines have none, and then no publication is queued at all (it would cost a
+ * delivery and two GitLab reads to find nothing).
+ */
+export function hasReports(pipeline: Pick<GitLabPipeline, "coverage">, jobs: GitLabJob[]): boolean {
+  return (pipeline.coverage != null && pipeline.coverage !== "") || hasArtifact(jobs, REPORT_ARTIFACTS);
+}
 
 /** Queues the reports of a finished pipeline (one waiting publication per commit and ref). */
 export async function queueReports(
@@ -50,7 +66,7 @@ export async function queueReports(
 }
 
 export interface PublishReportsCollaborators {
-  links: Pick<Links, "byId">;
+  linkCache: LinkCache;
   published: PublishedReports;
   budget: TenantBudget;
   findInstallation: FindInstallation;
@@ -71,7 +87,8 @@ export const publishReports =
   (c: PublishReportsCollaborators): Deliverer =>
   async (item) => {
     const p = item.payload as unknown as PublishReportsPayload;
-    let link = await c.links.byId(p.linkId);
+    // From the link cache intake and status syncs keep warm (10 s); read afresh below if GitLab refuses the token.
+    let link = await c.linkCache.get(p.linkId);
     if (!link?.reports) return "reports are off for this link";
     const installation = await c.findInstallation(link.clientKey);
     if (!installation) return;
@@ -83,7 +100,8 @@ export const publishReports =
       read = await readPipeline(c.gitlab(link.gitlabUrl, link.token, link.clientKey), link.projectId, p.pipelineId);
     } catch (e) {
       // A refused token may just have been replaced (possibly through another instance): read the link once more.
-      const fresh = e instanceof PeerFailure && (e.status === 401 || e.status === 403) ? await c.links.byId(p.linkId) : null;
+      const fresh =
+        e instanceof PeerFailure && (e.status === 401 || e.status === 403) ? await c.linkCache.get(p.linkId, true) : null;
       if (!fresh || fresh.token === link.token) throw e;
       link = fresh;
       read = await readPipeline(c.gitlab(link.gitlabUrl, link.token, link.clientKey), link.projectId, p.pipelineId);
@@ -165,12 +183,15 @@ async function gather(api: GitLabApi, projectId: number, pipeline: GitLabPipelin
   const ref = { id: pipeline.id, webUrl: pipeline.web_url };
   const out: Insight[] = [];
   // Streamed: only the failed cases Bitbucket can show are kept, the passing thousands are read and dropped.
-  const report = await read(() => api.failedTests(projectId, pipeline.id, MAX_ANNOTATIONS), "Reading the test report");
-  const tests = testInsight(report, ref);
-  if (tests) out.push(tests);
+  const jobs = await read(() => api.jobs(projectId, pipeline.id), "Reading the pipeline's jobs");
+  // GitLab's test report is made of its jobs' JUnit artifacts: without one there is nothing to read.
+  if (hasArtifact(jobs, JUNIT)) {
+    const report = await read(() => api.failedTests(projectId, pipeline.id, MAX_ANNOTATIONS), "Reading the test report");
+    const tests = testInsight(report, ref);
+    if (tests) out.push(tests);
+  }
   const coverage = coverageInsight(pipeline.coverage, ref);
   if (coverage) out.push(coverage);
-  const jobs = await read(() => api.jobs(projectId, pipeline.id), "Reading the pipeline's jobs");
   const quality = await reportFile(api, projectId, jobs, "codequality");
   if (quality) out.push(qualityInsight(quality.findings as never[], ref, quality.job.web_url));
   const sast = await reportFile(api, projectId, jobs, "sast");

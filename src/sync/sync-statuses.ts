@@ -15,7 +15,7 @@ import type { LinkCache } from "../links/link-cache";
 import type { Outbox } from "../outbox/outbox";
 import type { TenantBudget } from "../outbox/tenant-budget";
 import type { Deliverer } from "../outbox/worker";
-import { queueReports } from "./publish-reports";
+import { hasReports, queueReports } from "./publish-reports";
 import type { Delivery, Wakeup } from "./work";
 
 export const STATUS_SYNC = "status-sync";
@@ -147,7 +147,7 @@ export const syncStatuses =
     // A finished pipeline's reports follow its status (when that status was news), as work of their own:
     // they may wait for budget, statuses never do.
     // Merge-result pipelines publish no reports yet: per-pull-request report ids are still to come.
-    if (c.reports && link.reports && !pr && sent.length > 0 && FINISHED.has(pipeline.status)) {
+    if (c.reports && link.reports && !pr && sent.length > 0 && FINISHED.has(pipeline.status) && hasReports(pipeline, jobs)) {
       await queueReports(c.reports, link, { sha: p.sha, ref: p.ref, pipelineId: pipeline.id });
     }
     const what = `${p.reconcile ? "re-check: " : p.sweep ? "catch-up (no hook came): " : ""}pipeline #${pipeline.id} ${pipeline.status} on ${p.ref} @ ${p.sha.slice(0, 12)}`;
@@ -182,9 +182,11 @@ async function readGitLab(
   try {
     const pipeline =
       (await api.newestPipeline(link.projectId, p.sha, p.ref)) ?? (await api.pipeline(link.projectId, p.pipelineId));
-    // Jobs are read only when needed: per-job statuses, or to say at which stage a pipeline failed.
-    const jobs =
-      link.statusMode !== "pipeline" || pipeline.status === "failed" ? await api.jobs(link.projectId, pipeline.id) : [];
+    // Jobs are read only when needed: per-job statuses, to say at which stage a pipeline failed, or to see
+    // whether a finished pipeline has reports to publish (their artifacts say so).
+    const needJobs =
+      link.statusMode !== "pipeline" || pipeline.status === "failed" || (link.reports && FINISHED.has(pipeline.status));
+    const jobs = needJobs ? await api.jobs(link.projectId, pipeline.id) : [];
     return { pipeline, jobs };
   } catch (e) {
     throw gitlabFailure(e, "Reading the pipeline");

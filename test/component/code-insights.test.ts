@@ -67,6 +67,37 @@ describe("GitLab's reports as Bitbucket Code Insights", () => {
     assert.deepEqual(refused, []);
   });
 
+  it("a finished pipeline with no coverage and no report artifacts costs no publication: no test report read, no report", async () => {
+    const { project, tenant, repo } = await stack.linkedRepository();
+    const link = (await stack.app.deps.links.forRepository(tenant.clientKey, repo.uuid))!;
+    await finish(project, "success");
+    await eventually(() => stack.bitbucket.statuses({ sha }).find((s) => s.state === "SUCCESSFUL"), 10_000);
+    await drained(stack);
+    assert.deepEqual(
+      stack.gitlab.apiCalls.filter((c) => c.path.includes("/test_report")),
+      [],
+      "GitLab's test report is made of JUnit artifacts: without one it is not asked for",
+    );
+    assert.deepEqual(stack.bitbucket.reports(sha), []);
+    // The event log is written just after each delivery: wait for the status sync's entry.
+    const events = await eventually(async () => {
+      const all = await stack.app.deps.events.forLink(link.id);
+      return all.some((e) => e.kind === "status-sync") ? all : null;
+    });
+    assert.deepEqual(
+      events.filter((e) => e.kind === "publish-reports"),
+      [],
+      "no publication was queued",
+    );
+  });
+
+  it("a job's JUnit artifact alone (no coverage, no report files) is enough to publish the test report", async () => {
+    const { project } = await stack.linkedRepository();
+    await finish(project, "success", (p) => (p.testReport = fixture("test-report.json")));
+    const tests = await eventually(() => stack.bitbucket.reports(sha).find((r) => r.report_type === "TEST"), 10_000);
+    assert.equal(tests.result, "FAILED");
+  });
+
   it("a green re-run on the same commit turns the same report PASSED, with no stale annotations", async () => {
     const { project } = await stack.linkedRepository();
     await finish(project, "failed", (p) => (p.testReport = fixture("test-report.json")));
