@@ -12,7 +12,8 @@ function rebuild(text: string, size: number, maxString = 1_000_000): unknown {
     const parent = stack[stack.length - 1];
     if (!parent) root = v;
     else if (Array.isArray(parent.node)) parent.node.push(v);
-    else parent.node[key as string] = v;
+    // An own property, as JSON.parse makes it: an assignment to `__proto__` would set the prototype instead.
+    else Object.defineProperty(parent.node, key as string, { value: v, enumerable: true, writable: true, configurable: true });
   };
   const parser = new JsonStream(
     {
