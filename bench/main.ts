@@ -12,6 +12,7 @@ import { log, loadRun, stepUp, type Env } from "./phases/end-to-end";
 import { measureIntake } from "./phases/intake";
 import { noisyNeighbour } from "./phases/noisy";
 import { outboxAtDepth } from "./phases/outbox-depth";
+import { pushSyncPhase, verdictLines } from "./phases/push-sync";
 import { reportsPhase } from "./phases/reports";
 import { soak } from "./phases/soak";
 import { table, type StoreResult } from "./report";
@@ -165,6 +166,26 @@ async function benchStore(kind: StoreKind, opts: BenchOptions): Promise<StoreRes
         `reports: ${Math.round(r.reportBytes / 1024)} KB report; hook → status ${r.hookToStatusMs} ms, → all reports ${r.hookToReportsMs} ms; ` +
           `${r.reportCalls} Code Insights calls, ${r.refused} refused; app RSS ${r.rssBeforeMb} MB → peak ${r.peakRssMb} MB (+${r.peakGrowthMb})`,
       );
+    } finally {
+      await store.drop();
+    }
+  }
+  if (has("pushsync")) {
+    log(
+      `push sync: a small and a ${opts.pushSyncLargeMb} MB repository, ${opts.pushSyncPushes} single-commit pushes of ${opts.pushSyncBlobKb} KB each`,
+    );
+    const store = await freshStore(kind, "pushsync");
+    try {
+      const blobBytes = opts.pushSyncBlobKb * 1024;
+      result.pushSync = await pushSyncPhase(store, {
+        pushes: opts.pushSyncPushes,
+        blobBytes,
+        largeMb: opts.pushSyncLargeMb,
+        log,
+      });
+      const { debounceMs, loadAverage } = result.pushSync;
+      log(`push sync: MIRROR_DEBOUNCE_MS ${debounceMs}; load average ${loadAverage.start} → ${loadAverage.end}`);
+      log(verdictLines(result.pushSync.verdicts).join("\n"));
     } finally {
       await store.drop();
     }

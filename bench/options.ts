@@ -1,6 +1,6 @@
 import type { StoreKind } from "./support/stores";
 
-export const PHASES = ["intake", "e2e", "steps", "depth", "soak", "noisy", "reports"] as const;
+export const PHASES = ["intake", "e2e", "steps", "depth", "soak", "noisy", "reports", "pushsync"] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface BenchOptions {
@@ -30,6 +30,10 @@ export interface BenchOptions {
   /** The reports phase: one pipeline's test report of `reportCases` cases, `reportFailures` of them failed. */
   reportCases: number;
   reportFailures: number;
+  /** Push sync: single-commit pushes per repository, the size of each push's new file, the large repository's size. */
+  pushSyncPushes: number;
+  pushSyncBlobKb: number;
+  pushSyncLargeMb: number;
   /** OUTBOX_PER_INSTALLATION for the outbox-at-depth phase (the queue alone, one installation). */
   depthPerInstallation: number;
 }
@@ -84,5 +88,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     reportCases: num("BENCH_REPORT_CASES", 10_000),
     reportFailures: num("BENCH_REPORT_FAILURES", 1_500),
     depthPerInstallation: num("BENCH_DEPTH_PER_INSTALLATION", 4),
+    pushSyncPushes: Math.max(1, num("BENCH_PUSHSYNC_PUSHES", quick ? 5 : 20)),
+    pushSyncBlobKb: Math.max(1, num("BENCH_PUSHSYNC_BLOB_KB", 64)),
+    pushSyncLargeMb: Math.max(1, num("BENCH_PUSHSYNC_LARGE_MB", 100)),
   };
 }

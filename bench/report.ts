@@ -2,6 +2,7 @@ import type { DepthResult } from "./phases/outbox-depth";
 import type { LoadRun } from "./phases/end-to-end";
 import type { IntakeResult } from "./phases/intake";
 import { NOISY_TARGET_P95_MS, type NoisyNeighbourResult } from "./phases/noisy";
+import { PUSH_SYNC_TARGETS, type PushSyncResult } from "./phases/push-sync";
 import type { ReportsPhaseResult } from "./phases/reports";
 import type { SoakResult } from "./phases/soak";
 
@@ -17,6 +18,7 @@ export interface StoreResult {
   soak?: SoakResult & { seconds: number; rate: number };
   noisy?: NoisyNeighbourResult;
   reports?: ReportsPhaseResult;
+  pushSync?: PushSyncResult;
   appLog?: Record<string, number>;
   profile?: string[];
 }
@@ -102,6 +104,35 @@ const ROWS: Row[] = [
         ? `${r.reports.cases} / ${r.reports.failures} (${Math.round(r.reports.reportBytes / 1024)}); ${r.reports.reportCalls}, ${r.reports.refused}; ${r.reports.hookToStatusMs}`
         : "–",
     "",
+  ],
+  [
+    "push sync, p95 repo:push → ref ms (→ pipeline): small; large",
+    (r) => {
+      const sizes = r.pushSync?.sizes ?? [];
+      const cell = (s: (typeof sizes)[number]) =>
+        `${n(s.refMs.p95)} (${n(s.pipelineMs.p95)})${ok(s.refMs.p95 < PUSH_SYNC_TARGETS.refP95Ms)}`;
+      return sizes.length ? sizes.map(cell).join("; ") : "–";
+    },
+    `p95 < ${PUSH_SYNC_TARGETS.refP95Ms / 1000} s`,
+  ],
+  [
+    "  sent / new objects (worst); cache MB; first / cold-cache sync ms",
+    (r) => {
+      const sizes = r.pushSync?.sizes ?? [];
+      const cell = (s: (typeof sizes)[number]) =>
+        `${s.name} ${n(s.maxBytesRatio)}×${ok(s.maxBytesRatio < PUSH_SYNC_TARGETS.bytesRatio)}, ${n(s.cacheMb)}, ${n(s.first?.refMs)} / ${n(s.coldCache.refMs)}`;
+      return sizes.length ? sizes.map(cell).join("; ") : "–";
+    },
+    `< ${PUSH_SYNC_TARGETS.bytesRatio}×`,
+  ],
+  [
+    "  app peak RSS while syncing MB: small → large",
+    (r) => {
+      const sizes = r.pushSync?.sizes ?? [];
+      const v = r.pushSync?.verdicts.find((x) => x.label.startsWith("app peak RSS"));
+      return sizes.length ? `${sizes.map((s) => n(s.peakRssMb)).join(" → ")}${ok(v?.pass)}` : "–";
+    },
+    `+ < ${PUSH_SYNC_TARGETS.rssGrowthMb} MB`,
   ],
   [
     "peak RSS under e2e load, MB",

@@ -95,11 +95,44 @@ export interface ReportsRunResult extends ReportsOptions {
   hookToReportsMs: number;
 }
 
+/** Push sync: one repository to set up in Bitbucket, linked with `sync: "push"` to a plain GitLab project. */
+export interface PushSyncRepoSpec {
+  name: string;
+  /** A bare repository whose `main` becomes the Bitbucket repository's (through git's alternates), or none: one small commit. */
+  sourceDir?: string;
+}
+
+export interface PushSyncSeriesOptions {
+  name: string;
+  /** Single-commit pushes to main, one after the other, each changing one file of `blobBytes` random bytes. */
+  pushes: number;
+  blobBytes: number;
+  timeoutMs: number;
+}
+
+/** One single-commit push: repo:push → the ref in GitLab, → the pipeline created; what it sent and added. */
+export interface PushSyncSample {
+  refMs: number;
+  pipelineMs: number;
+  /** git-receive-pack request body bytes received by the GitLab simulator for this sync's push. */
+  sentBytes: number;
+  /** The size of the commit's new objects (commit, trees, blob), uncompressed. */
+  newObjectBytes: number;
+}
+
+export interface PushSyncSeriesResult {
+  /** The first sync (empty cache, empty GitLab project), when this series made it; newObjectBytes is the whole history. */
+  first: PushSyncSample | null;
+  pushes: PushSyncSample[];
+}
+
 export type Command =
   | { cmd: "setup"; appUrl: string; links: number }
   | { cmd: "run"; opts: RunOptions }
   | { cmd: "noisy"; appUrl: string; opts: NoisyOptions }
   | { cmd: "reports"; opts: ReportsOptions }
+  | { cmd: "pushSyncSetup"; appUrl: string; repos: PushSyncRepoSpec[] }
+  | { cmd: "pushSyncSeries"; opts: PushSyncSeriesOptions }
   | { cmd: "counters" }
   | { cmd: "stop" };
 

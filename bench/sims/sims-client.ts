@@ -5,6 +5,9 @@ import type {
   Command,
   NoisyOptions,
   NoisyResult,
+  PushSyncRepoSpec,
+  PushSyncSeriesOptions,
+  PushSyncSeriesResult,
   ReportsOptions,
   ReportsRunResult,
   Reply,
@@ -66,6 +69,16 @@ export class SimsClient {
   /** One pipeline with a large test report on the first link: hook → all its reports on Bitbucket. */
   reports(opts: ReportsOptions): Promise<ReportsRunResult> {
     return this.call({ cmd: "reports", opts }) as Promise<ReportsRunResult>;
+  }
+
+  /** Installs the app into a workspace of its own and links each repository with push sync. */
+  pushSyncSetup(appUrl: string, repos: PushSyncRepoSpec[]): Promise<void> {
+    return this.call({ cmd: "pushSyncSetup", appUrl, repos }) as Promise<void>;
+  }
+
+  /** The first sync of a push-sync repository (if not made yet), then single-commit pushes, timed. */
+  pushSyncSeries(opts: PushSyncSeriesOptions): Promise<PushSyncSeriesResult> {
+    return this.call({ cmd: "pushSyncSeries", opts }) as Promise<PushSyncSeriesResult>;
   }
 
   counters(): Promise<SimCounters> {

@@ -8,12 +8,14 @@ import { linkRepositories } from "./link-repositories";
 import { noisyNeighbour } from "./noisy-neighbour";
 import { pacedRun, type HookTarget } from "./paced-run";
 import type { Command, Reply } from "./protocol";
+import { PushSyncRepos } from "./push-sync-run";
 import { reportsRun } from "./reports-run";
 import { SimWorld } from "./sim-world";
 
 async function main(): Promise<void> {
   const world = await SimWorld.start();
   let targets: HookTarget[] = [];
+  const pushSync = new PushSyncRepos(world);
 
   const handle = async (command: Command): Promise<unknown> => {
     switch (command.cmd) {
@@ -30,6 +32,10 @@ async function main(): Promise<void> {
         return reportsRun(world, targets[0]!, command.opts);
       case "noisy":
         return noisyNeighbour(world, command.appUrl, command.opts);
+      case "pushSyncSetup":
+        return pushSync.setup(command.appUrl, command.repos);
+      case "pushSyncSeries":
+        return pushSync.series(command.opts);
       case "counters":
         return { ...world.counters };
       case "stop":

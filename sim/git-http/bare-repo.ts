@@ -17,7 +17,7 @@ export interface CommitSpec {
   /** The branch to move to the new commit (created when missing). */
   branch: string;
   /** Files to add or change, path → content; by default one file with a unique line. */
-  files?: Record<string, string>;
+  files?: Record<string, string | Buffer>;
   message?: string;
   /**
    * The parent commit: the branch's head by default. Another commit (or null for a root commit) makes

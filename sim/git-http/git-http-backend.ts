@@ -9,8 +9,11 @@ export interface BackendCall {
   remoteUser: string;
   /** Extra environment for the backend and the hooks it runs (e.g. where a hook writes what it saw). */
   env?: Record<string, string>;
-  /** Runs after the backend exited and before the answer ends (e.g. GitLab's work after a push). */
-  beforeEnd?: () => Promise<void>;
+  /**
+   * Runs after the backend exited and before the answer ends (e.g. GitLab's work after a push), told how
+   * many bytes the request's body carried (as received, before any gzip is undone).
+   */
+  beforeEnd?: (served: { requestBytes: number }) => Promise<void>;
 }
 
 /**
@@ -37,6 +40,7 @@ export function gitHttpBackend(req: Request, res: Response, call: BackendCall): 
   };
   return new Promise((resolve) => {
     const child = spawn("git", ["http-backend"], { env, stdio: ["pipe", "pipe", "pipe"] });
+    let requestBytes = 0;
     let head = Buffer.alloc(0);
     let headersDone = false;
     let stderr = "";
@@ -58,12 +62,14 @@ export function gitHttpBackend(req: Request, res: Response, call: BackendCall): 
           .type("text/plain")
           .send(stderr || "git http-backend failed");
       } else {
-        await call.beforeEnd?.().catch((e) => console.error("git sim: after the backend", e));
+        await call.beforeEnd?.({ requestBytes }).catch((e) => console.error("git sim: after the backend", e));
         res.end();
       }
       resolve(code ?? 1);
     });
     req.pipe(child.stdin);
+    // Added in the same tick as the pipe's own listener, so both see every chunk.
+    req.on("data", (chunk: Buffer) => (requestBytes += chunk.length));
     child.stdin.on("error", () => undefined);
   });
 }

@@ -37,6 +37,8 @@ export interface SimPush {
   options: string[];
   updates: RefUpdate[];
   at: number;
+  /** The git-receive-pack request's body as received: the ref commands and the pack (what the pusher sent). */
+  requestBytes: number;
 }
 
 /** The bare repositories behind a simulated GitLab, one per project, made on first use. */
@@ -115,15 +117,23 @@ export function gitlabGit(state: SimState, repos: GitLabRepos): Router {
       remoteUser: auth!.user,
       env: { SIM_PUSH_LOG: log },
       // GitLab creates push pipelines in the background; doing it before the answer ends spares tests a wait.
-      beforeEnd: async () => {
-        if (pushing && existsSync(log)) await afterPush(state, repos, repo, project, token.user, log);
+      beforeEnd: async ({ requestBytes }) => {
+        if (pushing && existsSync(log)) await afterPush(state, repos, repo, project, token.user, log, requestBytes);
       },
     });
   });
   return router;
 }
 
-async function afterPush(state: SimState, repos: GitLabRepos, repo: BareRepo, project: SimProject, user: SimUser, log: string) {
+async function afterPush(
+  state: SimState,
+  repos: GitLabRepos,
+  repo: BareRepo,
+  project: SimProject,
+  user: SimUser,
+  log: string,
+  requestBytes: number,
+) {
   const lines = readFileSync(log, "utf8").split("\n").filter(Boolean);
   rmSync(log, { force: true });
   const options = lines.filter((l) => l.startsWith("option ")).map((l) => l.slice(7));
@@ -133,7 +143,7 @@ async function afterPush(state: SimState, repos: GitLabRepos, repo: BareRepo, pr
       const [, before, after, ref] = l.split(" ");
       return { before: before!, after: after!, ref: ref! };
     });
-  repos.pushes.push({ projectId: project.id, user: user.username, options, updates, at: state.now() });
+  repos.pushes.push({ projectId: project.id, user: user.username, options, updates, at: state.now(), requestBytes });
   if (options.includes("ci.skip")) return;
   const started = updates.filter((u) => u.after !== ZERO && /^refs\/(heads|tags)\//.test(u.ref)).slice(0, PUSH_PIPELINE_LIMIT);
   for (const u of started) {

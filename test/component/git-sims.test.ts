@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { BareRepo } from "../../sim/git-http/bare-repo";
 import { Stack } from "../support/stack";
 
 const run = promisify(execFile);
@@ -82,6 +84,26 @@ describe("the simulators speak git", () => {
     assert.equal(stack.gitlab.pipelines(project).length, 4);
     assert.deepEqual(stack.gitlab.pushes(project)[1]!.options, ["ci.skip"]);
     assert.equal((await (await stack.gitlab.git(project)).refs()).size, 8);
+  });
+
+  it("GitLab counts the bytes of each push's request body: the pack and the ref commands the pusher sent", async () => {
+    const { token, url } = await bitbucketRepoWithToken();
+    const user = stack.gitlab.addUser("bot");
+    const glToken = stack.gitlab.addToken(user, { scopes: ["write_repository"] });
+    const project = stack.gitlab.addProject("acme/widgets");
+    stack.gitlab.addMember(project, user, 30);
+    const cache = path.join(dir, "c.git");
+    assert.equal((await git(["clone", "--bare", url, cache], "x-token-auth", token)).code, 0);
+    const gitlabUrl = `${stack.gitlab.url}/acme/widgets.git`;
+    assert.equal((await git(["-C", cache, "push", gitlabUrl, "main"], "oauth2", glToken)).code, 0);
+    // 300 KB that does not compress, so git's pack must carry at least that much.
+    const noise = randomBytes(300 * 1024);
+    await new BareRepo(cache).commit({ branch: "main", files: { "noise.bin": noise } });
+    assert.equal((await git(["-C", cache, "push", gitlabUrl, "main"], "oauth2", glToken)).code, 0);
+    const [first, second] = stack.gitlab.pushes(project);
+    assert.ok(first!.requestBytes > 0);
+    assert.ok(second!.requestBytes > 300 * 1024, `${second!.requestBytes} bytes`);
+    assert.ok(second!.requestBytes < 400 * 1024, `${second!.requestBytes} bytes`);
   });
 
   it("GitLab refuses a push from a Reporter and any git call with a revoked token", async () => {
