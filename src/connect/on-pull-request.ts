@@ -51,8 +51,10 @@ export const onPullRequest =
   async (deps: RepoPushCollaborators, clientKey: string, data: unknown, deliveryId: string | undefined): Promise<string> => {
     const e = validate(pullRequestEvent, data, `Not a ${event} payload`);
     const pr = e.pullrequest;
-    const sourceRepo = pr.source.repository ?? null;
-    const fromFork = sourceRepo !== null && sourceRepo.uuid.toLowerCase() !== e.repository.uuid.toLowerCase();
+    // Connect's payloads always name the source repository; one that does not (a fork deleted since) is
+    // treated as an unknown fork, never as this repository (a same-named branch here is not its code).
+    const sourceRepo = pr.source.repository ?? { uuid: "", full_name: undefined };
+    const fromFork = sourceRepo.uuid.toLowerCase() !== e.repository.uuid.toLowerCase();
     const facts: PullRequestFacts = {
       prId: pr.id,
       state: STATES[event]!,

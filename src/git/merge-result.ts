@@ -38,7 +38,8 @@ export async function mergeResult(
  * payloads carry 12 characters), or null when the cache lacks it or the prefix is ambiguous.
  */
 export async function resolveCommit(run: Omit<GitRun, "what">, hash: string): Promise<string | null> {
-  if (!/^[0-9a-f]{4,64}$/i.test(hash)) return null;
+  // A (short) hash from a payload, or one of the app's own `refs/pr/…` refs; nothing else reaches git.
+  if (!/^[0-9a-f]{4,64}$/i.test(hash) && !/^refs\/pr\/\d+\/(source|destination)$/.test(hash)) return null;
   const out = await runGitRaw(["rev-parse", "--verify", "--quiet", `${hash}^{commit}`], { ...run, what: "Reading a commit" });
   const sha = out.stdout.trim();
   return out.code === 0 && /^[0-9a-f]{40,64}$/.test(sha) ? sha : null;

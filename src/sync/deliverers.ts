@@ -32,6 +32,7 @@ export function deliverers(deps: Deps): Array<[string, Deliverer]> {
       PR_PIPELINES,
       prPipelines({
         links: deps.links,
+        tokens: deps.repositoryTokens,
         pullRequests: deps.pullRequests,
         posted: deps.posted,
         budget: deps.budget,

@@ -80,5 +80,9 @@ export async function gitRemotes(
   };
 }
 
-const bitbucketGitUrl = (webBaseUrl: string, fullName: string) =>
+/** A Bitbucket `workspace/slug`: what may go into a git URL (no `.` or `..` parts, nothing else). */
+export const isRepositoryFullName = (name: string) =>
+  /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(name) && !/(^|\/)\.\.?($|\/)/.test(name);
+
+export const bitbucketGitUrl = (webBaseUrl: string, fullName: string) =>
   `${webBaseUrl.replace(/\/+$/, "")}/${fullName.split("/").map(encodeURIComponent).join("/")}.git`;

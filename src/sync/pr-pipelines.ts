@@ -14,6 +14,8 @@ import type { FindInstallation, Installation } from "../installations/installati
 import type { Outbox } from "../outbox/outbox";
 import type { TenantBudget } from "../outbox/tenant-budget";
 import type { Deliverer } from "../outbox/worker";
+import { verdictOf } from "../outbox/failure";
+import { bitbucketGitUrl, gitRemotes, isRepositoryFullName, type RepositoryTokens } from "./git-remotes";
 import { pipelineVariables, startMergePipeline } from "./pr-pipeline-start";
 import type { Delivery, Wakeup } from "./work";
 
@@ -46,7 +48,9 @@ export async function queuePrPipelines(
 }
 
 export interface PrPipelinesCollaborators {
-  links: Pick<Links, "byId">;
+  links: Pick<Links, "byId" | "setRepoFullName">;
+  /** Bitbucket read tokens for git, held as push sync holds them. */
+  tokens: RepositoryTokens;
   pullRequests: PullRequests;
   posted: PostedStatuses;
   budget: TenantBudget;
@@ -77,7 +81,30 @@ export const prPipelines =
     const installation = await c.findInstallation(link.clientKey);
     if (!installation) throw new WorkAbandoned("The app is no longer installed in this workspace");
     const said: string[] = [];
-    for (const pr of due) said.push(`#${pr.prId}: ${await handle(c, link, installation, pr)}`);
+    // One pull request's trouble does not hold up the others. One that failed for good is recorded (the
+    // page says why; its next event tries again); a passing trouble is retried with the run, after the
+    // others were handled (recorded as handled, they are not redone).
+    let retry: unknown = null;
+    for (const pr of due) {
+      try {
+        said.push(`#${pr.prId}: ${await handle(c, link, installation, pr)}`);
+      } catch (e) {
+        const verdict = verdictOf(e);
+        if (verdict.kind !== "permanent") {
+          retry ??= e;
+          said.push(`#${pr.prId}: to retry: ${verdict.message}`);
+          continue;
+        }
+        await c.pullRequests.recordWork(link.id, pr.prId, {
+          ...pr,
+          handled: handledKey(pr),
+          outcome: "failed",
+          note: verdict.message.slice(0, 500),
+        });
+        said.push(`#${pr.prId}: failed: ${verdict.message}`);
+      }
+    }
+    if (retry) throw retry;
     return said.join("; ");
   };
 
@@ -100,17 +127,21 @@ async function handle(c: PrPipelinesCollaborators, link: Link, installation: Ins
     await c.pullRequests.recordWork(link.id, pr.prId, { ...before, outcome: "off" });
     return "pull-request pipelines are off for this link";
   }
-  if (!link.repoFullName)
-    throw new WorkAbandoned("The repository's full name is unknown: re-save the link from its settings page");
+  // The repository's git URL and the app's read token, as push sync has them (a Forge link's full name is
+  // read from Bitbucket once and kept).
+  const remotes = await gitRemotes(c, link);
 
   const fork = pr.sourceRepoUuid !== null && pr.sourceRepoUuid.toLowerCase() !== link.repoUuid.toLowerCase();
   if (fork) {
-    const sameWorkspace = !!pr.sourceRepoFullName && workspaceOf(pr.sourceRepoFullName) === workspaceOf(link.repoFullName);
-    const why = !sameWorkspace
-      ? `No pipeline ran: the source branch is in a fork outside this workspace, whose code never runs in GitLab`
-      : !link.pullRequestForks
-        ? `No pipeline ran: pull requests from forks are off for this repository (its GitLab CI settings can allow forks from this workspace)`
-        : null;
+    const sourceName = pr.sourceRepoFullName && isRepositoryFullName(pr.sourceRepoFullName) ? pr.sourceRepoFullName : null;
+    const sameWorkspace = !!sourceName && workspaceOf(sourceName) === workspaceOf(remotes.fullName);
+    const why = !pr.sourceRepoUuid
+      ? `No pipeline ran: Bitbucket did not say which repository the source branch is in`
+      : !sameWorkspace
+        ? `No pipeline ran: the source branch is in a fork outside this workspace, whose code never runs in GitLab`
+        : !link.pullRequestForks
+          ? `No pipeline ran: pull requests from forks are off for this repository (its GitLab CI settings can allow forks from this workspace)`
+          : null;
     if (why) {
       await cancelRunning(api, link, pr.pipelineId);
       // The fork is not fetched: its head's full hash comes from the pull request's commits.
@@ -128,18 +159,11 @@ async function handle(c: PrPipelinesCollaborators, link: Link, installation: Ins
   }
 
   // Fetched as the app: the linked repository, and a same-workspace fork with its own repository token.
-  const web = installation.webBaseUrl.replace(/\/+$/, "");
-  const destinationUrl = `${web}/${link.repoFullName}.git`;
-  const sourceUrl = fork ? `${web}/${pr.sourceRepoFullName}.git` : destinationUrl;
-  const credentials: GitCredential[] = [
-    { url: destinationUrl, user: "x-token-auth", password: (await installation.repositoryToken(link.repoUuid)).token },
-  ];
+  const destinationUrl = remotes.bitbucket.url;
+  const sourceUrl = fork ? bitbucketGitUrl(installation.webBaseUrl, pr.sourceRepoFullName!) : destinationUrl;
+  const credentials: GitCredential[] = [remotes.bitbucket];
   if (fork)
-    credentials.push({
-      url: sourceUrl,
-      user: "x-token-auth",
-      password: (await installation.repositoryToken(pr.sourceRepoUuid!)).token,
-    });
+    credentials.push({ url: sourceUrl, user: "x-token-auth", password: await c.tokens.get(installation, pr.sourceRepoUuid!) });
   const cwd = await c.cache.open(link.id);
   const run = { cwd, timeoutMs: c.gitTimeoutMs };
   const sourceRef = `refs/pr/${pr.prId}/source`;
@@ -183,8 +207,8 @@ async function handle(c: PrPipelinesCollaborators, link: Link, installation: Ins
     return `conflicts with ${pr.destinationBranch}: no pipeline`;
   }
 
-  const gitlabUrl = `${link.gitlabUrl}/${link.projectPath}.git`;
-  const toGitLab: GitCredential = { url: gitlabUrl, user: "gitlab-ci-for-bitbucket", password: link.token };
+  const gitlabUrl = remotes.gitlab.url;
+  const toGitLab = remotes.gitlab;
   await c.reach(link.gitlabUrl, link.clientKey);
   // ci.skip: GitLab's own push pipeline would lack the pull request's context; the API call below adds it.
   await runGit(["push", "--quiet", "-o", "ci.skip", gitlabUrl, `+${merged.sha}:refs/heads/${pullRequestBranch(pr.prId)}`], {
