@@ -6,7 +6,7 @@ import { FORGE_KEY_PREFIX, type Fit } from "./fit-claims";
 /** Adopts the Connect edition's links of the workspace when a Forge call names one of its repositories. */
 export type AdoptConnectLinks = (fit: Fit, repoUuid: string) => Promise<number>;
 
-export type AdoptCollaborators = Pick<Deps, "sequelize" | "tenants" | "linkCache" | "log"> & {
+export type AdoptCollaborators = Pick<Deps, "sequelize" | "tenants" | "linkCache" | "log" | "findInstallation"> & {
   appKey: string;
   timeoutMs: number;
   /** Bitbucket's word that a tenant is genuine and installed where the repository is (src/connect/prove-install.ts). */
@@ -25,8 +25,11 @@ const MOVE = "UPDATE links SET client_key = ?, adopted_from = ? WHERE id = ? AND
 /**
  * Migration from Connect (issue 11, item 8). When the Forge edition is installed beside the Connect edition,
  * the workspace's links move to the Forge installation the first time a Forge call names one of its
- * repositories (its settings page or a push event): that repository is in the Forge installation's workspace
- * on Atlassian's signed word (the FIT). The Connect tenant that holds a link of it is trusted only once
+ * repositories (its settings page or a push event), once that repository is proven in the Forge
+ * installation's workspace: by the FIT's own page context (Atlassian signed the repository and the
+ * workspace), or, for an event (whose body, and so its repository uuid, nobody signed), by Bitbucket
+ * showing the repository at `/2.0/repositories/{installation's workspace}/{uuid}` to the installation's
+ * system token. The Connect tenant that holds a link of it is trusted only once
  * Bitbucket grants it a token bound to that repository, which proves the tenant genuine and installed in
  * the same workspace (the workspace its install payload claimed is never used). Then all of that tenant's
  * links move at once (they were made through pages Bitbucket signed for that workspace): `client_key`
@@ -62,6 +65,18 @@ export function connectLinkAdopter(c: AdoptCollaborators): AdoptConnectLinks {
     return moved.length;
   }
 
+  // Whether the repository is in the Forge installation's workspace, on Atlassian's or Bitbucket's word.
+  async function inWorkspace(fit: Fit, repoUuid: string): Promise<boolean> {
+    if (fit.ui) return fit.ui.repoUuid === repoUuid && fit.ui.workspaceUuid === fit.workspaceUuid;
+    try {
+      const installation = await c.findInstallation(fit.installationKey);
+      return (await installation?.bitbucket.repositoryUuid(fit.workspaceUuid, repoUuid)) === repoUuid;
+    } catch (err) {
+      c.log.warn({ err, installation: fit.installationKey, repoUuid }, "Bitbucket could not say where the repository is");
+      return false;
+    }
+  }
+
   return async (fit, repoUuid) => {
     const forgeKey = fit.installationKey;
     const [own] = await select<{ id: string }>(OWN, [forgeKey, repoUuid]);
@@ -80,6 +95,14 @@ export function connectLinkAdopter(c: AdoptCollaborators): AdoptConnectLinks {
       return moved;
     }
     const holders = await select<{ client_key: string }>(CONNECT_HOLDERS, [repoUuid, `${FORGE_KEY_PREFIX}%`]);
+    if (holders.length === 0) return 0;
+    if (!(await inWorkspace(fit, repoUuid))) {
+      c.log.warn(
+        { installation: forgeKey, workspace: fit.workspaceUuid, repoUuid },
+        "Connect links not adopted: the repository is not shown to be in the Forge installation's workspace",
+      );
+      return 0;
+    }
     for (const { client_key: clientKey } of holders) {
       const tenant = await c.tenants.tenants.find(clientKey);
       if (!tenant || !(await prove(tenant, c.appKey, c.timeoutMs, repoUuid))) {

@@ -4,7 +4,7 @@ import type { Deps } from "../deps";
 import { badRequest } from "../errors";
 import { handle } from "../http/handle";
 import { validate } from "../http/validate";
-import { fitAuth, noteContact } from "./forge-auth";
+import { forgeEventAuth, noteContact } from "./forge-auth";
 import { ForgeReaper } from "./forge-reaper";
 import { onForgePullRequest } from "./on-forge-pull-request";
 import { onForgePush } from "./on-forge-push";
@@ -17,13 +17,25 @@ const lifecycle = z
 const anyObject = z.object({}).passthrough();
 
 /**
+ * For each route, the manifest's (forge/manifest.yml) keys a token for it may name: the endpoint's key and
+ * the keys of the modules that call that endpoint (test/unit/forge-manifest.test.ts keeps the two in step).
+ */
+export const FORGE_ROUTE_MODULES: Record<string, readonly string[]> = {
+  "/forge/lifecycle": ["lifecycle", "lifecycle-trigger"],
+  "/forge/tick": ["tick", "hourly-trigger"],
+  "/forge/events/push": ["push-events", "push-trigger"],
+  "/forge/events/pullrequest": ["pull-request-events", "pull-request-trigger"],
+  "/forge/uninstalling": ["uninstalling", "pre-uninstall"],
+};
+
+/**
  * The Forge app's remote endpoints (the external contract): lifecycle, the hourly tick, product events.
  * Every call carries a FIT, verified before its body is read; each answers within Forge's 5 s, after
  * what it brought is stored. Forge retries a non-2xx 4 times, so only bad requests get one.
  */
 export function forgeRouter(deps: Deps, verify: FitVerifier, adopt?: AdoptConnectLinks) {
   const router = express.Router();
-  const auth = fitAuth(verify);
+  const auth = (path: string) => forgeEventAuth(verify, FORGE_ROUTE_MODULES[path]!);
   const json = express.json({ limit: "1mb" });
   const store = deps.forgeInstallations;
   const forge = deps.config.forge!;
@@ -33,7 +45,7 @@ export function forgeRouter(deps: Deps, verify: FitVerifier, adopt?: AdoptConnec
   // avi:forge:installed:app / upgraded:app: the installation and its first system token.
   router.post(
     "/forge/lifecycle",
-    auth,
+    auth("/forge/lifecycle"),
     json,
     handle(async (req: Request, res: Response) => {
       const event = validate(lifecycle, req.body, "Not a Forge lifecycle event");
@@ -51,7 +63,7 @@ export function forgeRouter(deps: Deps, verify: FitVerifier, adopt?: AdoptConnec
   // The hourly scheduled trigger: it exists to bring a fresh system token before the held one ends.
   router.post(
     "/forge/tick",
-    auth,
+    auth("/forge/tick"),
     json,
     handle(async (req: Request, res: Response) => {
       validate(anyObject, req.body ?? {}, "Not a scheduled trigger call");
@@ -62,11 +74,12 @@ export function forgeRouter(deps: Deps, verify: FitVerifier, adopt?: AdoptConnec
 
   router.post(
     "/forge/events/push",
-    auth,
+    auth("/forge/events/push"),
     json,
     handle(async (req: Request, res: Response) => {
-      const outcome = await onForgePush(deps, req.fit!, req.body, adopt);
+      // First: adopting Connect links asks Bitbucket, with the token this call brought, where the repository is.
       await noteContact(store, req);
+      const outcome = await onForgePush(deps, req.fit!, req.body, adopt);
       res.status(200).json({ outcome });
     }),
   );
@@ -76,7 +89,7 @@ export function forgeRouter(deps: Deps, verify: FitVerifier, adopt?: AdoptConnec
   // silence. Nothing is erased yet: any verified call before FORGE_ERASE_AFTER_MS brings it back.
   router.post(
     "/forge/uninstalling",
-    auth,
+    auth("/forge/uninstalling"),
     json,
     handle(async (req: Request, res: Response) => {
       validate(anyObject, req.body ?? {}, "Not a pre-uninstall call");
@@ -88,7 +101,7 @@ export function forgeRouter(deps: Deps, verify: FitVerifier, adopt?: AdoptConnec
   // avi:bitbucket:created|updated|fulfilled|rejected:pullrequest: stored, then answered (pr-intake.ts).
   router.post(
     "/forge/events/pullrequest",
-    auth,
+    auth("/forge/events/pullrequest"),
     json,
     handle(async (req: Request, res: Response) => {
       const outcome = await onForgePullRequest(deps, req.fit!, req.body);
