@@ -5,7 +5,6 @@ import { badRequest } from "../errors";
 import { handle } from "../http/handle";
 import { validate } from "../http/validate";
 import { forgeEventAuth, noteContact } from "./forge-auth";
-import { ForgeReaper } from "./forge-reaper";
 import { onForgePullRequest } from "./on-forge-pull-request";
 import { onForgePush } from "./on-forge-push";
 import type { FitVerifier } from "./verify-fit";
@@ -38,9 +37,6 @@ export function forgeRouter(deps: Deps, verify: FitVerifier, adopt?: AdoptConnec
   const auth = (path: string) => forgeEventAuth(verify, FORGE_ROUTE_MODULES[path]!);
   const json = express.json({ limit: "1mb" });
   const store = deps.forgeInstallations;
-  const forge = deps.config.forge!;
-  const options = { goneAfterMs: forge.goneAfterMs, eraseAfterMs: forge.eraseAfterMs, everyMs: forge.reapEveryMs };
-  const reaper = new ForgeReaper({ ...deps, options });
 
   // avi:forge:installed:app / upgraded:app: the installation and its first system token.
   router.post(
@@ -85,16 +81,16 @@ export function forgeRouter(deps: Deps, verify: FitVerifier, adopt?: AdoptConnec
   );
 
   // The `preUninstall` module, when Forge calls it: a best-effort hint (Forge does not wait for it and may
-  // not call it at all), acted on at once: the installation is judged gone now rather than after days of
-  // silence. Nothing is erased yet: any verified call before FORGE_ERASE_AFTER_MS brings it back.
+  // not call it at all), and not proof: the installation is only suspected (its sweeps pause). Its queued
+  // work and GitLab webhooks stay until Bitbucket refuses its token (ForgeReaper); any verified call clears it.
   router.post(
     "/forge/uninstalling",
     auth("/forge/uninstalling"),
     json,
     handle(async (req: Request, res: Response) => {
       validate(anyObject, req.body ?? {}, "Not a pre-uninstall call");
-      const retired = await reaper.retire(req.fit!.installationKey, Date.now(), Number.MAX_SAFE_INTEGER);
-      res.status(200).json({ outcome: retired ? "uninstalling: work stopped" : "unknown or already gone" });
+      const suspected = await store.suspect(req.fit!.installationKey, Date.now());
+      res.status(200).json({ outcome: suspected ? "uninstalling: sweeps paused" : "unknown or already gone" });
     }),
   );
 
