@@ -6,7 +6,10 @@ import { FORGE_KEY_PREFIX, type Fit } from "./fit-claims";
 /** Adopts the Connect edition's links of the workspace when a Forge call names one of its repositories. */
 export type AdoptConnectLinks = (fit: Fit, repoUuid: string) => Promise<number>;
 
-export type AdoptCollaborators = Pick<Deps, "sequelize" | "tenants" | "linkCache" | "log" | "findInstallation"> & {
+export type AdoptCollaborators = Pick<
+  Deps,
+  "sequelize" | "tenants" | "linkCache" | "log" | "findInstallation" | "gitlabHosts"
+> & {
   appKey: string;
   timeoutMs: number;
   /** Bitbucket's word that a tenant is genuine and installed where the repository is (src/connect/prove-install.ts). */
@@ -21,6 +24,26 @@ const MOVABLE = `SELECT id FROM links
   WHERE client_key = ? AND repo_uuid NOT IN (SELECT repo_uuid FROM links WHERE client_key = ?)`;
 const MARK_POSTER = "UPDATE posted_statuses SET poster = ? WHERE link_id = ? AND poster IS NULL";
 const MOVE = "UPDATE links SET client_key = ?, adopted_from = ? WHERE id = ? AND client_key = ?";
+// The workspace's default GitLab token goes along (copied: the tenant keeps its own until it is uninstalled).
+const COPY_DEFAULTS = `INSERT INTO workspace_defaults
+    (client_key, gitlab_url, token, token_hint, token_owner, token_owner_name, updated_by, created_at, updated_at)
+  SELECT ?, gitlab_url, token, token_hint, token_owner, token_owner_name, updated_by, created_at, updated_at
+  FROM workspace_defaults WHERE client_key = ? ON CONFLICT (client_key) DO NOTHING`;
+const HOSTS = "SELECT client_key, allowed_gitlab_hosts FROM workspace_settings WHERE client_key IN (?, ?)";
+const SAVE_HOSTS = `INSERT INTO workspace_settings (client_key, allowed_gitlab_hosts, updated_by, updated_at) VALUES (?, ?, ?, ?)
+  ON CONFLICT (client_key) DO UPDATE SET allowed_gitlab_hosts = excluded.allowed_gitlab_hosts,
+    updated_by = excluded.updated_by, updated_at = excluded.updated_at`;
+
+/**
+ * The allowed GitLab hosts after a move: a list beats none (any host); of two lists, only the entries both
+ * allow stay (possibly none: the most restrictive wins, and an admin widens it on the workspace page).
+ */
+export function mergedHosts(a: string[] | null, b: string[] | null): string[] | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  const other = new Set(b.map((h) => h.toLowerCase()));
+  return a.filter((h) => other.has(h.toLowerCase()));
+}
 
 /**
  * Migration from Connect (issue 11, item 8). When the Forge edition is installed beside the Connect edition,
@@ -59,8 +82,30 @@ export function connectLinkAdopter(c: AdoptCollaborators): AdoptConnectLinks {
         }
         await c.sequelize.query(MOVE, { replacements: [forgeKey, from, id, from], type: QueryTypes.UPDATE, transaction });
       }
+      if (ids.length > 0) {
+        // The workspace's settings are kept per installation: they move with its links, in the same step.
+        await c.sequelize.query(COPY_DEFAULTS, { replacements: [forgeKey, from], type: QueryTypes.INSERT, transaction });
+        const rows = await c.sequelize.query<{ client_key: string; allowed_gitlab_hosts: string | null }>(HOSTS, {
+          replacements: [from, forgeKey],
+          type: QueryTypes.SELECT,
+          transaction,
+        });
+        const hostsOf = (key: string) => {
+          const raw = rows.find((r) => r.client_key === key)?.allowed_gitlab_hosts;
+          return raw == null ? null : (JSON.parse(raw) as string[]);
+        };
+        const hosts = mergedHosts(hostsOf(forgeKey), hostsOf(from));
+        if (hosts !== null) {
+          await c.sequelize.query(SAVE_HOSTS, {
+            replacements: [forgeKey, JSON.stringify(hosts), "carried over with the links", new Date()],
+            type: QueryTypes.INSERT,
+            transaction,
+          });
+        }
+      }
       return ids.map((r) => r.id);
     });
+    c.gitlabHosts.forget(forgeKey);
     for (const id of moved) c.linkCache.forget(id);
     return moved.length;
   }

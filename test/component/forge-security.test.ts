@@ -38,6 +38,54 @@ describe("the Forge door against forged calls (review findings H1, H2)", () => {
     });
   });
 
+  describe("adoption carries the workspace's settings with the links (review M2)", () => {
+    const adopt = async () => {
+      const connect = await stack.linkedRepository();
+      const install = await stack.forge!.install(stack.app.url, { workspaceUuid: connect.tenant.workspace.uuid });
+      return { connect, install, forgeKey: `forge:${install.installationId}` };
+    };
+    const push = async (install: any, repoUuid: string) =>
+      assert.equal((await stack.forge!.sendPush(stack.app.url, install, stack.forge!.pushEvent(install, repoUuid))).status, 200);
+    const forgeHosts = async (install: any) => {
+      const r = await stack.forge!.ui(stack.app.url, install, "GET", "/forge/api/workspace/settings", undefined, {
+        moduleType: "bitbucket:workspaceSettingsMenuPage",
+      });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      return r.body.settings.allowedGitLabHosts;
+    };
+
+    it("the Connect edition's allowed hosts and default token come along when the Forge installation has none", async () => {
+      const { connect, install, forgeKey } = await adopt();
+      const hosts = [new URL(stack.gitlab.url).host, "gitlab.example.com"];
+      await stack.app.deps.workspaceSettings.save(connect.tenant.clientKey, { allowedGitLabHosts: hosts, updatedBy: null });
+      await stack.app.deps.workspaceDefaults.save({
+        clientKey: connect.tenant.clientKey,
+        gitlabUrl: stack.gitlab.url,
+        token: "glpat-workspace-default-0001",
+        tokenOwner: "ci-bot",
+        tokenOwnerName: null,
+        updatedBy: null,
+      });
+      await push(install, connect.repo.uuid);
+      assert.deepEqual(await ownerOf(stack, connect.repo.uuid), [forgeKey]);
+      assert.deepEqual(await forgeHosts(install), hosts);
+      assert.equal((await stack.app.deps.workspaceDefaults.get(forgeKey))?.token, "glpat-workspace-default-0001");
+    });
+
+    it("when both have a list, only the hosts both allow stay", async () => {
+      const { connect, install, forgeKey } = await adopt();
+      const sim = new URL(stack.gitlab.url).host;
+      await stack.app.deps.workspaceSettings.save(connect.tenant.clientKey, {
+        allowedGitLabHosts: [sim, "gitlab.example.com"],
+        updatedBy: null,
+      });
+      await stack.app.deps.workspaceSettings.save(forgeKey, { allowedGitLabHosts: [sim, "git.example.org"], updatedBy: null });
+      await push(install, connect.repo.uuid);
+      assert.deepEqual(await ownerOf(stack, connect.repo.uuid), [forgeKey]);
+      assert.deepEqual(await forgeHosts(install), [sim]);
+    });
+  });
+
   describe("event, tick, lifecycle and uninstall routes refuse settings-page tokens", () => {
     const routes: [string, unknown][] = [
       ["/forge/events/push", {}],
