@@ -18,7 +18,7 @@ export interface ForgeInstall {
 const strip = (id: string) => id.replace(/^\{|\}$/g, "");
 
 /** Claims of a trigger or lifecycle invocation (the captured fixture, this installation's ids swapped in). */
-export function triggerClaims(appId: string, install: ForgeInstall, moduleKey = "push-endpoint"): Record<string, unknown> {
+export function triggerClaims(appId: string, install: ForgeInstall, moduleKey = "push-events"): Record<string, unknown> {
   const claims = fixture("fit-claims-trigger.json");
   for (const k of ["iat", "nbf", "exp", "jti", "iss"]) delete claims[k];
   claims.aud = appId;

@@ -7,6 +7,15 @@ import { signFit, signingKey, type SignOptions, type SigningKey } from "./fit-si
 
 export type { ForgeInstall } from "./claims";
 
+// The manifest's endpoint key of each remote route: what Forge names in `app.module.key` of an event FIT.
+const ENDPOINT_KEYS: Record<string, string> = {
+  "/forge/lifecycle": "lifecycle",
+  "/forge/tick": "tick",
+  "/forge/events/push": "push-events",
+  "/forge/events/pullrequest": "pull-request-events",
+  "/forge/uninstalling": "uninstalling",
+};
+
 export interface Reply {
   status: number;
   body: any;
@@ -190,7 +199,8 @@ export class ForgeSim {
     moduleKey?: string,
     sign: SignOptions = {},
   ): Promise<Reply> {
-    const token = await signFit(this.key, triggerClaims(this.appId, install, moduleKey), sign);
+    const key = moduleKey ?? ENDPOINT_KEYS[path] ?? "push-events";
+    const token = await signFit(this.key, triggerClaims(this.appId, install, key), sign);
     return this.send(appUrl + path, "POST", token, install.systemToken, body);
   }
 

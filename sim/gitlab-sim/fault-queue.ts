@@ -53,6 +53,14 @@ export function injectFaults(queue: FaultQueue, onDrop: (method: string, path: s
       setTimeout(next, fault.delayMs);
       return;
     }
+    if ("answerDelayMs" in fault) {
+      const end = res.end.bind(res) as (...args: unknown[]) => void;
+      res.end = ((...args: unknown[]) => {
+        setTimeout(() => end(...args), fault.answerDelayMs);
+        return res;
+      }) as typeof res.end;
+      return next();
+    }
     if (fault.retryAfter !== undefined) res.set("Retry-After", String(fault.retryAfter));
     const body = fault.body ?? DEFAULT_BODIES[fault.status] ?? { message: `${fault.status} Error` };
     if (typeof body === "string") res.status(fault.status).type("text/plain").send(body);

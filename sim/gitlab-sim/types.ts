@@ -152,7 +152,12 @@ export interface SimPipeline {
   variables?: { key: string; value: string }[];
 }
 
-export type Fault = { status: number; retryAfter?: number; body?: unknown } | { delayMs: number } | { drop: true };
+export type Fault =
+  | { status: number; retryAfter?: number; body?: unknown }
+  | { delayMs: number }
+  /** The call is carried out at once; its answer leaves only this much later (a slow network back). */
+  | { answerDelayMs: number }
+  | { drop: true };
 
 /** An injected fault that a call actually met, so a test can show its fault fired. */
 export interface FiredFault {

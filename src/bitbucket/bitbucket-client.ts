@@ -76,6 +76,22 @@ export class BitbucketClient {
     return { fullName: name, isPrivate: repo?.is_private !== false };
   }
 
+  /**
+   * The repository's uuid (braced, lower case) read at `/2.0/repositories/{workspaceUuid}/{repoUuid}`, or
+   * null when Bitbucket answers 404: it hides a repository outside the caller's workspace, so a 200 naming
+   * the same uuid is Bitbucket's word that the repository is in that workspace and the caller may see it.
+   */
+  async repositoryUuid(workspaceUuid: string, repoUuid: string): Promise<string | null> {
+    const path = `/2.0/repositories/${encodeURIComponent(workspaceUuid)}/${encodeURIComponent(repoUuid)}`;
+    try {
+      const repo = (await this.request("GET", path)) as { uuid?: unknown } | null;
+      return typeof repo?.uuid === "string" ? `{${repo.uuid.replace(/^\{|\}$/g, "").toLowerCase()}}` : null;
+    } catch (e) {
+      if (e instanceof PeerFailure && e.status === 404) return null;
+      throw e;
+    }
+  }
+
   /** Creates or replaces a Code Insights report on a commit (same id ⇒ replaced). */
   async putReport(workspaceUuid: string, repoUuid: string, sha: string, reportId: string, report: unknown): Promise<void> {
     await this.request("PUT", this.reportPath(workspaceUuid, repoUuid, sha, reportId), report);

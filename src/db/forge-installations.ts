@@ -16,6 +16,10 @@ export interface ForgeInstallationRow {
   lastTickAt: number | null;
   /** When the installation was judged uninstalled (no calls, no accepted token); null while it is live. */
   goneAt: number | null;
+  /** When Bitbucket first refused a token of it that had not ended (null: never, or a newer token came). */
+  refusedSince: number | null;
+  /** When a `preUninstall` hint or long silence made it suspect (sweeps pause); null once it calls again. */
+  suspectedAt: number | null;
 }
 
 export interface Contact {
@@ -41,6 +45,9 @@ export function tokenExpiry(token: string, now = Date.now()): number {
   }
   return now + UNKNOWN_TOKEN_LIFE_MS;
 }
+
+const COLUMNS =
+  "installation_id, client_key, workspace_uuid, api_base_url, token_expires_at, last_contact_at, last_tick_at, gone_at, refused_since, suspected_at";
 
 /**
  * Forge installations and their app system tokens (sealed). Each has an owner row in `tenants` (see
@@ -76,7 +83,7 @@ export class ForgeInstallations {
          VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?)
          ON CONFLICT (installation_id) DO UPDATE SET api_base_url = excluded.api_base_url, last_contact_at = excluded.last_contact_at,
            last_tick_at = COALESCE(excluded.last_tick_at, forge_installations.last_tick_at), updated_at = excluded.updated_at,
-           gone_at = NULL`,
+           gone_at = NULL, suspected_at = NULL`,
         {
           ...opts,
           replacements: [c.installationId, c.clientKey, c.workspaceUuid, c.apiBaseUrl, now, c.tick ? now : null, now, now],
@@ -94,7 +101,7 @@ export class ForgeInstallations {
 
   async find(clientKey: string): Promise<ForgeInstallationRow | null> {
     const [row] = await this.sequelize.query<Record<string, unknown>>(
-      `SELECT installation_id, client_key, workspace_uuid, api_base_url, token_expires_at, last_contact_at, last_tick_at, gone_at
+      `SELECT installation_id, client_key, workspace_uuid, api_base_url, token_expires_at, last_contact_at, last_tick_at, gone_at, refused_since, suspected_at
        FROM forge_installations WHERE client_key = ?`,
       { replacements: [clientKey], type: QueryTypes.SELECT },
     );
@@ -104,7 +111,7 @@ export class ForgeInstallations {
   /** The live installations of a workspace (braced UUID), newest contact first. */
   async forWorkspace(workspaceUuid: string): Promise<ForgeInstallationRow[]> {
     const rows = await this.sequelize.query<Record<string, unknown>>(
-      `SELECT installation_id, client_key, workspace_uuid, api_base_url, token_expires_at, last_contact_at, last_tick_at, gone_at
+      `SELECT installation_id, client_key, workspace_uuid, api_base_url, token_expires_at, last_contact_at, last_tick_at, gone_at, refused_since, suspected_at
        FROM forge_installations WHERE workspace_uuid = ? AND gone_at IS NULL ORDER BY last_contact_at DESC`,
       { replacements: [workspaceUuid], type: QueryTypes.SELECT },
     );
@@ -112,18 +119,41 @@ export class ForgeInstallations {
   }
 
   /**
-   * Live installations that look uninstalled at `now`: no verified call since `silentSince`, and no token
-   * Bitbucket would accept (the held one ended, or Bitbucket refused it). Forge brings a token with every
-   * call and an hourly tick, and a token lives 2 to 4 hours, so days of silence mean Forge stopped calling.
+   * Live installations that may be uninstalled: no verified call since `silentSince`, or suspected (a
+   * `preUninstall` hint). Silence is no proof (our own outage silences everyone; src/forge/forge-reaper.ts
+   * asks Bitbucket before retiring one).
    */
-  async looksGone(now: number, silentSince: number, limit = 100): Promise<string[]> {
-    const rows = await this.sequelize.query<{ client_key: string }>(
-      `SELECT client_key FROM forge_installations
-       WHERE gone_at IS NULL AND last_contact_at < ? AND (token_expires_at <= ? OR refused_since IS NOT NULL)
+  async looksGone(silentSince: number, limit = 100): Promise<ForgeInstallationRow[]> {
+    const rows = await this.sequelize.query<Record<string, unknown>>(
+      `SELECT ${COLUMNS} FROM forge_installations
+       WHERE gone_at IS NULL AND (last_contact_at < ? OR suspected_at IS NOT NULL)
        ORDER BY last_contact_at LIMIT ?`,
-      { replacements: [silentSince, now, limit], type: QueryTypes.SELECT },
+      { replacements: [silentSince, limit], type: QueryTypes.SELECT },
     );
-    return rows.map((r) => String(r.client_key));
+    return rows.map(toRow);
+  }
+
+  /** How many installations are live, and how many of them called since `since`. */
+  async contactCounts(since: number): Promise<{ live: number; recent: number }> {
+    const [row] = await this.sequelize.query<{ live: unknown; recent: unknown }>(
+      `SELECT COUNT(*) AS live, COALESCE(SUM(CASE WHEN last_contact_at >= ? THEN 1 ELSE 0 END), 0) AS recent
+       FROM forge_installations WHERE gone_at IS NULL`,
+      { replacements: [since], type: QueryTypes.SELECT },
+    );
+    return { live: Number(row?.live ?? 0), recent: Number(row?.recent ?? 0) };
+  }
+
+  /**
+   * Marks the installation suspected of being uninstalled (its sweeps pause), unless it is gone already.
+   * True when it is live and now suspected.
+   */
+  async suspect(clientKey: string, now: number): Promise<boolean> {
+    const rows = await DirectSql.for(this.sequelize).query<{ client_key: string }>(
+      `UPDATE forge_installations SET suspected_at = COALESCE(suspected_at, ?), updated_at = ?
+       WHERE client_key = ? AND gone_at IS NULL RETURNING client_key`,
+      [now, now, clientKey],
+    );
+    return rows.length > 0;
   }
 
   /**
@@ -146,6 +176,19 @@ export class ForgeInstallations {
       { replacements: [before, limit], type: QueryTypes.SELECT },
     );
     return rows.map((r) => String(r.client_key));
+  }
+
+  /**
+   * Deletes the installation's row (and its sealed system token) if it is still gone since before
+   * `before`: a verified call that revived it in the meantime wins. True when this call deleted it, which
+   * makes the caller the one to erase the rest of its data; the row never comes back to `goneBefore`.
+   */
+  async removeGone(clientKey: string, before: number): Promise<boolean> {
+    const rows = await DirectSql.for(this.sequelize).query<{ client_key: string }>(
+      `DELETE FROM forge_installations WHERE client_key = ? AND gone_at IS NOT NULL AND gone_at < ? RETURNING client_key`,
+      [clientKey, before],
+    );
+    return rows.length > 0;
   }
 
   /** The system token held for the installation, unsealed, with its expiry (null when none). */
@@ -184,5 +227,7 @@ function toRow(row: Record<string, unknown>): ForgeInstallationRow {
     lastContactAt: Number(row.last_contact_at),
     lastTickAt: row.last_tick_at == null ? null : Number(row.last_tick_at),
     goneAt: row.gone_at == null ? null : Number(row.gone_at),
+    refusedSince: row.refused_since == null ? null : Number(row.refused_since),
+    suspectedAt: row.suspected_at == null ? null : Number(row.suspected_at),
   };
 }

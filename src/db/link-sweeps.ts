@@ -37,13 +37,13 @@ export class LinkSweeps {
   /**
    * Takes up to `limit` links whose sweep is due and moves each one's next turn an interval on. The
    * re-checked `next_at <= ?` makes the move a claim: of several instances, one takes each link. Links of
-   * a Forge installation judged uninstalled are left out (they wait, due, in case it comes back).
+   * a Forge installation judged uninstalled, or suspected of it, are left out (they wait, due, in case it comes back).
    */
   async claimDue(now: number, everyMs: number, limit: number): Promise<string[]> {
     const rows = await this.sql.query<{ link_id: string }>(
       `UPDATE link_sweeps SET next_at = ?
        WHERE link_id IN (SELECT s.link_id FROM link_sweeps s JOIN links l ON l.id = s.link_id
-         WHERE s.next_at <= ? AND NOT EXISTS (SELECT 1 FROM forge_installations f WHERE f.client_key = l.client_key AND f.gone_at IS NOT NULL)
+         WHERE s.next_at <= ? AND NOT EXISTS (SELECT 1 FROM forge_installations f WHERE f.client_key = l.client_key AND (f.gone_at IS NOT NULL OR f.suspected_at IS NOT NULL))
          ORDER BY s.next_at LIMIT ?) AND next_at <= ?
        RETURNING link_id`,
       [now + everyMs, now, limit, now],

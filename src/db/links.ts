@@ -216,6 +216,21 @@ export class Links {
     await this.model.update({ webhookSecret: this.box.seal(secret) }, { where: { id } });
   }
 
+  /** The webhook secret as stored (sealed), to compare-and-set it (swapWebhookSecret); null without the link. */
+  async sealedWebhookSecret(id: string): Promise<string | null> {
+    const row = await this.model.findByPk(id, { attributes: ["webhookSecret"] });
+    return (row?.get("webhookSecret") as string | undefined) ?? null;
+  }
+
+  /** Stores a new webhook secret only if the stored one is still `expectedSealed`; whether it did. */
+  async swapWebhookSecret(id: string, expectedSealed: string, secret: string): Promise<boolean> {
+    const [changed] = await this.model.update(
+      { webhookSecret: this.box.seal(secret) },
+      { where: { id, webhookSecret: expectedSealed } },
+    );
+    return changed > 0;
+  }
+
   async setReports(id: string, reports: boolean): Promise<void> {
     await this.model.update({ reports }, { where: { id } });
   }

@@ -15,6 +15,7 @@ import * as codeInsights from "./migrations/0012-code-insights";
 import * as pullRequestPipelines from "./migrations/0013-pull-request-pipelines";
 import * as forgeRest from "./migrations/0015-forge-rest";
 import * as workspaceSettings from "./migrations/0019-workspace-settings";
+import * as forgeSuspected from "./migrations/0021-forge-suspected";
 
 // Listed, not globbed: the same list works from TypeScript sources and from the compiled dist/.
 const MIGRATIONS = [
@@ -32,6 +33,7 @@ const MIGRATIONS = [
   { name: "0013-pull-request-pipelines", ...pullRequestPipelines },
   { name: "0015-forge-rest", ...forgeRest },
   { name: "0019-workspace-settings", ...workspaceSettings },
+  { name: "0021-forge-suspected", ...forgeSuspected },
 ];
 
 export function migrator(sequelize: Sequelize, log?: Logger) {

@@ -6,7 +6,10 @@ import { FORGE_KEY_PREFIX, type Fit } from "./fit-claims";
 /** Adopts the Connect edition's links of the workspace when a Forge call names one of its repositories. */
 export type AdoptConnectLinks = (fit: Fit, repoUuid: string) => Promise<number>;
 
-export type AdoptCollaborators = Pick<Deps, "sequelize" | "tenants" | "linkCache" | "log"> & {
+export type AdoptCollaborators = Pick<
+  Deps,
+  "sequelize" | "tenants" | "linkCache" | "log" | "findInstallation" | "gitlabHosts"
+> & {
   appKey: string;
   timeoutMs: number;
   /** Bitbucket's word that a tenant is genuine and installed where the repository is (src/connect/prove-install.ts). */
@@ -21,12 +24,35 @@ const MOVABLE = `SELECT id FROM links
   WHERE client_key = ? AND repo_uuid NOT IN (SELECT repo_uuid FROM links WHERE client_key = ?)`;
 const MARK_POSTER = "UPDATE posted_statuses SET poster = ? WHERE link_id = ? AND poster IS NULL";
 const MOVE = "UPDATE links SET client_key = ?, adopted_from = ? WHERE id = ? AND client_key = ?";
+// The workspace's default GitLab token goes along (copied: the tenant keeps its own until it is uninstalled).
+const COPY_DEFAULTS = `INSERT INTO workspace_defaults
+    (client_key, gitlab_url, token, token_hint, token_owner, token_owner_name, updated_by, created_at, updated_at)
+  SELECT ?, gitlab_url, token, token_hint, token_owner, token_owner_name, updated_by, created_at, updated_at
+  FROM workspace_defaults WHERE client_key = ? ON CONFLICT (client_key) DO NOTHING`;
+const HOSTS = "SELECT client_key, allowed_gitlab_hosts FROM workspace_settings WHERE client_key IN (?, ?)";
+const SAVE_HOSTS = `INSERT INTO workspace_settings (client_key, allowed_gitlab_hosts, updated_by, updated_at) VALUES (?, ?, ?, ?)
+  ON CONFLICT (client_key) DO UPDATE SET allowed_gitlab_hosts = excluded.allowed_gitlab_hosts,
+    updated_by = excluded.updated_by, updated_at = excluded.updated_at`;
+
+/**
+ * The allowed GitLab hosts after a move: a list beats none (any host); of two lists, only the entries both
+ * allow stay (possibly none: the most restrictive wins, and an admin widens it on the workspace page).
+ */
+export function mergedHosts(a: string[] | null, b: string[] | null): string[] | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  const other = new Set(b.map((h) => h.toLowerCase()));
+  return a.filter((h) => other.has(h.toLowerCase()));
+}
 
 /**
  * Migration from Connect (issue 11, item 8). When the Forge edition is installed beside the Connect edition,
  * the workspace's links move to the Forge installation the first time a Forge call names one of its
- * repositories (its settings page or a push event): that repository is in the Forge installation's workspace
- * on Atlassian's signed word (the FIT). The Connect tenant that holds a link of it is trusted only once
+ * repositories (its settings page or a push event), once that repository is proven in the Forge
+ * installation's workspace: by the FIT's own page context (Atlassian signed the repository and the
+ * workspace), or, for an event (whose body, and so its repository uuid, nobody signed), by Bitbucket
+ * showing the repository at `/2.0/repositories/{installation's workspace}/{uuid}` to the installation's
+ * system token. The Connect tenant that holds a link of it is trusted only once
  * Bitbucket grants it a token bound to that repository, which proves the tenant genuine and installed in
  * the same workspace (the workspace its install payload claimed is never used). Then all of that tenant's
  * links move at once (they were made through pages Bitbucket signed for that workspace): `client_key`
@@ -56,10 +82,44 @@ export function connectLinkAdopter(c: AdoptCollaborators): AdoptConnectLinks {
         }
         await c.sequelize.query(MOVE, { replacements: [forgeKey, from, id, from], type: QueryTypes.UPDATE, transaction });
       }
+      if (ids.length > 0) {
+        // The workspace's settings are kept per installation: they move with its links, in the same step.
+        await c.sequelize.query(COPY_DEFAULTS, { replacements: [forgeKey, from], type: QueryTypes.INSERT, transaction });
+        const rows = await c.sequelize.query<{ client_key: string; allowed_gitlab_hosts: string | null }>(HOSTS, {
+          replacements: [from, forgeKey],
+          type: QueryTypes.SELECT,
+          transaction,
+        });
+        const hostsOf = (key: string) => {
+          const raw = rows.find((r) => r.client_key === key)?.allowed_gitlab_hosts;
+          return raw == null ? null : (JSON.parse(raw) as string[]);
+        };
+        const hosts = mergedHosts(hostsOf(forgeKey), hostsOf(from));
+        if (hosts !== null) {
+          await c.sequelize.query(SAVE_HOSTS, {
+            replacements: [forgeKey, JSON.stringify(hosts), "carried over with the links", new Date()],
+            type: QueryTypes.INSERT,
+            transaction,
+          });
+        }
+      }
       return ids.map((r) => r.id);
     });
+    c.gitlabHosts.forget(forgeKey);
     for (const id of moved) c.linkCache.forget(id);
     return moved.length;
+  }
+
+  // Whether the repository is in the Forge installation's workspace, on Atlassian's or Bitbucket's word.
+  async function inWorkspace(fit: Fit, repoUuid: string): Promise<boolean> {
+    if (fit.ui) return fit.ui.repoUuid === repoUuid && fit.ui.workspaceUuid === fit.workspaceUuid;
+    try {
+      const installation = await c.findInstallation(fit.installationKey);
+      return (await installation?.bitbucket.repositoryUuid(fit.workspaceUuid, repoUuid)) === repoUuid;
+    } catch (err) {
+      c.log.warn({ err, installation: fit.installationKey, repoUuid }, "Bitbucket could not say where the repository is");
+      return false;
+    }
   }
 
   return async (fit, repoUuid) => {
@@ -80,6 +140,14 @@ export function connectLinkAdopter(c: AdoptCollaborators): AdoptConnectLinks {
       return moved;
     }
     const holders = await select<{ client_key: string }>(CONNECT_HOLDERS, [repoUuid, `${FORGE_KEY_PREFIX}%`]);
+    if (holders.length === 0) return 0;
+    if (!(await inWorkspace(fit, repoUuid))) {
+      c.log.warn(
+        { installation: forgeKey, workspace: fit.workspaceUuid, repoUuid },
+        "Connect links not adopted: the repository is not shown to be in the Forge installation's workspace",
+      );
+      return 0;
+    }
     for (const { client_key: clientKey } of holders) {
       const tenant = await c.tenants.tenants.find(clientKey);
       if (!tenant || !(await prove(tenant, c.appKey, c.timeoutMs, repoUuid))) {

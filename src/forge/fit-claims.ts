@@ -46,6 +46,8 @@ export interface Fit {
   /** The installation's workspace, braced. */
   workspaceUuid: string;
   environment: string;
+  /** The module Forge says it invokes for (`app.module`), when the token names it. */
+  module: { type: string | null; key: string | null };
   /** Present on UI calls (invokeRemote from a Custom UI page). */
   ui: { workspaceUuid: string | null; repoUuid: string | null; moduleType: string | null; principal: string } | null;
 }
@@ -63,6 +65,7 @@ export function fitOf(claims: z.infer<typeof fitClaims>): Fit | null {
     apiBaseUrl: claims.app.apiBaseUrl.replace(/\/+$/, ""),
     workspaceUuid: braced(workspaceId),
     environment: claims.app.environment.type,
+    module: { type: claims.app.module?.type ?? null, key: claims.app.module?.key ?? null },
     ui: ctx
       ? {
           workspaceUuid: ctx.workspaceId ? braced(ctx.workspaceId) : null,

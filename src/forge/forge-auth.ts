@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { ForgeInstallations } from "../db/forge-installations";
+import { forbidden } from "../errors";
 import { handle } from "../http/handle";
 import type { Fit } from "./fit-claims";
 import { badFit, type FitVerifier } from "./verify-fit";
@@ -12,12 +13,21 @@ declare module "express-serve-static-core" {
 }
 
 /**
- * The Forge door's first wall: `Authorization: Bearer <FIT>`, verified before the body is even read.
- * Nothing is stored here; a handler notes the installation's contact once the request proved valid.
+ * The wall of an endpoint only Forge itself calls (product events, the scheduled tick, lifecycle, the
+ * pre-uninstall hint). Any repository admin can make Forge sign a UI token (invokeRemote from the settings
+ * page, which carries the page's `context`) and send it to any path of the remote: such a token is refused
+ * here. When the token names the module it was made for (`app.module.key`), that must be one of the
+ * manifest's keys for this endpoint (the endpoint's own or a module that calls it); a UI module type
+ * (`bitbucket:*Page`) is refused whatever its key.
  */
-export const fitAuth = (verify: FitVerifier): RequestHandler =>
+export const forgeEventAuth = (verify: FitVerifier, moduleKeys: readonly string[]): RequestHandler =>
   handle(async (req: Request, _res: Response, next: NextFunction) => {
     await verifyRequest(verify, req);
+    const fit = req.fit!;
+    if (fit.ui !== null) throw forbidden("A settings page's token cannot call this endpoint");
+    if (fit.module.type && /page$/i.test(fit.module.type)) throw forbidden("A settings page's token cannot call this endpoint");
+    if (fit.module.key !== null && !moduleKeys.includes(fit.module.key))
+      throw forbidden("This token was made for another module than this endpoint's");
     next();
   });
 

@@ -1,5 +1,7 @@
 import { eraseTenant } from "../connect/erase-tenant";
+import type { ForgeInstallationRow } from "../db/forge-installations";
 import type { Deps } from "../deps";
+import { PeerFailure } from "../errors";
 
 const HOOK_REMOVAL_BUDGET_MS = 3_000;
 
@@ -12,18 +14,25 @@ export interface ForgeReaperOptions {
 /** What erasing an installation touches (src/connect/erase-tenant.ts), and the Forge installations. */
 type ErasingDeps = Parameters<typeof eraseTenant>[0];
 
-export interface ForgeReaperCollaborators extends ErasingDeps, Pick<Deps, "forgeInstallations" | "log"> {
+export interface ForgeReaperCollaborators extends ErasingDeps, Pick<Deps, "forgeInstallations" | "findInstallation" | "log"> {
   options: ForgeReaperOptions;
 }
 
+// A token this close to its end is not used for the live check (the client would not send it).
+const TOKEN_MARGIN_MS = 30_000;
+
 /**
- * Forge sends no uninstall event (a `preUninstall` call, when Forge makes one, is only a hint). An
- * installation is judged gone when no verified call came from it for `goneAfterMs` (FORGE_GONE_AFTER_MS;
- * Forge ticks hourly) and the freshest token it left has ended or was refused by Bitbucket. Then its queued
- * work is dropped, its catch-up sweeps and status re-checks stop (a gone installation is not found), and
- * the GitLab webhooks registered for its links are removed, best effort. Its data is erased `eraseAfterMs`
- * later (FORGE_ERASE_AFTER_MS) unless a verified call revives it first (ForgeInstallations.record). Every
- * instance may run it: each step is a conditional update or an idempotent delete.
+ * Forge sends no uninstall event (a `preUninstall` call, when Forge makes one, is only a hint). Silence is
+ * no proof either: an outage of this service silences every installation, and their tokens end meanwhile.
+ * So an installation silent for `goneAfterMs` (FORGE_GONE_AFTER_MS; Forge ticks hourly), or suspected by a
+ * `preUninstall` hint, is only **suspected**: its catch-up sweeps pause, its queued work and GitLab webhooks
+ * stay, and any verified call clears the mark. It is judged **gone** only on Bitbucket's word: Bitbucket
+ * refused a token of it that had not ended (`refused_since`), or refuses (401/403) a live check made with
+ * its still-valid token. Then its queued work is dropped, its status re-checks stop (a gone installation is
+ * not found), and the GitLab webhooks registered for its links are removed, best effort. When every live
+ * installation went silent at once (two or more), the silence is ours: nothing is suspected or retired.
+ * Its data is erased `eraseAfterMs` later (FORGE_ERASE_AFTER_MS) unless a verified call revives it first
+ * (ForgeInstallations.record). Every instance may run it: each step is a conditional update or delete.
  */
 export class ForgeReaper {
   private timer: NodeJS.Timeout | null = null;
@@ -45,13 +54,31 @@ export class ForgeReaper {
   }
 
   async runOnce(now = Date.now()): Promise<{ gone: string[]; erased: string[] }> {
+    const store = this.c.forgeInstallations;
     const silentSince = now - this.c.options.goneAfterMs;
     const gone: string[] = [];
-    for (const key of await this.c.forgeInstallations.looksGone(now, silentSince)) {
-      if (await this.retire(key, now, silentSince)) gone.push(key);
+    const { live, recent } = await store.contactCounts(silentSince);
+    if (live >= 2 && recent === 0) {
+      this.c.log.warn(
+        { installations: live },
+        "every Forge installation went silent at once: taken for our own outage, none is suspected",
+      );
+    } else {
+      for (const row of await store.looksGone(silentSince)) {
+        if (await this.refusedByBitbucket(row)) {
+          // No call since the one read above: a call racing the check wins.
+          if (await this.retire(row.clientKey, now, row.lastContactAt + 1)) gone.push(row.clientKey);
+        } else if (row.suspectedAt === null) {
+          await store.suspect(row.clientKey, now);
+          this.c.log.warn({ installation: row.clientKey }, "Forge installation silent: its sweeps pause until it calls again");
+        }
+      }
     }
     const erased: string[] = [];
-    for (const key of await this.c.forgeInstallations.goneBefore(now - this.c.options.eraseAfterMs)) {
+    const before = now - this.c.options.eraseAfterMs;
+    for (const key of await store.goneBefore(before)) {
+      // Deleting the row first claims the erasure (one instance does it; a revive in between wins).
+      if (!(await store.removeGone(key, before))) continue;
       await eraseTenant(this.c, key);
       erased.push(key);
       this.c.log.info({ installation: key }, "Forge installation gone past its grace period; its data is erased");
@@ -59,9 +86,27 @@ export class ForgeReaper {
     return { gone, erased };
   }
 
+  /** Bitbucket's word that the installation's token is refused: earlier, or by a live check now. */
+  private async refusedByBitbucket(row: ForgeInstallationRow): Promise<boolean> {
+    if (row.refusedSince !== null) return true;
+    // An ended token proves nothing (tokens live hours): only one that should still work can be refused.
+    if (row.tokenExpiresAt - TOKEN_MARGIN_MS <= Date.now()) return false;
+    const [link] = await this.c.links.allForTenant(row.clientKey);
+    const installation = link ? await this.c.findInstallation(row.clientKey) : null;
+    if (!link || !installation) return false;
+    try {
+      await installation.bitbucket.repositoryUuid(row.workspaceUuid, link.repoUuid);
+      return false;
+    } catch (e) {
+      if (e instanceof PeerFailure && (e.status === 401 || e.status === 403)) return true;
+      // A 401 is recorded by the client (ForgeInstallations.tokenRefused) before it asks us to wait.
+      return (await this.c.forgeInstallations.find(row.clientKey))?.refusedSince != null;
+    }
+  }
+
   /**
    * Marks one installation gone (unless a call came after `silentSince`), drops its queued work and removes
-   * its GitLab webhooks. Also used for a `preUninstall` hint, with `silentSince` in the future.
+   * its GitLab webhooks. Only on Bitbucket's word (see the class comment), never on a hint or silence alone.
    */
   async retire(key: string, now: number, silentSince: number): Promise<boolean> {
     if (!(await this.c.forgeInstallations.markGone(key, now, silentSince))) return false;

@@ -4,8 +4,7 @@ import type { Deps } from "../deps";
 import { badRequest } from "../errors";
 import { handle } from "../http/handle";
 import { validate } from "../http/validate";
-import { fitAuth, noteContact } from "./forge-auth";
-import { ForgeReaper } from "./forge-reaper";
+import { forgeEventAuth, noteContact } from "./forge-auth";
 import { onForgePullRequest } from "./on-forge-pull-request";
 import { onForgePush } from "./on-forge-push";
 import type { FitVerifier } from "./verify-fit";
@@ -17,23 +16,32 @@ const lifecycle = z
 const anyObject = z.object({}).passthrough();
 
 /**
+ * For each route, the manifest's (forge/manifest.yml) keys a token for it may name: the endpoint's key and
+ * the keys of the modules that call that endpoint (test/unit/forge-manifest.test.ts keeps the two in step).
+ */
+export const FORGE_ROUTE_MODULES: Record<string, readonly string[]> = {
+  "/forge/lifecycle": ["lifecycle", "lifecycle-trigger"],
+  "/forge/tick": ["tick", "hourly-trigger"],
+  "/forge/events/push": ["push-events", "push-trigger"],
+  "/forge/events/pullrequest": ["pull-request-events", "pull-request-trigger"],
+  "/forge/uninstalling": ["uninstalling", "pre-uninstall"],
+};
+
+/**
  * The Forge app's remote endpoints (the external contract): lifecycle, the hourly tick, product events.
  * Every call carries a FIT, verified before its body is read; each answers within Forge's 5 s, after
  * what it brought is stored. Forge retries a non-2xx 4 times, so only bad requests get one.
  */
 export function forgeRouter(deps: Deps, verify: FitVerifier, adopt?: AdoptConnectLinks) {
   const router = express.Router();
-  const auth = fitAuth(verify);
+  const auth = (path: string) => forgeEventAuth(verify, FORGE_ROUTE_MODULES[path]!);
   const json = express.json({ limit: "1mb" });
   const store = deps.forgeInstallations;
-  const forge = deps.config.forge!;
-  const options = { goneAfterMs: forge.goneAfterMs, eraseAfterMs: forge.eraseAfterMs, everyMs: forge.reapEveryMs };
-  const reaper = new ForgeReaper({ ...deps, options });
 
   // avi:forge:installed:app / upgraded:app: the installation and its first system token.
   router.post(
     "/forge/lifecycle",
-    auth,
+    auth("/forge/lifecycle"),
     json,
     handle(async (req: Request, res: Response) => {
       const event = validate(lifecycle, req.body, "Not a Forge lifecycle event");
@@ -51,7 +59,7 @@ export function forgeRouter(deps: Deps, verify: FitVerifier, adopt?: AdoptConnec
   // The hourly scheduled trigger: it exists to bring a fresh system token before the held one ends.
   router.post(
     "/forge/tick",
-    auth,
+    auth("/forge/tick"),
     json,
     handle(async (req: Request, res: Response) => {
       validate(anyObject, req.body ?? {}, "Not a scheduled trigger call");
@@ -62,33 +70,34 @@ export function forgeRouter(deps: Deps, verify: FitVerifier, adopt?: AdoptConnec
 
   router.post(
     "/forge/events/push",
-    auth,
+    auth("/forge/events/push"),
     json,
     handle(async (req: Request, res: Response) => {
-      const outcome = await onForgePush(deps, req.fit!, req.body, adopt);
+      // First: adopting Connect links asks Bitbucket, with the token this call brought, where the repository is.
       await noteContact(store, req);
+      const outcome = await onForgePush(deps, req.fit!, req.body, adopt);
       res.status(200).json({ outcome });
     }),
   );
 
   // The `preUninstall` module, when Forge calls it: a best-effort hint (Forge does not wait for it and may
-  // not call it at all), acted on at once: the installation is judged gone now rather than after days of
-  // silence. Nothing is erased yet: any verified call before FORGE_ERASE_AFTER_MS brings it back.
+  // not call it at all), and not proof: the installation is only suspected (its sweeps pause). Its queued
+  // work and GitLab webhooks stay until Bitbucket refuses its token (ForgeReaper); any verified call clears it.
   router.post(
     "/forge/uninstalling",
-    auth,
+    auth("/forge/uninstalling"),
     json,
     handle(async (req: Request, res: Response) => {
       validate(anyObject, req.body ?? {}, "Not a pre-uninstall call");
-      const retired = await reaper.retire(req.fit!.installationKey, Date.now(), Number.MAX_SAFE_INTEGER);
-      res.status(200).json({ outcome: retired ? "uninstalling: work stopped" : "unknown or already gone" });
+      const suspected = await store.suspect(req.fit!.installationKey, Date.now());
+      res.status(200).json({ outcome: suspected ? "uninstalling: sweeps paused" : "unknown or already gone" });
     }),
   );
 
   // avi:bitbucket:created|updated|fulfilled|rejected:pullrequest: stored, then answered (pr-intake.ts).
   router.post(
     "/forge/events/pullrequest",
-    auth,
+    auth("/forge/events/pullrequest"),
     json,
     handle(async (req: Request, res: Response) => {
       const outcome = await onForgePullRequest(deps, req.fit!, req.body);

@@ -14,13 +14,17 @@ export function hostAllowed(gitlabUrl: string, allowed: readonly string[] | null
     return false;
   }
   const hostname = url.hostname.toLowerCase();
-  const host = url.host.toLowerCase();
+  // The port the address really uses: URL drops a scheme's default port (443 for https, 80 for http), so
+  // `gitlab.example.com:443` must be compared with https://gitlab.example.com's 443, not with no port.
+  const port = url.port || DEFAULT_PORTS[url.protocol] || "";
   return allowed.some((entry) => {
-    const e = entry.trim().toLowerCase();
-    if (e.startsWith("*.")) return hostname.endsWith(e.slice(1));
-    return e === hostname || e === host;
+    const [, name, entryPort] = /^(.*?)(?::(\d{1,5}))?$/.exec(entry.trim().toLowerCase())!;
+    if (entryPort !== undefined && String(Number(entryPort)) !== port) return false;
+    return name!.startsWith("*.") ? hostname.endsWith(name!.slice(1)) : name === hostname;
   });
 }
+
+const DEFAULT_PORTS: Record<string, string> = { "https:": "443", "http:": "80" };
 
 /** A host entry as the workspace page and API accept it: a bare host, optional port, optional leading `*.`. */
 export const HOST_ENTRY =

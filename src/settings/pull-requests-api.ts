@@ -56,8 +56,9 @@ export function pullRequestsApiRouter(deps: Deps, door: SettingsDoor) {
   // The page's switches: the same fields as the link's PUT, without resending the GitLab token.
   router.put(
     `${door.prefix}/repositories/:repoUuid/pullrequests/settings`,
-    express.json({ limit: "4kb" }),
+    // Who is asking first: no body is parsed for a caller without a valid token.
     door.repositoryAuth,
+    express.json({ limit: "4kb" }),
     handle(async (req: Request, res: Response) => {
       const body = validate(switches, req.body);
       const link = await linkedRepository(deps, req);

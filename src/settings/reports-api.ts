@@ -18,8 +18,9 @@ export function reportsApiRouter(deps: Pick<Deps, "links" | "linkCache" | "audit
   const router = express.Router();
   router.put(
     `${door.prefix}/repositories/:repoUuid/link/reports`,
-    express.json({ limit: "1kb" }),
+    // Who is asking first: no body is parsed for a caller without a valid token.
     door.repositoryAuth,
+    express.json({ limit: "1kb" }),
     handle(async (req, res) => {
       const { reports } = validate(reportsBody, req.body);
       const link = await linkedRepository(deps, req);

@@ -15,7 +15,8 @@ describe("the Forge edition, after install", () => {
   afterEach(async () => stack.stop());
 
   describe("uninstall detection (Forge sends no uninstall event)", () => {
-    it("judges an installation gone after days without calls and no accepted token: work stopped, hooks removed, data erased after the grace period", async () => {
+    it("judges an installation gone once it is silent and Bitbucket refuses its token: work stopped, hooks removed, data erased after the grace period", async () => {
+      stack.forge!.systemTokenTtlMs = 10 * DAY; // a token that should still work, so that its refusal means something
       const { install, project, repo } = await forgeLinkedRepository(stack);
       const key = `forge:${install.installationId}`;
       const link = (await stack.app.deps.links.forRepository(key, repo.uuid))!;
@@ -37,6 +38,12 @@ describe("the Forge edition, after install", () => {
       });
       assert.ok(Number((await stack.app.deps.outbox.depth()).pending) >= 1);
       const goneAt = Date.now() + 3 * DAY + 60_000;
+      // Silence alone: only suspected (its sweeps pause), its work and hook stay.
+      assert.deepEqual((await reaper.runOnce(goneAt)).gone, []);
+      assert.equal(stack.gitlab.hooks(project).length, 1, "silence alone removes no webhook");
+      assert.ok(Number((await stack.app.deps.outbox.depth()).pending) >= 1, "silence alone drops no work");
+      // Bitbucket refuses its token (uninstalled): the live check finds it so.
+      stack.forge!.expireSystemToken(install);
       assert.deepEqual((await reaper.runOnce(goneAt)).gone, [key]);
       assert.equal(await stack.app.deps.findInstallation(key), null, "its work ends instead of waiting for a token");
       assert.equal(Number((await stack.app.deps.outbox.depth()).pending), 0, "its queued work is dropped");
@@ -54,10 +61,12 @@ describe("the Forge edition, after install", () => {
     });
 
     it("revives an installation judged gone when a verified call comes before erasure", async () => {
+      stack.forge!.systemTokenTtlMs = 10 * DAY;
       const { install, repo } = await forgeLinkedRepository(stack);
       const key = `forge:${install.installationId}`;
       const reaper = stack.app.forgeReaper!;
       const goneAt = Date.now() + 3 * DAY + 60_000;
+      stack.forge!.expireSystemToken(install);
       assert.deepEqual((await reaper.runOnce(goneAt)).gone, [key]);
 
       stack.forge!.renewSystemToken(install);
@@ -72,7 +81,9 @@ describe("the Forge edition, after install", () => {
     });
 
     it("gives a reinstalled app (Forge gives it a new installation id) the links of its gone installation back", async () => {
+      stack.forge!.systemTokenTtlMs = 10 * DAY;
       const { install, repo } = await forgeLinkedRepository(stack);
+      stack.forge!.expireSystemToken(install);
       assert.equal((await stack.app.forgeReaper!.runOnce(Date.now() + 3 * DAY + 60_000)).gone.length, 1);
       const again = await stack.forge!.install(stack.app.url, { workspaceUuid: `{${install.workspaceId}}` });
       assert.notEqual(again.installationId, install.installationId);
@@ -81,17 +92,68 @@ describe("the Forge edition, after install", () => {
       assert.equal(page.body.link.webhookRegistered, false, "its webhook was removed when the installation went");
     });
 
-    it("acts on a preUninstall call at once, and a later verified call still revives the installation", async () => {
-      const { install, project } = await forgeLinkedRepository(stack);
+    it("takes a preUninstall call as a hint only: sweeps pause, queued work and the webhook stay, a verified call clears it", async () => {
+      const { install, project, repo } = await forgeLinkedRepository(stack);
       const key = `forge:${install.installationId}`;
+      const link = (await stack.app.deps.links.forRepository(key, repo.uuid))!;
+      await stack.app.deps.outbox.enqueue({
+        clientKey: key,
+        linkId: link.id,
+        kind: MIRROR_TRIGGER,
+        dedupeKey: `test-waiting:${link.id}`,
+        payload: { linkId: link.id, refs: ["main"] },
+        delayMs: 60 * 60_000,
+      });
       const res = await stack.forge!.invoke(stack.app.url, "/forge/uninstalling", install, {});
       assert.equal(res.status, 200);
+      assert.ok(await stack.app.deps.findInstallation(key), "not judged gone on a hint");
+      assert.equal(stack.gitlab.hooks(project).length, 1, "its webhook stays");
+      assert.ok(Number((await stack.app.deps.outbox.depth()).pending) >= 1, "its queued work stays");
+      await stack.app.deps.sweeps.schedule(Date.now(), 60_000);
+      assert.deepEqual(await stack.app.deps.sweeps.claimDue(Date.now() + DAY, 60_000, 500), [], "its sweeps pause");
+      // Its token still works (the uninstall was cancelled, or the hint was sent in error): the reaper's live
+      // check finds so and retires nothing.
+      assert.deepEqual((await stack.app.forgeReaper!.runOnce(Date.now() + 60_000)).gone, []);
+      assert.equal((await stack.forge!.tick(stack.app.url, install)).status, 200);
+      assert.equal((await stack.app.deps.sweeps.claimDue(Date.now() + DAY, 60_000, 500)).length, 1, "sweeps resume");
+    });
+
+    it("retires a suspected installation once Bitbucket refuses its token, without waiting for days of silence", async () => {
+      const { install, project } = await forgeLinkedRepository(stack);
+      const key = `forge:${install.installationId}`;
+      assert.equal((await stack.forge!.invoke(stack.app.url, "/forge/uninstalling", install, {})).status, 200);
+      stack.forge!.expireSystemToken(install); // the app was uninstalled: Bitbucket refuses its token
+      assert.deepEqual((await stack.app.forgeReaper!.runOnce(Date.now() + 60_000)).gone, [key]);
       assert.equal(await stack.app.deps.findInstallation(key), null);
       assert.equal(stack.gitlab.hooks(project).length, 0);
-      assert.equal(await rows(stack, "links"), 1, "nothing erased before the grace period");
-      // An uninstall cancelled, or a hint sent in error: the next tick brings it back.
-      assert.equal((await stack.forge!.tick(stack.app.url, install)).status, 200);
-      assert.ok(await stack.app.deps.findInstallation(key));
+    });
+
+    it("retires nobody when every installation went silent at once (our own outage)", async () => {
+      stack.forge!.systemTokenTtlMs = 10 * DAY;
+      const first = await forgeLinkedRepository(stack);
+      const second = await forgeLinkedRepository(stack, { projectPath: "acme/second" });
+      const threeDaysOn = Date.now() + 3 * DAY + 60_000;
+      // Even a refusal met during our outage retires no one: the silence of all is ours, not theirs.
+      stack.forge!.expireSystemToken(first.install);
+      assert.deepEqual(await stack.app.forgeReaper!.runOnce(threeDaysOn), { gone: [], erased: [] });
+      assert.ok(await stack.app.deps.findInstallation(`forge:${first.install.installationId}`));
+      assert.equal(stack.gitlab.hooks(first.project).length, 1);
+      assert.equal(stack.gitlab.hooks(second.project).length, 1);
+    });
+
+    it("erases a gone installation's row with its sealed token once, and the next ones are not starved", async () => {
+      stack.forge!.systemTokenTtlMs = 10 * DAY;
+      const { install } = await forgeLinkedRepository(stack);
+      const key = `forge:${install.installationId}`;
+      stack.forge!.expireSystemToken(install);
+      const goneAt = Date.now() + 3 * DAY + 60_000;
+      assert.deepEqual((await stack.app.forgeReaper!.runOnce(goneAt)).gone, [key]);
+      const store = stack.app.deps.forgeInstallations;
+      assert.deepEqual(await store.goneBefore(goneAt + 31 * DAY), [key]);
+      assert.deepEqual((await stack.app.forgeReaper!.runOnce(goneAt + 31 * DAY)).erased, [key]);
+      assert.equal(await store.find(key), null, "the row and its sealed system token are gone");
+      assert.deepEqual(await store.goneBefore(goneAt + 31 * DAY), [], "it never comes back to the erasure");
+      assert.equal(await store.removeGone(key, goneAt + 31 * DAY), false);
     });
 
     it("leaves an installation that keeps ticking alone, even when the token it left has ended", async () => {

@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { ProcessorBuilder, ValidationTypes, type ManifestSchema } from "@forge/manifest";
+import { FORGE_ROUTE_MODULES } from "../../src/forge/forge-router";
 
 // Atlassian's own manifest validators, run offline: the checks `forge lint` and `forge deploy` make.
 const MANIFEST = path.resolve(__dirname, "../../forge/manifest.yml");
@@ -124,6 +125,23 @@ describe("the Forge app's manifest", function () {
       m.remotes!.map((r) => [r.key, r.baseUrl, r.operations]),
       [["backend", "https://gl4bb.example.com", ["compute", "storage"]]],
     );
+  });
+
+  it("names, for each event route, exactly the module keys the backend accepts in an event token", async () => {
+    const m = await parsed();
+    const modules = m.modules as unknown as Record<string, { key: string; endpoint?: string; route?: { path: string } }[]>;
+    const routes: Record<string, string[]> = {};
+    for (const e of modules.endpoint!) if (e.route) routes[e.route.path] = [e.key];
+    const pathOf = new Map(modules.endpoint!.map((e) => [e.key, e.route?.path]));
+    for (const [type, list] of Object.entries(modules)) {
+      if (type === "endpoint") continue;
+      for (const mod of list) {
+        const path = mod.endpoint ? pathOf.get(mod.endpoint) : undefined;
+        if (path) routes[path]!.push(mod.key);
+      }
+    }
+    const expected = Object.fromEntries(Object.entries(FORGE_ROUTE_MODULES).map(([k, v]) => [k, [...v].sort()]));
+    assert.deepEqual(Object.fromEntries(Object.entries(routes).map(([k, v]) => [k, v.sort()])), expected);
   });
 
   it("asks for exactly the three scopes the README justifies (a new scope makes every workspace consent again)", async () => {

@@ -24,6 +24,18 @@ describe("a workspace's allowed GitLab hosts", () => {
     assert.equal(hostAllowed("https://gitlab.example.com", list), false);
   });
 
+  it("an entry with a scheme's default port matches an address that leaves it out, for that scheme only (review L4)", () => {
+    assert.equal(hostAllowed("https://gitlab.example.com", ["gitlab.example.com:443"]), true);
+    assert.equal(hostAllowed("https://gitlab.example.com:443/x", ["gitlab.example.com:443"]), true);
+    assert.equal(hostAllowed("http://gitlab.example.com", ["gitlab.example.com:80"]), true);
+    assert.equal(hostAllowed("http://gitlab.example.com", ["gitlab.example.com:443"]), false);
+    assert.equal(hostAllowed("https://gitlab.example.com:8443", ["gitlab.example.com:443"]), false);
+    assert.equal(hostAllowed("https://gitlab.example.com", ["gitlab.example.com:0443"]), true);
+    assert.equal(hostAllowed("https://git.example.com", ["*.example.com:443"]), true);
+    assert.equal(hostAllowed("https://git.example.com:8443", ["*.example.com:443"]), false);
+    assert.equal(hostAllowed("https://[::1]", ["[::1]:443"]), true);
+  });
+
   it("a wildcard allows sub-domains, not the bare domain nor look-alikes", () => {
     const list = ["*.example.com"];
     assert.equal(hostAllowed("https://gitlab.example.com", list), true);
