@@ -57,6 +57,7 @@ export async function startRuntime(config: Config, log: Logger, opts: { worker?:
   const retention = new Retention({
     outbox: deps.outbox,
     deliveries: deps.deliveries,
+    pullRequests: deps.pullRequests,
     log: deps.log,
     everyMs: effective.retentionEveryMs,
   });

@@ -258,4 +258,10 @@ export function securityInsight(findings: SastFinding[], pipeline: PipelineRef, 
 }
 
 /** The stable id of a link's report of one kind: a re-run on the same commit replaces it in place. */
-export const reportId = (projectId: number, kind: Insight["kind"]) => `gitlab-${projectId}-${kind}`;
+/**
+ * A report's id on its commit: one per GitLab project and kind, and for a pull request's merge-result
+ * pipeline one per pull request as well (`gitlab-<project>-pr<id>-<kind>`), so its reports sit beside the
+ * branch pipeline's on the source head and never replace them. Ids always end in their kind.
+ */
+export const reportId = (projectId: number, kind: Insight["kind"], prId?: number | null) =>
+  prId == null ? `gitlab-${projectId}-${kind}` : `gitlab-${projectId}-pr${prId}-${kind}`;

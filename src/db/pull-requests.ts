@@ -105,6 +105,20 @@ export class PullRequests {
     return rows.map(toPullRequest);
   }
 
+  /**
+   * Forgets merged and declined pull requests: those the app cleaned up after (`closed`) last changed
+   * before `cleanedBefore`, any other closed one (its clean-up kept failing) before `anyBefore`.
+   * Returns how many went.
+   */
+  async pruneClosed(cleanedBefore: number, anyBefore: number): Promise<number> {
+    const gone = await this.sql.query(
+      `DELETE FROM pull_requests WHERE state IN ('MERGED', 'DECLINED')
+         AND ((outcome = 'closed' AND updated_at < ?) OR updated_at < ?) RETURNING pr_id`,
+      [cleanedBefore, anyBefore],
+    );
+    return gone.length;
+  }
+
   /** Records what was done for the facts `handled` named (another event may have changed them since). */
   async recordWork(linkId: string, prId: number, work: PullRequestWork): Promise<void> {
     await this.sql.query(

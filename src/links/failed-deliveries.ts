@@ -46,7 +46,8 @@ export async function resendFailed(deps: Pick<Deps, "config" | "outbox" | "worke
     await queueStatusSync(queue, link, { sha: p.sha, ref: p.ref, pipelineId: p.pipelineId });
   } else if (item.kind === PUBLISH_REPORTS) {
     const p = item.payload as unknown as PublishReportsPayload;
-    await queueReports(queue, link, { sha: p.sha, ref: p.ref, pipelineId: p.pipelineId });
+    const { linkId: _, ...again } = p;
+    await queueReports(queue, link, again);
   } else {
     await queueMirrorTrigger(queue, link, (item.payload as unknown as MirrorTriggerPayload).refs);
   }

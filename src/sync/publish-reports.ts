@@ -17,6 +17,8 @@ import type { FindInstallation, Installation } from "../installations/installati
 import type { Outbox } from "../outbox/outbox";
 import type { TenantBudget } from "../outbox/tenant-budget";
 import type { Deliverer } from "../outbox/worker";
+import { pullRequestOfRef } from "../core/pull-request-ref";
+import { safeText, LIMITS } from "../core/safe-text";
 import type { Wakeup } from "./work";
 
 export const PUBLISH_REPORTS = "publish-reports";
@@ -24,8 +26,11 @@ export const PUBLISH_REPORTS = "publish-reports";
 export interface PublishReportsPayload {
   linkId: string;
   sha: string;
+  /** The pipeline's ref; for a merge-result pipeline the app's `bitbucket/pr-<id>`, `sha` then the source head. */
   ref: string;
   pipelineId: number;
+  /** A merge-result pipeline's destination branch, named in its reports' titles. */
+  mergeWith?: string;
 }
 
 const FINISHED = new Set(["success", "failed", "canceled"]);
@@ -110,7 +115,13 @@ export const publishReports =
     if (!FINISHED.has(pipeline.status)) return `pipeline #${pipeline.id} is ${pipeline.status}: reports wait for it to finish`;
 
     if (insights.length === 0) return `pipeline #${pipeline.id} has no reports to publish`;
-    const previous = await c.published.forCommit(link.id, p.sha);
+    // A merge-result pipeline's reports go on the pull request's source head under ids of that pull
+    // request: the branch pipeline's reports on the same commit are neither replaced nor compared with.
+    const prId = pullRequestOfRef(p.ref);
+    const projectId = link.projectId;
+    const previous = new Map(
+      [...(await c.published.forCommit(link.id, p.sha))].filter(([id]) => sameFamily(id, projectId, prId)),
+    );
     if ([...previous.values()].some((r) => r.pipelineId > pipeline.id))
       return `a newer pipeline's reports are already on ${p.sha.slice(0, 12)}`;
     const calls = insights.reduce((n, i) => n + 1 + Math.ceil(i.annotations.length / ANNOTATIONS_PER_REQUEST), 0) + previous.size;
@@ -130,10 +141,11 @@ export const publishReports =
 
     const done: string[] = [];
     for (const insight of insights) {
-      const id = reportId(link.projectId, insight.kind);
+      const id = reportId(link.projectId, insight.kind, prId);
       const prior = previous.get(id);
       if (prior?.pipelineId === pipeline.id) continue; // published already (a retry after a partial run)
-      await publish(c, installation, link.repoUuid, p.sha, id, insight, !!prior);
+      const shown = p.mergeWith ? mergeResult(insight, p.mergeWith) : insight;
+      await publish(c, installation, link.repoUuid, p.sha, id, shown, !!prior);
       await c.published.record({
         linkId: link.id,
         sha: p.sha,
@@ -150,6 +162,18 @@ export const publishReports =
       ? `reports of pipeline #${pipeline.id}: ${done.join(", ")}`
       : `pipeline #${pipeline.id} has no reports to publish`;
   };
+
+/** Whether a recorded report id is of the same pipelines as this one's: the branch's, or this pull request's. */
+function sameFamily(id: string, projectId: number, prId: number | null): boolean {
+  const prefix = prId == null ? `gitlab-${projectId}-` : `gitlab-${projectId}-pr${prId}-`;
+  return id.startsWith(prefix) && (prId != null || !id.slice(prefix.length).startsWith("pr"));
+}
+
+/** A merge-result pipeline's report says so in its title, as its build status does. */
+const mergeResult = (insight: Insight, destination: string): Insight => ({
+  ...insight,
+  report: { ...insight.report, title: safeText(`${insight.report.title} (merge result with ${destination})`, LIMITS.title) },
+});
 
 async function publish(
   c: Pick<PublishReportsCollaborators, "budget">,

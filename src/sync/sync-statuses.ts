@@ -146,9 +146,15 @@ export const syncStatuses =
     }
     // A finished pipeline's reports follow its status (when that status was news), as work of their own:
     // they may wait for budget, statuses never do.
-    // Merge-result pipelines publish no reports yet: per-pull-request report ids are still to come.
-    if (c.reports && link.reports && !pr && sent.length > 0 && FINISHED.has(pipeline.status) && hasReports(pipeline, jobs)) {
-      await queueReports(c.reports, link, { sha: p.sha, ref: p.ref, pipelineId: pipeline.id });
+    // A merge-result pipeline's reports go on the pull request's source head, under that pull request's
+    // report ids (publish-reports.ts), beside the branch pipeline's.
+    if (c.reports && link.reports && sent.length > 0 && FINISHED.has(pipeline.status) && hasReports(pipeline, jobs)) {
+      await queueReports(c.reports, link, {
+        sha: target.sha,
+        ref: p.ref,
+        pipelineId: pipeline.id,
+        ...(pr ? { mergeWith: pr.destinationBranch } : {}),
+      });
     }
     const what = `${p.reconcile ? "re-check: " : p.sweep ? "catch-up (no hook came): " : ""}pipeline #${pipeline.id} ${pipeline.status} on ${p.ref} @ ${p.sha.slice(0, 12)}`;
     return sent.length > 0 ? `${what}: posted ${sent.join(", ")}` : `${what}: Bitbucket already shows this`;

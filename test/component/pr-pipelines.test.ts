@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { drained, eventually, Stack } from "../support/stack";
 import { pushLinkedRepository } from "../support/push-link";
+
+const fixture = (name: string): any => JSON.parse(readFileSync(path.join(__dirname, "../../sim/fixtures/gitlab", name), "utf8"));
 
 type Linked = Awaited<ReturnType<typeof pushLinkedRepository>>;
 
@@ -80,6 +84,48 @@ describe("pull-request pipelines: GitLab tests the merge result of a Bitbucket p
     const second = all[1]!;
     assert.equal((await s.gitlabGit.git("rev-parse", `${second.sha}^2`)).trim(), next);
     assert.equal((await s.gitlabGit.refs()).get("refs/heads/bitbucket/pr-1"), second.sha);
+  });
+
+  it("a failed merge-result pipeline's test report goes on the source head under the pull request's id, beside the branch's", async () => {
+    const s = await pushLinkedRepository(stack);
+    assert.equal(s.link.reports, true);
+    const { feature } = await branches(s);
+    // The branch pipeline's reports are on the source head first.
+    const branch = stack.gitlab.createPipeline(s.project, {
+      sha: feature,
+      ref: "feature/x",
+      jobs: [{ name: "test", stage: "test" }],
+    });
+    branch.coverage = "90";
+    stack.gitlab.setPipelineStatus(branch, "success");
+    await stack.gitlab.deliver(s.project, "Pipeline Hook", stack.gitlab.pipelineHookPayload(branch));
+    await eventually(() => stack.bitbucket.reports(feature).find((r) => r.id === `gitlab-${s.project.id}-coverage`), 20_000);
+    await drained(stack);
+
+    await opened(s);
+    const [merge] = pipelinesOn(s, "bitbucket/pr-1");
+    merge!.testReport = fixture("test-report.json");
+    stack.gitlab.setPipelineStatus(merge!, "failed");
+    await stack.gitlab.deliver(s.project, "Pipeline Hook", stack.gitlab.pipelineHookPayload(merge!));
+    const tests = await eventually(
+      () => stack.bitbucket.reports(feature).find((r) => r.id === `gitlab-${s.project.id}-pr1-tests`),
+      20_000,
+    );
+    await drained(stack);
+    assert.equal(tests.report_type, "TEST");
+    assert.equal(tests.result, "FAILED");
+    assert.match(String(tests.title), /merge result with main/);
+    assert.ok(tests.annotations.length > 0);
+    assert.match(String(tests.link), new RegExp(`/-/pipelines/${merge!.id}/test_report$`));
+    // The branch pipeline's report is untouched, and nothing goes on the synthetic merge commit.
+    const coverage = stack.bitbucket.reports(feature).find((r) => r.id === `gitlab-${s.project.id}-coverage`);
+    assert.ok(coverage, "the branch pipeline's report stays");
+    assert.match(String(coverage.link ?? ""), new RegExp(`/-/pipelines/${branch.id}`));
+    assert.deepEqual(
+      stack.bitbucket.apiCalls.filter((c) => c.method === "DELETE" && c.path.includes("/reports/")).map((c) => c.path),
+      [],
+    );
+    assert.deepEqual(stack.bitbucket.reports(merge!.sha), []);
   });
 
   it("an update that changes neither head (a title, a reviewer) keeps the pipeline it has", async () => {

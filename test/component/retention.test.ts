@@ -71,7 +71,7 @@ describe("retention: what intake and delivery leave behind does not grow without
     });
 
     const now = Date.now();
-    assert.deepEqual(await stack.app.retention.runOnce(now), { deliveries: 0, dead: 20 });
+    assert.deepEqual(await stack.app.retention.runOnce(now), { deliveries: 0, dead: 20, pullRequests: 0 });
     assert.deepEqual(
       (await deps.outbox.deadForLink(link!.id, 1000)).map((i) => i.id),
       mine.slice(-RETENTION.deadRowsPerLink).reverse(),
@@ -79,12 +79,47 @@ describe("retention: what intake and delivery leave behind does not grow without
     );
     assert.equal(await deadCount(), RETENTION.deadRowsPerLink + 3);
 
-    assert.deepEqual(await stack.app.retention.runOnce(now + 8 * DAY), { deliveries: 1, dead: 0 });
+    assert.deepEqual(await stack.app.retention.runOnce(now + 8 * DAY), { deliveries: 1, dead: 0, pullRequests: 0 });
     assert.equal(await deps.deliveries.record({ source: "gitlab", scope: link!.id, id: "old-event" }, tenant.clientKey), true);
 
     await stack.app.retention.runOnce(now + 15 * DAY);
     assert.equal(await deadCount(), 0);
     assert.equal((await deps.outbox.depth()).pending, 1, "work still waiting is never pruned");
+  });
+
+  it("merged and declined pull requests are forgotten 7 days after their clean-up, or 30 days when it never succeeded; open ones stay", async () => {
+    stack = await Stack.start({ worker: false });
+    const { deps } = stack.app;
+    const { tenant } = await stack.linkedRepository();
+    const [link] = await deps.links.allForTenant(tenant.clientKey);
+    const note = (prId: number, state: "OPEN" | "MERGED" | "DECLINED") =>
+      deps.pullRequests.noteEvent(link!.id, {
+        prId,
+        state,
+        sourceBranch: `feature/${prId}`,
+        sourceCommit: "a".repeat(12),
+        sourceRepoUuid: null,
+        sourceRepoFullName: null,
+        destinationBranch: "main",
+        destinationCommit: "b".repeat(12),
+        eventAt: Date.now(),
+      });
+    const work = { handled: "x", sourceSha: null, destinationSha: null, mergeSha: null, pipelineId: null, note: null };
+    await note(1, "OPEN");
+    await note(2, "MERGED");
+    await deps.pullRequests.recordWork(link!.id, 2, { ...work, outcome: "closed" });
+    await note(3, "DECLINED"); // its clean-up (cancel, delete the branch) has not succeeded
+    await note(4, "DECLINED");
+    await deps.pullRequests.recordWork(link!.id, 4, { ...work, outcome: "closed" });
+    const left = async () => (await deps.pullRequests.forLink(link!.id)).map((pr) => pr.prId).sort();
+
+    const now = Date.now();
+    assert.equal((await stack.app.retention.runOnce(now + 6 * DAY)).pullRequests, 0);
+    assert.deepEqual(await left(), [1, 2, 3, 4]);
+    assert.equal((await stack.app.retention.runOnce(now + 8 * DAY)).pullRequests, 2);
+    assert.deepEqual(await left(), [1, 3], "the cleaned-up ones go; the one still to clean up stays, to be retried");
+    assert.equal((await stack.app.retention.runOnce(now + 31 * DAY)).pullRequests, 1);
+    assert.deepEqual(await left(), [1], "an open pull request is never pruned");
   });
 
   it("prunes on its own timer", async () => {
