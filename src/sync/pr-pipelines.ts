@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Link, Links } from "../db/links";
 import type { PostedStatuses } from "../db/posted-statuses";
 import { handledKey, type PullRequest, type PullRequests, type PullRequestWork } from "../db/pull-requests";
@@ -273,7 +274,8 @@ async function postStopped(
     statusKey: status.key,
     pipelineId: 0,
     state: status.state,
-    fingerprint: why,
+    // A hash, as for every status (the column holds 64 characters: PostgreSQL refused the reason itself).
+    fingerprint: createHash("sha256").update(JSON.stringify(status)).digest("hex"),
     // The app's ref, as for its merge-result pipelines' statuses (sync-statuses.ts).
     ref: pullRequestBranch(pr.prId),
     postedAt: Date.now(),
