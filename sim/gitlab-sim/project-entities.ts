@@ -110,7 +110,7 @@ export function project(state: SimState, p: SimProject, viewer: SimUser, withAcc
     visibility: p.visibility ?? "private",
     archived: false,
     empty_repo: false,
-    ci_config_path: null,
+    ci_config_path: p.ciConfigPath ?? null,
     // Mirror settings are shown to maintainers only, and only where the licence has mirroring.
     ...(maintainer && {
       import_url: sanitizedUrl(p.importUrl),

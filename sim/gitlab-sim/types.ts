@@ -65,6 +65,8 @@ export interface SimProject {
    * "no_one_allowed" the default for new projects; the simulator keeps the older "developer".
    */
   pipelineVariablesRole?: "no_one_allowed" | "developer" | "maintainer" | "owner";
+  /** `ci_config_path`: the top-level CI file when it is not `.gitlab-ci.yml`. */
+  ciConfigPath?: string;
 }
 
 /** A group (a namespace projects can live in). Members of a group have that role on its projects too. */
@@ -150,6 +152,8 @@ export interface SimPipeline {
   testReport?: unknown;
   /** Variables given to `POST /projects/:id/pipeline`. */
   variables?: { key: string; value: string }[];
+  /** `inputs` given to `POST /projects/:id/pipeline`, as received. */
+  inputs?: Record<string, string | number | boolean | string[]>;
 }
 
 export type Fault =

@@ -23,6 +23,8 @@ export interface GitLabProject {
   /** Shown only to Maintainers, and only where the plan has pull mirroring. */
   mirror?: boolean;
   visibility?: "private" | "internal" | "public";
+  /** The top-level CI file: a path in the repository, or `file@group/project[:ref]`, or a URL; empty or null for `.gitlab-ci.yml`. */
+  ci_config_path?: string | null;
 }
 export interface GitLabPipeline {
   id: number;
@@ -157,11 +159,19 @@ export class GitLabApi {
   /**
    * A pipeline on an existing branch or tag (GitLab answers 400 "Reference not found" otherwise), with
    * pipeline variables when given (refused with a 400 where the project restricts them to Maintainers or
-   * to no one, the default for new projects since GitLab 18.0).
+   * to no one, the default for new projects since GitLab 18.0) and `inputs`, a hash (GitLab 17.10+, for
+   * the `spec: inputs` of the CI file's header; an input it does not declare is a 400).
    */
-  async createPipeline(projectId: number, ref: string, variables?: Record<string, string>): Promise<GitLabPipeline> {
+  async createPipeline(
+    projectId: number,
+    ref: string,
+    context: { variables?: Record<string, string>; inputs?: Record<string, string | number> } = {},
+  ): Promise<GitLabPipeline> {
     const body: Record<string, unknown> = { ref };
-    if (variables) body.variables = Object.entries(variables).map(([key, value]) => ({ key, value, variable_type: "env_var" }));
+    const { variables, inputs } = context;
+    if (variables && Object.keys(variables).length > 0)
+      body.variables = Object.entries(variables).map(([key, value]) => ({ key, value, variable_type: "env_var" }));
+    if (inputs && Object.keys(inputs).length > 0) body.inputs = inputs;
     return (await this.api.requester.post(`projects/${projectId}/pipeline`, { body })).body as unknown as GitLabPipeline;
   }
 

@@ -17,7 +17,8 @@ import type { TenantBudget } from "../outbox/tenant-budget";
 import type { Deliverer } from "../outbox/worker";
 import { verdictOf } from "../outbox/failure";
 import { bitbucketGitUrl, gitRemotes, isRepositoryFullName, type RepositoryTokens } from "./git-remotes";
-import { pipelineVariables, startMergePipeline } from "./pr-pipeline-start";
+import { mergePipelineContext } from "./pr-pipeline-context";
+import { startMergePipeline } from "./pr-pipeline-start";
 import type { Delivery, Wakeup } from "./work";
 
 export const PR_PIPELINES = "pr-pipelines";
@@ -208,9 +209,26 @@ async function handle(c: PrPipelinesCollaborators, link: Link, installation: Ins
     return `conflicts with ${pr.destinationBranch}: no pipeline`;
   }
 
+  // The CI file's path is the project's setting; its header, read from the merge commit in the cache,
+  // says which of the pull request's facts go as inputs.
+  await c.reach(link.gitlabUrl, link.clientKey);
+  const ciConfigPath = await api.project(link.projectId).then(
+    (p) => p.ci_config_path,
+    (e: unknown) => {
+      throw gitlabFailure(e, "Reading the project's CI configuration path");
+    },
+  );
+  const facts = {
+    prId: pr.prId,
+    sourceBranch: pr.sourceBranch,
+    destinationBranch: pr.destinationBranch,
+    sourceSha,
+    destinationSha,
+  };
+  const { context, note } = await mergePipelineContext(run, merged.sha, ciConfigPath, facts);
+
   const gitlabUrl = remotes.gitlab.url;
   const toGitLab = remotes.gitlab;
-  await c.reach(link.gitlabUrl, link.clientKey);
   // ci.skip: GitLab's own push pipeline would lack the pull request's context; the API call below adds it.
   await runGit(["push", "--quiet", "-o", "ci.skip", gitlabUrl, `+${merged.sha}:refs/heads/${pullRequestBranch(pr.prId)}`], {
     ...run,
@@ -218,12 +236,7 @@ async function handle(c: PrPipelinesCollaborators, link: Link, installation: Ins
     what: "Pushing the merge result to GitLab",
     peer: "gitlab",
   });
-  const started = await startMergePipeline(
-    api,
-    link.projectId,
-    pullRequestBranch(pr.prId),
-    pipelineVariables(pr, sourceSha, destinationSha),
-  );
+  const started = await startMergePipeline(api, link.projectId, pullRequestBranch(pr.prId), context, note);
   await c.pullRequests.recordWork(link.id, pr.prId, {
     handled,
     sourceSha,

@@ -1,6 +1,7 @@
 import { Router, type Request } from "express";
 import { badRequest, currentUser, invalidParams, notFound, paginate, params, str, userProject } from "../api-helpers";
 import * as entities from "../ci-entities";
+import { checkInputs, pipelineInputs } from "../pipeline-inputs";
 import { createPipeline, setJobStatus, setPipelineStatus } from "../pipelines";
 import type { SimState } from "../sim-state";
 import type { SimJob, SimPipeline, SimProject, SimUser } from "../types";
@@ -32,6 +33,8 @@ export function pipelineRoutes(state: SimState): Router {
       const variables = pipelineVariables(params(req).variables);
       if (variables.length > 0 && !mayOverrideVariables(state, project, currentUser(res)))
         throw badRequest({ base: ["Insufficient permissions to set pipeline variables"] });
+      const inputs = pipelineInputs(params(req).inputs);
+      if (inputs) await checkInputs(repo, project, (branch ?? tag)!, inputs);
       const pipeline = createPipeline(state, project, {
         sha: (branch ?? tag)!,
         ref,
@@ -40,6 +43,7 @@ export function pipelineRoutes(state: SimState): Router {
         source: "api",
       });
       if (variables.length > 0) pipeline.variables = variables;
+      if (inputs) pipeline.inputs = inputs;
       res.status(201).json(entities.pipeline(state, pipeline));
     } catch (e) {
       next(e);
