@@ -292,6 +292,38 @@ describe("pull-request pipelines: GitLab tests the merge result of a Bitbucket p
   }
 });
 
+describe("pull-request pipelines: one pull request's trouble does not hold up the others of its link", function () {
+  this.timeout(120_000);
+  let stack: Stack;
+  afterEach(async () => stack.stop());
+
+  it("a pull request whose source branch vanished from Bitbucket fails alone: the next one in the same run gets its pipeline", async () => {
+    // No worker yet: both events are stored first, so one run of the link handles both, the broken one first.
+    stack = await Stack.start({ worker: false });
+    const s = await pushLinkedRepository(stack);
+    const base = (await s.bitbucketGit.resolve("refs/heads/main"))!;
+    await s.bitbucketGit.commit({ branch: "feature/gone", parent: base });
+    const feature = await s.bitbucketGit.commit({ branch: "feature/x", parent: base });
+    await s.bitbucketGit.commit({ branch: "main" });
+    const send = (id: number, source: string) =>
+      stack.bitbucket.pullRequest(s.tenant, s.repo, { id, action: "created", source, destination: "main" });
+    assert.equal((await send(1, "feature/gone")).status, 204);
+    assert.equal((await send(2, "feature/x")).status, 204);
+    await s.bitbucketGit.deleteRef("refs/heads/feature/gone");
+    const link = (await stack.app.deps.links.forRepository(s.tenant.clientKey, s.repo.uuid))!;
+    const due = await stack.app.deps.pullRequests.due(link.id);
+    assert.deepEqual(
+      due.map((pr) => pr.prId),
+      [1, 2],
+    );
+
+    stack.app.deps.worker.start();
+    const pipeline = await eventually(() => stack.gitlab.pipelines(s.project).find((p) => p.ref === "bitbucket/pr-2"), 30_000);
+    assert.equal((await s.gitlabGit.git("rev-parse", `${pipeline.sha}^2`)).trim(), feature);
+    assert.equal(stack.gitlab.pipelines(s.project).filter((p) => p.ref === "bitbucket/pr-1").length, 0);
+  });
+});
+
 describe("pull-request pipelines without webhooks: the catch-up sweep", function () {
   this.timeout(120_000);
   let stack: Stack;
