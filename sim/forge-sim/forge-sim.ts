@@ -151,10 +151,12 @@ export class ForgeSim {
       action: "created" | "updated" | "fulfilled" | "rejected";
       source: string;
       destination: string;
-      sourceCommit?: string;
-      destinationCommit?: string;
+      /** Full or short: the event carries 12 characters, as Bitbucket's do. */
+      sourceCommit: string;
+      destinationCommit: string;
     },
   ): Record<string, any> {
+    // The documented shape (test/fixtures/forge/README.md): ids only, `{branch, commit: {hash}}` sides.
     const event = pullRequestFixture();
     event.eventType = `avi:bitbucket:${pr.action}:pullrequest`;
     event.timestamp = new Date().toISOString();
@@ -164,16 +166,9 @@ export class ForgeSim {
     p.id = pr.id;
     p.state = { created: "OPEN", updated: "OPEN", fulfilled: "MERGED", rejected: "DECLINED" }[pr.action];
     p.updatedOn = event.timestamp;
-    p.source = {
-      branch: { name: pr.source },
-      commit: pr.sourceCommit ? { hash: pr.sourceCommit.slice(0, 12) } : null,
-      repository: { uuid: repoUuid },
-    };
-    p.destination = {
-      branch: { name: pr.destination },
-      commit: pr.destinationCommit ? { hash: pr.destinationCommit.slice(0, 12) } : null,
-      repository: { uuid: repoUuid },
-    };
+    p.source = { branch: pr.source, commit: { hash: pr.sourceCommit.slice(0, 12) } };
+    p.destination = { branch: pr.destination, commit: { hash: pr.destinationCommit.slice(0, 12) } };
+    if (pr.action === "fulfilled") p.mergeCommit = { hash: pr.destinationCommit.slice(0, 12) };
     return event;
   }
 

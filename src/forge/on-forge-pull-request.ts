@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Deps } from "../deps";
 import { isSafeBranchName } from "../core/pull-request-ref";
 import type { PullRequestFacts, PullRequestState } from "../db/pull-requests";
-import { badRequest, forbidden } from "../errors";
+import { forbidden } from "../errors";
 import { validate } from "../http/validate";
 import { takeInPullRequest } from "../sync/pr-intake";
 import { braced, type Fit } from "./fit-claims";
@@ -13,33 +13,25 @@ const uuid = z.string().regex(/^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 const hash = z.string().regex(/^[0-9a-f]{7,64}$/i);
 const branch = z.string().refine(isSafeBranchName, "not a branch name");
 
-// Forge documents its pull-request events less fully than Connect's webhooks, and its payloads name
-// things in their own way (ids only, no slugs). Both spellings seen for a branch and a commit are taken:
-// a bare string or Connect's `{name}` / `{hash}` objects. The commit may be absent: the branch head fetched
-// then stands for it.
-const side = z
-  .object({
-    branch: z.union([branch, z.object({ name: branch }).passthrough()]),
-    commit: z
-      .union([hash, z.object({ hash }).passthrough()])
-      .nullable()
-      .optional(),
-    repository: z.object({ uuid }).passthrough().nullable().optional(),
-  })
-  .passthrough();
+// The shape Atlassian documents for `avi:bitbucket:created|updated|fulfilled|rejected:pullrequest`
+// (https://developer.atlassian.com/platform/forge/events-reference/bitbucket/, "Pull request events"):
+// ids only (`repository {uuid, slug?}`, `workspace {uuid}`), each side `{branch: string, commit: {hash}}`
+// with 12-character hashes, `updatedOn`, and a `mergeCommit` once merged. Fields it adds later pass
+// through. It names no source repository, so a fork cannot be told from the payload (see README).
+const side = z.object({ branch, commit: z.object({ hash }).passthrough() }).passthrough();
+const KINDS = ["created", "updated", "fulfilled", "rejected"] as const;
 const pullRequestEvent = z
   .object({
-    eventType: z.string().max(100).optional(),
+    eventType: z.enum(KINDS.map((k) => `avi:bitbucket:${k}:pullrequest` as const)),
     selfGenerated: z.boolean().optional(),
     timestamp: z.string().max(64).optional(),
     workspace: z.object({ uuid }).passthrough(),
-    repository: z.object({ uuid }).passthrough(),
+    repository: z.object({ uuid, slug: z.string().max(128).optional() }).passthrough(),
     pullrequest: z
       .object({
         id: z.number().int().positive().max(2_000_000_000),
-        state: z.string().max(32).optional(),
+        state: z.string().max(32),
         updatedOn: z.string().max(64).optional(),
-        updated_on: z.string().max(64).optional(),
         source: side,
         destination: side,
       })
@@ -49,17 +41,12 @@ const pullRequestEvent = z
 const envelope = z.object({ payload: pullRequestEvent, retryContext: z.unknown().optional() }).passthrough();
 const isEnvelope = (raw: unknown) => typeof raw === "object" && raw !== null && "payload" in raw;
 
-const BY_EVENT: Record<string, PullRequestState> = {
-  "avi:bitbucket:created:pullrequest": "OPEN",
-  "avi:bitbucket:updated:pullrequest": "OPEN",
-  "avi:bitbucket:fulfilled:pullrequest": "MERGED",
-  "avi:bitbucket:rejected:pullrequest": "DECLINED",
-};
-const BY_STATE: Record<string, PullRequestState> = {
-  OPEN: "OPEN",
-  MERGED: "MERGED",
-  DECLINED: "DECLINED",
-  SUPERSEDED: "DECLINED",
+// The event says what happened; `state` agrees with it (OPEN, MERGED, DECLINED) and is not needed.
+const BY_EVENT: Record<(typeof KINDS)[number], PullRequestState> = {
+  created: "OPEN",
+  updated: "OPEN",
+  fulfilled: "MERGED",
+  rejected: "DECLINED",
 };
 
 export type ForgePullRequestCollaborators = Pick<Deps, "links" | "outbox" | "worker" | "deliveries" | "pullRequests">;
@@ -75,28 +62,23 @@ export async function onForgePullRequest(deps: ForgePullRequestCollaborators, fi
   if (braced(event.workspace.uuid) !== fit.workspaceUuid)
     throw forbidden("This event is for another workspace than the installation's");
   const pr = event.pullrequest;
-  const state = (event.eventType ? BY_EVENT[event.eventType] : undefined) ?? BY_STATE[(pr.state ?? "").toUpperCase()];
-  if (!state) throw badRequest(`${message}: neither its eventType nor its state says what happened`);
+  const state = BY_EVENT[event.eventType.split(":")[2] as (typeof KINDS)[number]];
   const repoUuid = braced(event.repository.uuid);
-  const sourceRepo = pr.source.repository ? braced(pr.source.repository.uuid) : null;
-  const fromFork = sourceRepo !== null && sourceRepo.toLowerCase() !== repoUuid.toLowerCase();
-  const name = (b: string | { name: string }) => (typeof b === "string" ? b : b.name);
-  const commit = (c: string | { hash: string } | null | undefined) =>
-    c ? (typeof c === "string" ? c : c.hash).toLowerCase() : null;
   const facts: PullRequestFacts = {
     prId: pr.id,
     state,
-    sourceBranch: name(pr.source.branch),
-    sourceCommit: commit(pr.source.commit),
-    sourceRepoUuid: fromFork ? sourceRepo : null,
-    // Forge payloads carry no slugs: a fork's workspace cannot be told, so forks are refused (see README).
+    sourceBranch: pr.source.branch,
+    sourceCommit: pr.source.commit.hash.toLowerCase(),
+    // The payload names no source repository: the source branch is looked up in this repository, so a
+    // fork's code is never fetched through this door (see README).
+    sourceRepoUuid: null,
     sourceRepoFullName: null,
-    destinationBranch: name(pr.destination.branch),
-    destinationCommit: commit(pr.destination.commit),
-    eventAt: Date.parse(pr.updatedOn ?? pr.updated_on ?? event.timestamp ?? "") || Date.now(),
+    destinationBranch: pr.destination.branch,
+    destinationCommit: pr.destination.commit.hash.toLowerCase(),
+    eventAt: Date.parse(pr.updatedOn ?? event.timestamp ?? "") || Date.now(),
   };
   const id = createHash("sha256")
-    .update(JSON.stringify(["pullrequest", repoUuid, facts, event.eventType ?? null, event.timestamp ?? null]))
+    .update(JSON.stringify(["pullrequest", repoUuid, facts, event.eventType, event.timestamp ?? null]))
     .digest("hex");
   await deps.deliveries.pruneSource("forge", FORGE_DEDUPE_WINDOW_MS);
   const delivery = { source: "forge" as const, scope: fit.installationKey, id };

@@ -135,6 +135,7 @@ describe("Forge installations", () => {
       source: "upgrades",
       destination: "main",
       sourceCommit: "a1742195055dc0a1f2e3d4c5b6a79881726354ab",
+      destinationCommit: "f670f08a94d3b2c1d0e9f8a7b6c5d4e3f2a1b0c9",
     });
     const res = await forge.invoke(stack.app.url, "/forge/events/pullrequest", install, event);
     assert.equal(res.status, 200);

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { migrator } from "../../src/db/migrator";
 import { forgeLinkedRepository, rows } from "../support/forge-world";
 import { pushLinkedRepository } from "../support/push-link";
@@ -64,6 +66,7 @@ describe("pull-request events are taken in durably through both doors", function
       source: "feature/x",
       destination: "main",
       sourceCommit: "a1742195055dc0a1f2e3d4c5b6a79881726354ab",
+      destinationCommit: "f670f08a94d3b2c1d0e9f8a7b6c5d4e3f2a1b0c9",
     });
     const first = await forge.invoke(stack.app.url, "/forge/events/pullrequest", install, event);
     assert.deepEqual([first.status, first.body.outcome], [200, "accepted"]);
@@ -78,6 +81,34 @@ describe("pull-request events are taken in durably through both doors", function
     const elsewhere = structuredClone(event);
     elsewhere.workspace.uuid = "{00000000-1111-4222-8333-444444444444}";
     assert.equal((await forge.invoke(stack.app.url, "/forge/events/pullrequest", install, elsewhere)).status, 403);
+  });
+
+  it("each Forge pull-request event in the shape Atlassian documents is taken in with its facts", async () => {
+    stack = await Stack.start({ forge: true, worker: false });
+    const { install, repo } = await forgeLinkedRepository(stack);
+    await stack.app.deps.sequelize.query("UPDATE links SET sync = 'push'");
+    const kinds = { created: "OPEN", updated: "OPEN", fulfilled: "MERGED", rejected: "DECLINED" } as const;
+    let id = 0;
+    for (const [kind, state] of Object.entries(kinds)) {
+      const event = forgeFixture(`pullrequest-${kind}.json`);
+      event.workspace.uuid = `{${install.workspaceId}}`;
+      event.repository.uuid = repo.uuid;
+      event.pullrequest.id = ++id;
+      const res = await stack.forge!.invoke(stack.app.url, "/forge/events/pullrequest", install, event);
+      assert.deepEqual([res.status, res.body.outcome], [200, "accepted"], kind);
+      const pr = await stack.app.deps.pullRequests.get(await linkIdOf(stack), id);
+      assert.deepEqual(
+        pr && [pr.state, pr.sourceBranch, pr.sourceCommit, pr.destinationBranch, pr.destinationCommit, pr.sourceRepoUuid],
+        [state, "feature/lint-rules", "5d3c0e9a41b7", "main", "e81f27c4d0a9", null],
+        kind,
+      );
+      assert.equal(pr!.eventAt, Date.parse("2026-11-30T14:07:12.481093+00:00"));
+    }
+    // Connect's spellings (`branch: {name}`) are not the Forge shape.
+    const connectish = forgeFixture("pullrequest-created.json");
+    connectish.workspace.uuid = `{${install.workspaceId}}`;
+    connectish.pullrequest.source.branch = { name: "feature/lint-rules" };
+    assert.equal((await stack.forge!.invoke(stack.app.url, "/forge/events/pullrequest", install, connectish)).status, 400);
   });
 
   it("the page's switches change through PUT …/pullrequests/settings alone, and bad input changes nothing", async () => {
@@ -131,3 +162,5 @@ async function linkIdOf(stack: Stack): Promise<string> {
   const [row] = (await stack.app.deps.sequelize.query("SELECT id FROM links", { type: "SELECT" })) as { id: string }[];
   return row!.id;
 }
+
+const forgeFixture = (name: string): any => JSON.parse(readFileSync(path.join(__dirname, "../fixtures/forge", name), "utf8"));

@@ -17,7 +17,7 @@ describe("pull-request pipelines through the Forge door", function () {
     const repo = stack.bitbucket.addRepository({ workspace: stack.bitbucket.workspace(`{${install.workspaceId}}`) }, "widgets");
     const git = await stack.bitbucket.git(repo);
     const base = await git.commit({ branch: "main" });
-    await git.commit({ branch: "feature/x", parent: base });
+    const feature = await git.commit({ branch: "feature/x", parent: base });
     const user = stack.gitlab.addUser("ci-bot");
     const token = stack.gitlab.addToken(user, { scopes: ["api", "write_repository"] });
     const project = stack.gitlab.addProject("acme/widgets", { premium: false });
@@ -31,6 +31,8 @@ describe("pull-request pipelines through the Forge door", function () {
       action: "created",
       source: "feature/x",
       destination: "main",
+      sourceCommit: feature,
+      destinationCommit: base,
     });
     const accepted = await forge.invoke(stack.app.url, "/forge/events/pullrequest", install, event);
     assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
