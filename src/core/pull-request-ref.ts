@@ -1,3 +1,5 @@
+import { statusKey } from "./status-key";
+
 /**
  * The GitLab branch the app pushes a pull request's merge result to. It lives under `bitbucket/`, the
  * app's reserved prefix, which the ref sync never pushes, deletes or treats as Bitbucket's (ref-plan.ts).
@@ -17,6 +19,15 @@ export function pullRequestOfRef(ref: string): number | null {
  * collides with a branch pipeline's key, whatever the branch is called.
  */
 export const pullRequestStatusKey = (projectId: number, prId: number) => `gitlab:${projectId}:pr~${prId}`;
+
+/**
+ * The key of one job of a pull request's merge-result pipeline: a branch job's key with `pr~<id>` where
+ * the branch goes. That segment has a `~`, which no branch or tag name can, so it never meets a branch
+ * job's key; it differs from the pull request's pipeline key by its job part; past 40 characters it is
+ * hashed as every key is (statusKey).
+ */
+export const pullRequestJobStatusKey = (projectId: number, prId: number, job: string) =>
+  statusKey({ projectId, ref: `pr~${prId}`, job });
 
 /**
  * Branch names as a pull request names them, safe to put in a refspec: what `git check-ref-format --branch`

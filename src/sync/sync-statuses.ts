@@ -1,13 +1,13 @@
 import { createHash } from "node:crypto";
 import type { GitLabFor } from "../gitlab/gitlab-clients";
-import { jobStatus, pipelineStatus, type BuildStatus, type PipelineFacts } from "../core/build-status";
+import { jobStatus, pipelineStatus, type BuildStatus, type JobFacts, type PipelineFacts } from "../core/build-status";
 import { gitlabPage, gitlabWebUrl } from "../core/gitlab-web-url";
 import { handedOverKey } from "../core/status-key";
 import type { Link, Links } from "../db/links";
 import type { PostedStatus, PostedStatuses } from "../db/posted-statuses";
 import type { PullRequests } from "../db/pull-requests";
 import { pullRequestOfRef } from "../core/pull-request-ref";
-import { pullRequestPipelineStatus } from "../core/pull-request-status";
+import { pullRequestJobStatus, pullRequestPipelineStatus, type PullRequestTarget } from "../core/pull-request-status";
 import { PeerFailure } from "../errors";
 import { gitlabFailure, type GitLabApi, type GitLabJob, type GitLabPipeline } from "../gitlab/gitlab-api";
 import type { FindInstallation, Installation } from "../installations/installation";
@@ -115,7 +115,7 @@ export const syncStatuses =
       return read(fresh);
     });
     onGitLab(200);
-    const statuses = pr ? [pullRequestPipelineStatus(factsOf(link, pipeline, jobs), pr)] : statusesFor(link, pipeline, jobs);
+    const statuses = pr ? pullRequestStatuses(link, pipeline, jobs, pr) : statusesFor(link, pipeline, jobs);
 
     const posted = await c.posted.forCommit(link.id, target.sha);
     const sent: string[] = [];
@@ -219,22 +219,34 @@ function factsOf(link: Link, pipeline: GitLabPipeline, jobs: GitLabJob[]): Pipel
 }
 
 function statusesFor(link: Link, pipeline: GitLabPipeline, jobs: GitLabJob[]): BuildStatus[] {
-  const page = pageOf(link);
   const facts = factsOf(link, pipeline, jobs);
   const out: BuildStatus[] = [];
   if (link.statusMode !== "jobs") out.push(pipelineStatus(facts));
-  if (link.statusMode !== "pipeline") {
-    for (const job of jobs) {
-      const s = jobStatus(facts, {
-        name: job.name,
-        stage: job.stage,
-        status: job.status,
-        allowFailure: job.allow_failure,
-        webUrl: page(job.web_url, "jobs", job.id),
-        durationSeconds: job.duration ?? null,
-      });
-      if (s) out.push(s);
-    }
-  }
+  if (link.statusMode !== "pipeline") for (const job of jobFacts(link, jobs)) push(out, jobStatus(facts, job));
   return out;
+}
+
+/**
+ * A merge-result pipeline's statuses: its own always (it is what the pull request waits on, whatever the
+ * mode), and its jobs' too when the link's mode shows jobs, each under keys of that pull request.
+ */
+function pullRequestStatuses(link: Link, pipeline: GitLabPipeline, jobs: GitLabJob[], pr: PullRequestTarget): BuildStatus[] {
+  const facts = factsOf(link, pipeline, jobs);
+  const out = [pullRequestPipelineStatus(facts, pr)];
+  if (link.statusMode !== "pipeline") for (const job of jobFacts(link, jobs)) push(out, pullRequestJobStatus(facts, job, pr));
+  return out;
+}
+
+const push = (out: BuildStatus[], status: BuildStatus | null) => status && out.push(status);
+
+function jobFacts(link: Link, jobs: GitLabJob[]): JobFacts[] {
+  const page = pageOf(link);
+  return jobs.map((job) => ({
+    name: job.name,
+    stage: job.stage,
+    status: job.status,
+    allowFailure: job.allow_failure,
+    webUrl: page(job.web_url, "jobs", job.id),
+    durationSeconds: job.duration ?? null,
+  }));
 }

@@ -69,6 +69,45 @@ describe("pull-request pipelines: GitLab tests the merge result of a Bitbucket p
     assert.equal(listed.pullRequests[0].outcome, "pipeline");
   });
 
+  for (const statusMode of ["jobs", "both"] as const) {
+    it(`with status mode "${statusMode}" a merge-result pipeline's jobs show on the source head too, under keys of the pull request apart from the branch's jobs`, async () => {
+      const s = await pushLinkedRepository(stack);
+      const changed = await stack.api(s.settingsToken, "PUT", s.repo.uuid, {
+        gitlabUrl: stack.gitlab.url,
+        project: s.project.pathWithNamespace,
+        token: s.gitlabToken,
+        statusMode,
+      });
+      assert.equal(changed.status, 200);
+      const { feature } = await branches(s);
+      // The branch pipeline of the source head, with a job of the same name as the merge pipeline's.
+      const branch = stack.gitlab.createPipeline(s.project, { sha: feature, ref: "feature/x", jobs: [{ name: "test" }] });
+      stack.gitlab.setJobStatus(branch.jobs[0]!, "success");
+      stack.gitlab.setPipelineStatus(branch, "success");
+      await stack.gitlab.deliver(s.project, "Pipeline Hook", stack.gitlab.pipelineHookPayload(branch));
+      await opened(s);
+      const [merge] = pipelinesOn(s, "bitbucket/pr-1");
+      stack.gitlab.setJobStatus(merge!.jobs[0]!, "failed");
+      stack.gitlab.setPipelineStatus(merge!, "failed");
+      await stack.gitlab.deliver(s.project, "Pipeline Hook", stack.gitlab.pipelineHookPayload(merge!));
+      await drained(stack);
+
+      const byKey = new Map(stack.bitbucket.statuses({ sha: feature }).map((st) => [st.key, st]));
+      const job = byKey.get(`gitlab:${s.project.id}:pr~1:test`);
+      assert.ok(job, `the merge pipeline's job status, among ${[...byKey.keys()].join(", ")}`);
+      assert.equal(job.state, "FAILED");
+      assert.equal(job.refname, "feature/x");
+      assert.match(job.name ?? "", /test \(merge result with main\)/);
+      assert.equal(
+        byKey.get(`gitlab:${s.project.id}:pr~1`)?.state,
+        "FAILED",
+        "the pull request's pipeline status, whatever the mode",
+      );
+      assert.equal(byKey.get(`gitlab:${s.project.id}:feature/x:test`)?.state, "SUCCESSFUL", "the branch's job status stays");
+      assert.equal(stack.bitbucket.statuses({ sha: merge!.sha }).length, 0);
+    });
+  }
+
   it("a new source commit while the merge pipeline runs cancels it and tests the new merge result", async () => {
     const s = await pushLinkedRepository(stack);
     await branches(s);
