@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { isSafeBranchName, pullRequestBranch, pullRequestOfRef, pullRequestStatusKey } from "../../src/core/pull-request-ref";
+import {
+  isSafeBranchName,
+  pullRequestBranch,
+  pullRequestJobStatusKey,
+  pullRequestOfRef,
+  pullRequestStatusKey,
+} from "../../src/core/pull-request-ref";
 import { statusKey } from "../../src/core/status-key";
 
 describe("pull-request refs and keys", () => {
@@ -15,6 +21,16 @@ describe("pull-request refs and keys", () => {
     assert.notEqual(key, statusKey({ projectId: 12, ref: "pr-7" }));
     assert.notEqual(key, statusKey({ projectId: 12, ref: "pr", job: "7" }));
     assert.ok(key.length < 40);
+  });
+
+  it("a merge-result job's key is per pull request and job, and never a branch job's or the pipeline's", () => {
+    assert.equal(pullRequestJobStatusKey(12, 7, "test"), "gitlab:12:pr~7:test");
+    assert.notEqual(pullRequestJobStatusKey(12, 7, "test"), statusKey({ projectId: 12, ref: "pr-7", job: "test" }));
+    assert.notEqual(pullRequestJobStatusKey(12, 7, "test"), pullRequestJobStatusKey(12, 8, "test"));
+    assert.notEqual(pullRequestJobStatusKey(12, 1, "2:x"), pullRequestJobStatusKey(12, 12, "x"));
+    const long = pullRequestJobStatusKey(12, 7, "integration tests against every supported database");
+    assert.ok(long.length <= 40);
+    assert.notEqual(long, statusKey({ projectId: 12, ref: "pr", job: "7:integration tests against every supported database" }));
   });
 
   it("branch names that could read as an option or a second refspec are refused", () => {
