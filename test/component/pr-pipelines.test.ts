@@ -146,11 +146,11 @@ describe("pull-request pipelines: GitLab tests the merge result of a Bitbucket p
     merge!.testReport = fixture("test-report.json");
     stack.gitlab.setPipelineStatus(merge!, "failed");
     await stack.gitlab.deliver(s.project, "Pipeline Hook", stack.gitlab.pipelineHookPayload(merge!));
-    const tests = await eventually(
-      () => stack.bitbucket.reports(feature).find((r) => r.id === `gitlab-${s.project.id}-pr1-tests`),
-      20_000,
-    );
+    const testsId = `gitlab-${s.project.id}-pr1-tests`;
+    await eventually(() => stack.bitbucket.reports(feature).find((r) => r.id === testsId), 20_000);
     await drained(stack);
+    // Read again once the work is done: the report is created before its annotations are added.
+    const tests = stack.bitbucket.reports(feature).find((r) => r.id === testsId)!;
     assert.equal(tests.report_type, "TEST");
     assert.equal(tests.result, "FAILED");
     assert.match(String(tests.title), /merge result with main/);
