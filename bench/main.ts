@@ -84,7 +84,7 @@ async function benchStore(kind: StoreKind, opts: BenchOptions): Promise<StoreRes
       const info = await sims.setup(app.url, opts.links);
       log(`app pid ${app.pid} at ${app.url}, simulators pid ${sims.pid}; installed, ${opts.links} repositories linked`);
       const pids = { app: app.pid, sims: sims.pid };
-      const env: Env = { sims, probe, pids, appPid: app.pid, heapUsedMb: app.heapUsedMb };
+      const env: Env = { sims, probe, pids, appPid: app.pid, heapUsedMb: app.heapUsedMb, statements: app.statements };
       result.idleRssMb = round(memoryOf(app.pid).rssMb);
 
       if (has("intake")) {

@@ -52,6 +52,11 @@ const ROWS: Row[] = [
   ],
   ["  app cores, CPU ms per event; others' cores", (r) => (r.e2e ? loadCpu(r.e2e) : "–"), ""],
   [
+    "  database statements per event",
+    (r) => (r.e2e?.perEvent?.dbStatements != null ? String(r.e2e.perEvent.dbStatements) : "–"),
+    "",
+  ],
+  [
     "highest rate held (steps)",
     (r) =>
       r.steps ? `${n(r.steps.highestHeld)} /s (${r.steps.runs.map((s) => `${s.rate}${s.held ? "✓" : "✗"}`).join(" ")})` : "–",
