@@ -16,6 +16,7 @@ import { pushSyncPhase, verdictLines } from "./phases/push-sync";
 import { reportsPhase } from "./phases/reports";
 import { soak } from "./phases/soak";
 import { table, type StoreResult } from "./report";
+import { spreadLines, spreadOf } from "./support/spread";
 import { SimsClient } from "./sims/sims-client";
 import { ROOT, startApp } from "./support/app-process";
 import { startBaseline } from "./support/baseline-process";
@@ -32,11 +33,18 @@ const PROFILES = path.join(ROOT, "bench", "profiles");
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
   const results: Record<string, StoreResult> = {};
+  const spreads: string[] = [];
   for (const kind of opts.stores) {
-    log(`\n== ${kind} ==`);
-    results[kind] = await benchStore(kind, opts);
+    const runs: StoreResult[] = [];
+    for (let run = 1; run <= opts.runs; run++) {
+      log(`\n== ${kind}${opts.runs > 1 ? `, run ${run} of ${opts.runs}` : ""} ==`);
+      runs.push(await benchStore(kind, opts));
+    }
+    results[kind] = { ...runs[runs.length - 1]!, ...(runs.length > 1 && { spread: spreadOf(runs) }) };
+    if (runs.length > 1) spreads.push(...spreadLines(kind, results[kind].spread!));
   }
   process.stdout.write(`\n${table(results)}\n`);
+  if (spreads.length) process.stdout.write(`\nspread over ${opts.runs} runs (min / median / max):\n${spreads.join("\n")}\n`);
   const guard = compareWithCommitted(results, committedResults(ROOT));
   process.stdout.write(`\n${guard.lines.join("\n")}\n`);
   const previous = existsSync(RESULTS)
@@ -84,7 +92,7 @@ async function benchStore(kind: StoreKind, opts: BenchOptions): Promise<StoreRes
       const info = await sims.setup(app.url, opts.links);
       log(`app pid ${app.pid} at ${app.url}, simulators pid ${sims.pid}; installed, ${opts.links} repositories linked`);
       const pids = { app: app.pid, sims: sims.pid };
-      const env: Env = { sims, probe, pids, appPid: app.pid, heapUsedMb: app.heapUsedMb };
+      const env: Env = { sims, probe, pids, appPid: app.pid, heapUsedMb: app.heapUsedMb, statements: app.statements };
       result.idleRssMb = round(memoryOf(app.pid).rssMb);
 
       if (has("intake")) {

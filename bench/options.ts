@@ -11,6 +11,8 @@ export interface BenchOptions {
   cpuProf: boolean;
   /** Exit with status 3 when a figure is worse than the committed one by more than a quarter. */
   failOnRegression: boolean;
+  /** How many times each store's phases run; the report shows the last run and the spread of all. */
+  runs: number;
   /** Repositories linked, each to its own GitLab project and token; end-to-end events go to them in turn. */
   links: number;
   connections: number;
@@ -46,7 +48,7 @@ const num = (name: string, fallback: number) => {
   return value;
 };
 
-const USAGE = `npm run bench -- [--quick] [--store sqlite|postgres|both] [--phases ${PHASES.join(",")}] [--cpu-prof] [--fail-on-regression]`;
+const USAGE = `npm run bench -- [--quick] [--store sqlite|postgres|both] [--phases ${PHASES.join(",")}] [--cpu-prof] [--fail-on-regression] [--runs N]`;
 
 /** Reads the command line and BENCH_* variables (see bench/README.md). */
 export function parseOptions(argv: string[]): BenchOptions {
@@ -71,6 +73,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     phases: new Set(phases as Phase[]),
     cpuProf: flag("cpu-prof"),
     failOnRegression: flag("fail-on-regression"),
+    runs: Math.max(1, Math.floor(Number(value("runs") ?? 1)) || 1),
     links: Math.max(8, num("BENCH_LINKS", 50)),
     connections: num("BENCH_CONNECTIONS", 10),
     intakeSeconds: num("BENCH_INTAKE_SECONDS", 10),

@@ -21,6 +21,15 @@ export interface StoreResult {
   pushSync?: PushSyncResult;
   appLog?: Record<string, number>;
   profile?: string[];
+  /** With --runs N: the key figures of every run, as min / median / max. */
+  spread?: Record<string, Spread>;
+}
+
+export interface Spread {
+  min: number;
+  median: number;
+  max: number;
+  runs: number[];
 }
 
 export const TARGETS = { intakeRatio: 0.5, p99Ms: 100, rssMb: 200 };
@@ -51,6 +60,11 @@ const ROWS: Row[] = [
     "",
   ],
   ["  app cores, CPU ms per event; others' cores", (r) => (r.e2e ? loadCpu(r.e2e) : "–"), ""],
+  [
+    "  database statements per event",
+    (r) => (r.e2e?.perEvent?.dbStatements != null ? String(r.e2e.perEvent.dbStatements) : "–"),
+    "",
+  ],
   [
     "highest rate held (steps)",
     (r) =>

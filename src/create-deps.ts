@@ -48,7 +48,7 @@ export async function createDeps(config: Config, log: Logger): Promise<Deps> {
   const box = new SecretBox(config.encryptionKeys);
   const links = new Links(sequelize, box);
   const outbox = new Outbox(sql, config.outbox.leaseMs, BITBUCKET_BUDGETED_KINDS, config.outbox.perInstallation);
-  const metrics = new Metrics(outbox);
+  const metrics = new Metrics(outbox, () => sql.statements);
   const tenants = new TenantCache(new Tenants(sequelize, box));
   const onBitbucketStatus = (status: number) => metrics.peerResponses.inc({ peer: "bitbucket", status: String(status) });
   const connect = connectInstallations(tenants, {

@@ -31,7 +31,7 @@ export interface LoadRun {
   /** App CPU per delivered event (its intake and its delivery): comparable even when the machine is busy. */
   cpuMsPerEvent: number;
   /** Round trips per event: GitLab API calls, status POSTs, database transactions (PostgreSQL only). */
-  perEvent: { gitlabCalls: number; statusPosts: number; dbTransactions: number | null };
+  perEvent: { gitlabCalls: number; statusPosts: number; dbTransactions: number | null; dbStatements: number | null };
   /** Peak RSS of the app during this run (VmHWM after a reset at its start). */
   peakRssMb: number;
 }
@@ -42,6 +42,7 @@ export interface Env {
   pids: Record<string, number>;
   appPid: number;
   heapUsedMb: () => Promise<number>;
+  statements: () => Promise<number>;
 }
 
 /** One paced run of pipeline events, with the app's memory, outbox depth and CPU watched from the side. */
@@ -57,6 +58,7 @@ export async function loadRun(
   const sampler = new Sampler(env.appPid, env.probe, 1_000, env.heapUsedMb);
   const calls0 = await env.sims.counters();
   const tx0 = await env.probe.transactions();
+  const st0 = await env.statements();
   const cpu = new CpuMeter({ ...env.pids, driver: process.pid }).begin();
   const r = await env.sims.run(opts);
   const cores = cpu.end();
@@ -64,6 +66,7 @@ export async function loadRun(
   await new Promise((resolve) => setTimeout(resolve, 1_100)); // PostgreSQL reports its counters at most every second
   const calls1 = await env.sims.counters();
   const tx1 = await env.probe.transactions();
+  const st1 = await env.statements();
   const samples = sampler.stop();
   const sampledPeak = Math.max(...samples.map((s) => s.rssMb));
   const peakRssMb = round(exactPeak ? memoryOf(env.appPid).hwmMb : sampledPeak);
@@ -81,6 +84,8 @@ export async function loadRun(
       statusPosts: per(calls0.statusPosts, calls1.statusPosts),
       // Less the probe's own reads (one a sample, and the first count).
       dbTransactions: tx0 === null || tx1 === null ? null : per(tx0, tx1 - samples.length - 1),
+      // Statements of the app's per-event path (intake, outbox, delivery records), on either store.
+      dbStatements: Number.isFinite(st0) && Number.isFinite(st1) ? per(st0, st1) : null,
     },
     cpuMsPerEvent: round((cores.app! * 1000) / Math.max(1, judged.deliveredPerSecond), 2),
     peakRssMb,

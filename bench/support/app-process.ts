@@ -16,6 +16,8 @@ export interface AppProcess {
   logCounts(): Record<string, number>;
   /** The app's V8 heap in use, from its /metrics (NaN when it has none). */
   heapUsedMb(): Promise<number>;
+  /** Statements the app's per-event path has run so far, from its /metrics (NaN when it has none). */
+  statements(): Promise<number>;
   /** SIGTERM and wait for exit (the app drains its worker for up to 10 s). */
   stop(): Promise<void>;
 }
@@ -75,7 +77,8 @@ export async function startApp(opts: {
     url,
     logFile,
     logCounts: () => countLevels(logFile),
-    heapUsedMb: () => heapUsedMb(url, metricsToken),
+    heapUsedMb: async () => (await metric(url, metricsToken, "nodejs_heap_size_used_bytes")) / 2 ** 20,
+    statements: () => metric(url, metricsToken, "db_statements_total"),
     stop: async () => {
       // The app lets deliveries in flight finish for up to 10 s on SIGTERM.
       await stopChild(child, 20_000);
@@ -85,14 +88,15 @@ export async function startApp(opts: {
   };
 }
 
-async function heapUsedMb(url: string, token: string): Promise<number> {
+/** One unlabelled figure of the app's /metrics, by its name without the gl4bb_ prefix. */
+async function metric(url: string, token: string, name: string): Promise<number> {
   try {
     const res = await fetch(`${url}/metrics`, {
       headers: { authorization: `Bearer ${token}` },
       signal: AbortSignal.timeout(2_000),
     });
     const text = await res.text();
-    return Number(/^\w*nodejs_heap_size_used_bytes (\S+)$/m.exec(text)?.[1] ?? NaN) / 2 ** 20;
+    return Number(new RegExp(`^\\w*${name} (\\S+)$`, "m").exec(text)?.[1] ?? NaN);
   } catch {
     return NaN;
   }

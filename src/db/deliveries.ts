@@ -1,5 +1,8 @@
 import type { Sequelize } from "sequelize";
 import { DirectSql } from "./direct-sql";
+import { GroupCommit, jsonRows } from "./group-commit";
+
+type DeliveryRow = [source: string, scope: string, deliveryId: string, clientKey: string, receivedAt: number];
 
 /**
  * Ids of webhook deliveries already accepted, so a resend is acknowledged without being processed twice
@@ -7,19 +10,20 @@ import { DirectSql } from "./direct-sql";
  */
 export class Deliveries {
   private readonly sql: DirectSql;
+  /** Intake records one per webhook: concurrent ones go in one statement (see group-commit.ts). */
+  private readonly writes: GroupCommit<DeliveryRow>;
 
   constructor(sequelize: Sequelize) {
-    this.sql = DirectSql.for(sequelize);
+    const sql = (this.sql = DirectSql.for(sequelize));
+    const insert = `INSERT INTO deliveries (source, scope, delivery_id, client_key, received_at)
+       ${jsonRows(sql.dialect, ["text", "text", "text", "text", "bigint"])}
+       ON CONFLICT (source, scope, delivery_id) DO NOTHING`;
+    this.writes = new GroupCommit(async (rows) => void (await sql.query(insert, [JSON.stringify(rows)])));
   }
 
-  /** Records the delivery; returns false if it was already there (for its source and scope). */
-  async record(delivery: { source: string; scope: string; id: string }, clientKey: string): Promise<boolean> {
-    const rows = await this.sql.query(
-      `INSERT INTO deliveries (source, scope, delivery_id, client_key, received_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (source, scope, delivery_id) DO NOTHING RETURNING delivery_id`,
-      [delivery.source, delivery.scope, delivery.id, clientKey, Date.now()],
-    );
-    return rows.length > 0;
+  /** Records the delivery (once written; a delivery already recorded stays as it was). */
+  async record(delivery: { source: string; scope: string; id: string }, clientKey: string): Promise<void> {
+    await this.writes.add([delivery.source, delivery.scope, delivery.id, clientKey, Date.now()]);
   }
 
   async removeTenant(clientKey: string): Promise<void> {

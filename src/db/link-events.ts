@@ -1,6 +1,7 @@
 import type { Sequelize } from "sequelize";
 import { OwnerGone } from "../errors";
 import { DirectSql } from "./direct-sql";
+import { GroupCommit, jsonRows } from "./group-commit";
 
 export interface LinkEvent {
   at: number;
@@ -17,18 +18,20 @@ export class LinkEvents {
   private writes = 0;
 
   private readonly sql: DirectSql;
+  /** One event per delivery: those ending together go in one statement (see group-commit.ts). */
+  private readonly inserts: GroupCommit<unknown[]>;
 
   constructor(sequelize: Sequelize) {
-    this.sql = DirectSql.for(sequelize);
+    const sql = (this.sql = DirectSql.for(sequelize));
+    const insert = `INSERT INTO link_events (link_id, client_key, at, kind, outcome, summary, duration_ms)
+       ${jsonRows(sql.dialect, ["text", "text", "bigint", "text", "text", "text", "integer"])}`;
+    this.inserts = new GroupCommit(async (rows) => void (await sql.query(insert, [JSON.stringify(rows)])));
   }
 
   /** Adds an event; one for a link that is gone (unlinked or uninstalled while delivering) is dropped. */
   async record(linkId: string, clientKey: string, e: LinkEvent): Promise<void> {
     try {
-      await this.sql.query(
-        "INSERT INTO link_events (link_id, client_key, at, kind, outcome, summary, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [linkId, clientKey, e.at, e.kind, e.outcome, e.summary.slice(0, 512), Math.round(e.durationMs)],
-      );
+      await this.inserts.add([linkId, clientKey, e.at, e.kind, e.outcome, e.summary.slice(0, 512), Math.round(e.durationMs)]);
     } catch (err) {
       if (err instanceof OwnerGone) return;
       throw err;

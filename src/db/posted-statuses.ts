@@ -1,5 +1,6 @@
 import type { Sequelize } from "sequelize";
 import { DirectSql } from "./direct-sql";
+import { GroupCommit, jsonRows } from "./group-commit";
 
 export interface PostedStatus {
   linkId: string;
@@ -20,9 +21,31 @@ export interface PostedStatus {
 /** What we last posted to Bitbucket per commit and status key: an unchanged status is not sent again. */
 export class PostedStatuses {
   private readonly sql: DirectSql;
+  /** One or a few per delivery: those recorded together go in one statement (see group-commit.ts). */
+  private readonly upserts: GroupCommit<PostedStatus>;
 
   constructor(sequelize: Sequelize) {
-    this.sql = DirectSql.for(sequelize);
+    const sql = (this.sql = DirectSql.for(sequelize));
+    const upsert = `INSERT INTO posted_statuses (link_id, sha, status_key, pipeline_id, state, fingerprint, ref, posted_at, poster)
+       ${jsonRows(sql.dialect, ["text", "text", "text", "bigint", "text", "text", "text", "bigint", "text"])}
+       ON CONFLICT (link_id, sha, status_key) DO UPDATE SET pipeline_id = excluded.pipeline_id, state = excluded.state,
+         fingerprint = excluded.fingerprint, ref = excluded.ref, posted_at = excluded.posted_at, poster = excluded.poster`;
+    this.upserts = new GroupCommit(async (statuses) => {
+      // One row per status: an upsert may not touch the same row twice, and the last recorded is the newest.
+      const rows = new Map(statuses.map((p) => [`${p.linkId} ${p.sha} ${p.statusKey}`, p]));
+      const values = [...rows.values()].map((p) => [
+        p.linkId,
+        p.sha,
+        p.statusKey,
+        p.pipelineId,
+        p.state,
+        p.fingerprint,
+        p.ref,
+        p.postedAt,
+        p.poster ?? null,
+      ]);
+      await sql.query(upsert, [JSON.stringify(values)]);
+    });
   }
 
   async forCommit(linkId: string, sha: string): Promise<Map<string, PostedStatus>> {
@@ -33,14 +56,9 @@ export class PostedStatuses {
     return new Map(rows.map((r) => [String(r.status_key), toPosted(r)]));
   }
 
+  /** Records what was posted (settles once written). */
   async record(p: PostedStatus): Promise<void> {
-    await this.sql.query(
-      `INSERT INTO posted_statuses (link_id, sha, status_key, pipeline_id, state, fingerprint, ref, posted_at, poster)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (link_id, sha, status_key) DO UPDATE SET pipeline_id = excluded.pipeline_id, state = excluded.state,
-         fingerprint = excluded.fingerprint, ref = excluded.ref, posted_at = excluded.posted_at, poster = excluded.poster`,
-      [p.linkId, p.sha, p.statusKey, p.pipelineId, p.state, p.fingerprint, p.ref, p.postedAt, p.poster ?? null],
-    );
+    await this.upserts.add(p);
   }
 
   /**

@@ -28,8 +28,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(outbox: Outbox) {
+  /** @param statements how many statements the per-event path (direct-sql) has run so far. */
+  constructor(outbox: Outbox, statements: () => number = () => 0) {
     collectDefaultMetrics({ register: this.registry, prefix: "gl4bb_" });
+    new Counter({
+      name: "gl4bb_db_statements_total",
+      help: "Statements run on the per-event path (intake, outbox, delivery records)",
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(statements());
+      },
+    });
     new Gauge({
       name: "gl4bb_outbox_rows",
       help: "Outbox rows by state",

@@ -1,6 +1,7 @@
 import { candidatesSql, takeSql } from "./claim-sql";
 import { fairPick, type Candidate } from "./fair-pick";
 import type { SqlStore } from "./sql-store";
+import { GroupCommit } from "../db/group-commit";
 
 /** A kind of work; each use case (src/sync/) names its own. */
 export type OutboxKind = string;
@@ -42,6 +43,8 @@ export interface NewWork<P> {
 export class Outbox {
   private readonly candidatesSql: string;
   private readonly takeSql: string;
+  /** Rows delivered at about the same time are deleted in one statement (see group-commit.ts). */
+  private readonly completions: GroupCommit<number>;
 
   /**
    * @param budgeted kinds of work that spend the installation's Bitbucket budget: while it is held back
@@ -57,6 +60,13 @@ export class Outbox {
   ) {
     this.candidatesSql = candidatesSql(sql.dialect, budgeted);
     this.takeSql = takeSql(sql.dialect);
+    const remove =
+      sql.dialect === "postgres"
+        ? "DELETE FROM outbox WHERE id = ANY(?::bigint[])"
+        : "DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?))";
+    this.completions = new GroupCommit(async (ids) => {
+      await sql.query(remove, [sql.dialect === "postgres" ? ids : JSON.stringify(ids)]);
+    });
   }
 
   /**
@@ -125,8 +135,9 @@ export class Outbox {
     return taken.map(toItem).sort((a, b) => order.get(a.id)! - order.get(b.id)!);
   }
 
+  /** Removes a delivered row (settles once it is gone). */
   async complete(id: number): Promise<void> {
-    await this.sql.query("DELETE FROM outbox WHERE id = ?", [id]);
+    await this.completions.add(id);
   }
 
   /**

@@ -62,6 +62,11 @@ export class OutboxWorker {
     return this.running;
   }
 
+  /** Deliveries under way on this instance, each until its outcome and event are written. */
+  get delivering(): number {
+    return this.inFlight.size;
+  }
+
   /** Asks the worker to look for work now. Cheap to call often: calls during a pass fold into one more pass. */
   kick(): void {
     if (!this.running) return;

@@ -79,12 +79,21 @@ describe("retention: what intake and delivery leave behind does not grow without
     );
     assert.equal(await deadCount(), RETENTION.deadRowsPerLink + 3);
 
+    const resend = {
+      clientKey: tenant.clientKey,
+      linkId: link!.id,
+      kind: "status-sync",
+      dedupeKey: "resent",
+      payload: {},
+      delivery: { source: "gitlab", scope: link!.id, id: "old-event" },
+    };
+    assert.equal(await deps.outbox.enqueue(resend), false, "a resend within 7 days is recognised");
     assert.deepEqual(await stack.app.retention.runOnce(now + 8 * DAY), { deliveries: 1, dead: 0, pullRequests: 0 });
-    assert.equal(await deps.deliveries.record({ source: "gitlab", scope: link!.id, id: "old-event" }, tenant.clientKey), true);
+    assert.equal(await deps.outbox.enqueue(resend), true, "forgotten after 7 days: a resend is taken in again");
 
     await stack.app.retention.runOnce(now + 15 * DAY);
     assert.equal(await deadCount(), 0);
-    assert.equal((await deps.outbox.depth()).pending, 1, "work still waiting is never pruned");
+    assert.equal((await deps.outbox.depth()).pending, 2, "work still waiting is never pruned");
   });
 
   it("merged and declined pull requests are forgotten 7 days after their clean-up, or 30 days when it never succeeded; open ones stay", async () => {

@@ -168,7 +168,8 @@ export async function drained(stack: Stack, timeoutMs = 20_000): Promise<void> {
   await eventually(
     async () => {
       const d = await stack.app.deps.outbox.depth();
-      return d.pending === 0 && d.running === 0;
+      // A delivered row is deleted before its event is written: the worker is done only when idle too.
+      return d.pending === 0 && d.running === 0 && stack.app.deps.worker.delivering === 0;
     },
     timeoutMs,
     10,
