@@ -38,13 +38,14 @@ export function gitlabLookupApiRouter(deps: Deps, door: SettingsDoor) {
   const router = express.Router();
   const base = `${door.prefix}/repositories/:repoUuid`;
   const auth = door.repositoryAuth;
+  // Who is asking first (auth, then json on each route): no body is parsed for a caller without a valid token.
   const json = express.json({ limit: "16kb" });
   const resolve = (req: Request, input: CredentialsInput) => resolveCredentials(deps, req.grant!.clientKey, input);
 
   router.post(
     `${base}/gitlab/check`,
-    json,
     auth,
+    json,
     handle(async (req, res) => {
       const credentials = await resolve(req, validate(checkBody, req.body));
       res.json({ ...(await checkToken(deps, credentials)), tokenSource: credentials.source });
@@ -52,8 +53,8 @@ export function gitlabLookupApiRouter(deps: Deps, door: SettingsDoor) {
   );
   router.post(
     `${base}/gitlab/projects`,
-    json,
     auth,
+    json,
     handle(async (req, res) => {
       const { search, ...input } = validate(searchBody, req.body);
       res.json(await findProjects(deps, await resolve(req, input), search));
@@ -61,8 +62,8 @@ export function gitlabLookupApiRouter(deps: Deps, door: SettingsDoor) {
   );
   router.post(
     `${base}/gitlab/project`,
-    json,
     auth,
+    json,
     handle(async (req, res) => {
       const { project, ...input } = validate(projectBody, req.body);
       const repository = await repositoryUrl(deps, req.grant!.clientKey, req.grant!.repoPath);
@@ -71,8 +72,8 @@ export function gitlabLookupApiRouter(deps: Deps, door: SettingsDoor) {
   );
   router.post(
     `${base}/gitlab/namespaces`,
-    json,
     auth,
+    json,
     handle(async (req, res) => {
       const { search, ...input } = validate(searchBody, req.body);
       res.json(await listNamespaces(deps, await resolve(req, input), search));
@@ -80,8 +81,8 @@ export function gitlabLookupApiRouter(deps: Deps, door: SettingsDoor) {
   );
   router.post(
     `${base}/project`,
-    json,
     auth,
+    json,
     handle(async (req, res) => {
       const { namespaceId, projectName: name, statusMode: mode, sync, ...input } = validate(createBody, req.body);
       const grant = req.grant!;
