@@ -9,7 +9,6 @@ import { linkView } from "../links/link-view";
 import { listNamespaces } from "../links/namespace-picker";
 import { repositoryUrl } from "../links/mirror-source";
 import { findProjects, inspectProject } from "../links/project-picker";
-import { queuePushRefs } from "../sync/push-refs";
 import type { SettingsDoor } from "./grant";
 import { asId, gitlabProject, gitlabToken, gitlabUrl, projectName, statusMode } from "./settings-fields";
 
@@ -97,9 +96,7 @@ export function gitlabLookupApiRouter(deps: Deps, door: SettingsDoor) {
         user: grant.user,
         sync,
       });
-      // A push-sync project starts empty: fill it now rather than at the next push.
-      if (result.link.sync === "push")
-        await queuePushRefs({ outbox: deps.outbox, wake: deps.worker, debounceMs: 0 }, result.link);
+      // A push-sync project starts empty: createMirrorProject has queued its first sync.
       res.status(201).json({
         link: linkView(result.link),
         webhook: result.webhook,

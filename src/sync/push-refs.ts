@@ -47,6 +47,14 @@ export async function queuePushRefs(
   return written;
 }
 
+/**
+ * A push sync someone asked for rather than a push: a new push-sync project's first fill, or "Sync now".
+ * It runs at once (there is no burst of pushes to fold) and says it was asked for (`via: "manual"`).
+ */
+export function queuePushSyncNow(c: { outbox: Outbox; worker: Wakeup }, link: Pick<Link, "id" | "clientKey">): Promise<boolean> {
+  return queuePushRefs({ outbox: c.outbox, wake: c.worker, debounceMs: 0 }, link, undefined, "manual");
+}
+
 export interface PushRefsCollaborators extends GitRemotesCollaborators {
   links: Pick<Links, "byId" | "setLastSync" | "setRepoFullName">;
   pushedRefs: PushedRefs;
