@@ -86,6 +86,24 @@ describe("pull-request pipelines: GitLab tests the merge result of a Bitbucket p
     assert.equal((await s.gitlabGit.refs()).get("refs/heads/bitbucket/pr-1"), second.sha);
   });
 
+  it("reads the link as the other deliverers do (cached), and afresh when GitLab refuses the cached token", async () => {
+    const s = await pushLinkedRepository(stack);
+    await branches(s);
+    const { links, linkCache } = stack.app.deps;
+    const link = (await links.forRepository(s.tenant.clientKey, s.repo.uuid))!;
+    // This instance holds the link with its token; another instance replaces the token (this cache is not
+    // told) and GitLab refuses the old one.
+    await linkCache.get(link.id);
+    const token = stack.gitlab.addToken(s.user, { scopes: ["api", "write_repository"] });
+    await links.save({ ...link, token });
+    stack.gitlab.revokeToken(s.gitlabToken);
+
+    await opened(s);
+    const [pipeline] = pipelinesOn(s, "bitbucket/pr-1");
+    assert.ok(pipeline, `a pipeline on bitbucket/pr-1: ${JSON.stringify(await listPullRequests(s))}`);
+    assert.equal((await linkCache.get(link.id))!.token, token);
+  });
+
   it("a failed merge-result pipeline's test report goes on the source head under the pull request's id, beside the branch's", async () => {
     const s = await pushLinkedRepository(stack);
     assert.equal(s.link.reports, true);
