@@ -125,11 +125,11 @@ describe("pull-request pipelines: GitLab tests the merge result of a Bitbucket p
     merge!.testReport = fixture("test-report.json");
     stack.gitlab.setPipelineStatus(merge!, "failed");
     await stack.gitlab.deliver(s.project, "Pipeline Hook", stack.gitlab.pipelineHookPayload(merge!));
-    const tests = await eventually(
-      () => stack.bitbucket.reports(feature).find((r) => r.id === `gitlab-${s.project.id}-pr1-tests`),
-      20_000,
-    );
+    const testsReport = () => stack.bitbucket.reports(feature).find((r) => r.id === `gitlab-${s.project.id}-pr1-tests`);
+    await eventually(testsReport, 20_000);
+    // Read once its publication is done: its annotations follow the report in requests of their own.
     await drained(stack);
+    const tests = testsReport()!;
     assert.equal(tests.report_type, "TEST");
     assert.equal(tests.result, "FAILED");
     assert.match(String(tests.title), /merge result with main/);
