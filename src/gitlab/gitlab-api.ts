@@ -74,7 +74,7 @@ export class GitLabApi {
   private readonly token: string;
   private readonly timeoutMs: number;
   private readonly dispatcher: Dispatcher;
-  private readonly beforeCall?: () => Promise<void>;
+  private readonly checks: RequestChecks;
 
   /**
    * `dispatcher` carries every call: it caps answers and refuses redirects (see gitlab-dispatcher.ts).
@@ -90,12 +90,12 @@ export class GitLabApi {
   ) {
     // gitbeaker types `agent` as an http.Agent but hands it to fetch as its undici dispatcher.
     const agent = dispatcher as unknown as Agent;
-    this.api = resources({ host, token, queryTimeout: timeoutMs, rateLimits: RATE_LIMITS, agent }, timeoutMs, beforeCall);
+    this.checks = { host, timeoutMs, beforeCall };
+    this.api = resources({ host, token, queryTimeout: timeoutMs, rateLimits: RATE_LIMITS, agent }, this.checks);
     this.host = host.replace(/\/+$/, "");
     this.token = token;
     this.timeoutMs = timeoutMs;
     this.dispatcher = dispatcher;
-    this.beforeCall = beforeCall;
     this.budget = new TokenBucket(budget.perMinute / 60_000, budget.burst);
   }
 
@@ -234,30 +234,22 @@ export class GitLabApi {
    * the outbox does.
    */
   private async getJson(path: string): Promise<{ body: unknown; nextPage: string | null }> {
-    if (this.beforeCall) await this.beforeCall();
-    let status: number;
-    let headers: Record<string, string | string[] | undefined>;
-    let text: string;
-    try {
+    const answer = await checkedRequest(this.checks, async () => {
       const response = await request(`${this.host}/api/v4/${path}`, {
         headers: { "PRIVATE-TOKEN": this.token, accept: "application/json" },
         dispatcher: this.dispatcher,
         signal: AbortSignal.timeout(this.timeoutMs),
       });
-      status = response.statusCode;
-      headers = response.headers;
-      text = await response.body.text();
-    } catch (e) {
-      const problem = answerRefused(e) ? null : networkProblem(e, this.timeoutMs);
-      throw problem ? new GitLabUnreachable(withHost(problem, hostOf(this.host)), e) : e;
-    }
+      return { status: response.statusCode, headers: response.headers, text: await response.body.text() };
+    });
     const header = (name: string) => {
-      const value = headers[name];
+      const value = answer.headers[name];
       return (Array.isArray(value) ? value[0] : value) ?? null;
     };
-    if (status < 200 || status >= 300) throw new GitLabAnswerError(status, text.slice(0, 4096), header("retry-after"));
+    if (answer.status < 200 || answer.status >= 300)
+      throw new GitLabAnswerError(answer.status, answer.text.slice(0, 4096), header("retry-after"));
     const next = header("x-next-page");
-    return { body: boundedStrings(JSON.parse(text)), nextPage: next && /^\d+$/.test(next) ? next : null };
+    return { body: boundedStrings(JSON.parse(answer.text)), nextPage: next && /^\d+$/.test(next) ? next : null };
   }
 
   /** The token itself (GitLab 15.5+): its name, scopes and expiry. Older GitLabs answer 404. */
@@ -307,28 +299,23 @@ export class GitLabApi {
    */
   async failedTests(projectId: number, pipelineId: number, keep: number): Promise<FailedTests> {
     const url = `${this.host}/api/v4/projects/${projectId}/pipelines/${pipelineId}/test_report`;
-    // Round gitbeaker, so the checks its requests pass are made here: the workspace's allowed hosts first,
-    // and a failure to reach GitLab named in plain words.
-    if (this.beforeCall) await this.beforeCall();
-    let response: Awaited<ReturnType<typeof fetch>>;
-    try {
-      response = await fetch(url, {
+    // Round gitbeaker, through the same checks as its requests; the answer's cap is the dispatcher's
+    // (gitlab-dispatcher.ts: the test report's own, larger).
+    return checkedRequest(this.checks, async () => {
+      const response = await fetch(url, {
         headers: { "PRIVATE-TOKEN": this.token, accept: "application/json" },
         dispatcher: this.dispatcher,
         redirect: "manual",
         signal: AbortSignal.timeout(this.timeoutMs),
       });
-    } catch (e) {
-      const problem = answerRefused(e) ? null : networkProblem(e, this.timeoutMs);
-      throw problem ? new GitLabUnreachable(withHost(problem, hostOf(this.host)), e) : e;
-    }
-    if (!response.ok)
-      throw new GitLabAnswerError(response.status, await firstBytes(response), response.headers.get("retry-after"));
-    const reader = failedTests(keep);
-    const decoder = new TextDecoder();
-    for await (const chunk of response.body!) reader.write(decoder.decode(chunk as Uint8Array, { stream: true }));
-    reader.write(decoder.decode());
-    return reader.end();
+      if (!response.ok)
+        throw new GitLabAnswerError(response.status, await firstBytes(response), response.headers.get("retry-after"));
+      const reader = failedTests(keep);
+      const decoder = new TextDecoder();
+      for await (const chunk of response.body!) reader.write(decoder.decode(chunk as Uint8Array, { stream: true }));
+      reader.write(decoder.decode());
+      return reader.end();
+    });
   }
 
   /**
@@ -419,8 +406,7 @@ const DEFAULT_BUDGET = { perMinute: 2000, burst: 200 };
  */
 function resources(
   opts: { host: string; token: string; queryTimeout: number; rateLimits: typeof RATE_LIMITS; agent: Agent },
-  timeoutMs: number,
-  beforeCall?: () => Promise<void>,
+  checks: RequestChecks,
 ) {
   const projects = new Projects(opts);
   const all = {
@@ -431,35 +417,44 @@ function resources(
     Pipelines: new Pipelines(opts),
     Jobs: new Jobs(opts),
   };
-  for (const resource of Object.values(all))
-    boundAnswerStrings(resource.requester as unknown as Record<string, unknown>, opts.host, timeoutMs, beforeCall);
+  for (const resource of Object.values(all)) boundAnswerStrings(resource.requester as unknown as Record<string, unknown>, checks);
   return { ...all, requester: projects.requester };
 }
 
 /**
- * Every answer's strings cut to a sane length where they enter, whichever resource asked (bounded-strings.ts),
- * every failure to reach GitLab named in plain words where it happens, while the timeout is known, and every
- * request, whichever resource makes it, first passes `beforeCall` (the workspace's allowed hosts).
+ * Every request of every gitbeaker resource goes through `checkedRequest`, and every answer's strings are
+ * cut to a sane length where they enter, whichever resource asked (bounded-strings.ts).
  */
-function boundAnswerStrings(
-  requester: Record<string, unknown>,
-  host: string,
-  timeoutMs: number,
-  beforeCall?: () => Promise<void>,
-): void {
+function boundAnswerStrings(requester: Record<string, unknown>, checks: RequestChecks): void {
   for (const method of ["get", "post", "put", "patch", "delete"]) {
     const call = requester[method] as (...args: unknown[]) => Promise<{ body: unknown }>;
     requester[method] = async (...args: unknown[]) => {
-      if (beforeCall) await beforeCall();
-      let response: { body: unknown };
-      try {
-        response = await call(...args);
-      } catch (e) {
-        const problem = statusOf(e) === undefined && !answerRefused(e) ? networkProblem(e, timeoutMs) : null;
-        throw problem ? new GitLabUnreachable(withHost(problem, hostOf(host)), e) : e;
-      }
+      const response = await checkedRequest(checks, () => call(...args));
       return { ...response, body: boundedStrings(response.body) };
     };
+  }
+}
+
+/** What every request to one GitLab passes: its address, its timeout, and the check made before it. */
+interface RequestChecks {
+  host: string;
+  timeoutMs: number;
+  /** May refuse the request by throwing (the workspace's allowed hosts). */
+  beforeCall?: () => Promise<void>;
+}
+
+/**
+ * One request to GitLab, made by gitbeaker or by our own streamed read: it first passes `beforeCall`, and a
+ * failure to reach GitLab is named in plain words where it happens, while the timeout is known. GitLab's
+ * answers (an error status, one over the dispatcher's cap) go through as they are.
+ */
+async function checkedRequest<T>(checks: RequestChecks, request: () => Promise<T>): Promise<T> {
+  if (checks.beforeCall) await checks.beforeCall();
+  try {
+    return await request();
+  } catch (e) {
+    const problem = statusOf(e) === undefined && !answerRefused(e) ? networkProblem(e, checks.timeoutMs) : null;
+    throw problem ? new GitLabUnreachable(withHost(problem, hostOf(checks.host)), e) : e;
   }
 }
 

@@ -7,7 +7,7 @@ import { checked } from "./gitlab-errors";
 import { openGitLab, type ResolvedCredentials } from "./gitlab-session";
 import { linkRepository, type LinkResult } from "./link-repository";
 import { cloneUrl, withToken } from "./mirror-credentials";
-import { queuePushRefs } from "../sync/push-refs";
+import { queuePushSyncNow } from "../sync/push-refs";
 
 export interface CreateProjectRequest {
   clientKey: string;
@@ -120,7 +120,7 @@ export async function createMirrorProject(
       e.details,
     );
   }
-  if (!mirror) await queueFirstSync(deps, linked);
+  if (!mirror) await queuePushSyncNow(deps, linked.link);
   return {
     ...linked,
     project: { id: project.id, path: project.path_with_namespace, webUrl: linked.link.projectWebUrl, mirror },
@@ -182,15 +182,12 @@ async function createPushProject(
       e.details,
     );
   }
-  await queueFirstSync(deps, linked);
+  await queuePushSyncNow(deps, linked.link);
   return {
     ...linked,
     project: { id: project.id, path: project.path_with_namespace, webUrl: linked.link.projectWebUrl, mirror: false },
   };
 }
-
-const queueFirstSync = (deps: Pick<Deps, "outbox" | "worker">, linked: LinkResult) =>
-  queuePushRefs({ outbox: deps.outbox, wake: deps.worker, debounceMs: 0 }, linked.link, undefined, "manual");
 
 /** A GitLab path from a project name: lower case, spaces and other characters as "-". */
 export function projectPath(name: string): string {

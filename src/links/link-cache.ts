@@ -24,6 +24,12 @@ export class LinkCache {
     return link;
   }
 
+  /** Keeps a link's repository name (a Forge link's, read from Bitbucket once): the entry is read afresh next. */
+  async setRepoFullName(id: string, repoFullName: string): Promise<void> {
+    await this.links.setRepoFullName(id, repoFullName);
+    this.forget(id);
+  }
+
   forget(id: string): void {
     this.entries.delete(id);
   }

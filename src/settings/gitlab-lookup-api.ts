@@ -9,7 +9,6 @@ import { linkView } from "../links/link-view";
 import { listNamespaces } from "../links/namespace-picker";
 import { repositoryUrl } from "../links/mirror-source";
 import { findProjects, inspectProject } from "../links/project-picker";
-import { queuePushRefs } from "../sync/push-refs";
 import type { SettingsDoor } from "./grant";
 import { asId, gitlabProject, gitlabToken, gitlabUrl, projectName, statusMode } from "./settings-fields";
 
@@ -38,13 +37,14 @@ export function gitlabLookupApiRouter(deps: Deps, door: SettingsDoor) {
   const router = express.Router();
   const base = `${door.prefix}/repositories/:repoUuid`;
   const auth = door.repositoryAuth;
+  // Who is asking first (auth, then json on each route): no body is parsed for a caller without a valid token.
   const json = express.json({ limit: "16kb" });
   const resolve = (req: Request, input: CredentialsInput) => resolveCredentials(deps, req.grant!.clientKey, input);
 
   router.post(
     `${base}/gitlab/check`,
-    json,
     auth,
+    json,
     handle(async (req, res) => {
       const credentials = await resolve(req, validate(checkBody, req.body));
       res.json({ ...(await checkToken(deps, credentials)), tokenSource: credentials.source });
@@ -52,8 +52,8 @@ export function gitlabLookupApiRouter(deps: Deps, door: SettingsDoor) {
   );
   router.post(
     `${base}/gitlab/projects`,
-    json,
     auth,
+    json,
     handle(async (req, res) => {
       const { search, ...input } = validate(searchBody, req.body);
       res.json(await findProjects(deps, await resolve(req, input), search));
@@ -61,8 +61,8 @@ export function gitlabLookupApiRouter(deps: Deps, door: SettingsDoor) {
   );
   router.post(
     `${base}/gitlab/project`,
-    json,
     auth,
+    json,
     handle(async (req, res) => {
       const { project, ...input } = validate(projectBody, req.body);
       const repository = await repositoryUrl(deps, req.grant!.clientKey, req.grant!.repoPath);
@@ -71,8 +71,8 @@ export function gitlabLookupApiRouter(deps: Deps, door: SettingsDoor) {
   );
   router.post(
     `${base}/gitlab/namespaces`,
-    json,
     auth,
+    json,
     handle(async (req, res) => {
       const { search, ...input } = validate(searchBody, req.body);
       res.json(await listNamespaces(deps, await resolve(req, input), search));
@@ -80,8 +80,8 @@ export function gitlabLookupApiRouter(deps: Deps, door: SettingsDoor) {
   );
   router.post(
     `${base}/project`,
-    json,
     auth,
+    json,
     handle(async (req, res) => {
       const { namespaceId, projectName: name, statusMode: mode, sync, ...input } = validate(createBody, req.body);
       const grant = req.grant!;
@@ -96,9 +96,7 @@ export function gitlabLookupApiRouter(deps: Deps, door: SettingsDoor) {
         user: grant.user,
         sync,
       });
-      // A push-sync project starts empty: fill it now rather than at the next push.
-      if (result.link.sync === "push")
-        await queuePushRefs({ outbox: deps.outbox, wake: deps.worker, debounceMs: 0 }, result.link);
+      // A push-sync project starts empty: createMirrorProject has queued its first sync.
       res.status(201).json({
         link: linkView(result.link),
         webhook: result.webhook,

@@ -9,7 +9,7 @@ import { lastHeardAt } from "../links/last-heard";
 import { linkHealth, recheckLink } from "../links/link-health";
 import { linkView } from "../links/link-view";
 import { rotateWebhookSecret } from "../links/webhook-secret";
-import { queuePushRefs } from "../sync/push-refs";
+import { queuePushSyncNow } from "../sync/push-refs";
 import { queueMirrorTrigger } from "../sync/trigger-mirror";
 import type { SettingsDoor } from "./grant";
 import { linkedRepository } from "./link-api";
@@ -47,9 +47,8 @@ export function healthApiRouter(deps: Deps, door: SettingsDoor) {
     auth,
     handle(async (req, res) => {
       const link = await linkedRepository(deps, req);
-      const queue = { outbox: deps.outbox, wake: deps.worker, debounceMs: 0 };
-      if (link.sync === "push") await queuePushRefs(queue, link, undefined, "manual");
-      else await queueMirrorTrigger(queue, link, []);
+      if (link.sync === "push") await queuePushSyncNow(deps, link);
+      else await queueMirrorTrigger({ outbox: deps.outbox, wake: deps.worker, debounceMs: 0 }, link, []);
       res.status(202).json({ queued: link.sync });
     }),
   );

@@ -64,8 +64,9 @@ export function linkApiRouter(deps: Deps, door: SettingsDoor) {
 
   router.put(
     path,
-    express.json({ limit: "16kb" }),
+    // Who is asking first: no body is parsed for a caller without a valid token.
     auth,
+    express.json({ limit: "16kb" }),
     handle(async (req: Request, res: Response) => {
       const body = validate(linkBody, req.body);
       const grant = req.grant!;

@@ -42,8 +42,9 @@ export function workspaceApiRouter(deps: Deps, door: SettingsDoor) {
 
   router.put(
     path,
-    express.json({ limit: "16kb" }),
+    // Who is asking first: no body is parsed for a caller without a valid token.
     auth,
+    express.json({ limit: "16kb" }),
     handle(async (req: Request, res: Response) => {
       const body = validate(defaultsBody, req.body);
       const grant = req.workspaceGrant!;
@@ -72,8 +73,9 @@ export function workspaceApiRouter(deps: Deps, door: SettingsDoor) {
 
   router.put(
     `${door.prefix}/workspace/settings`,
-    express.json({ limit: "16kb" }),
+    // Who is asking first: no body is parsed for a caller without a valid token.
     auth,
+    express.json({ limit: "16kb" }),
     handle(async (req: Request, res: Response) => {
       const body = validate(settingsBody, req.body);
       const grant = req.workspaceGrant!;

@@ -31,7 +31,7 @@ export function deliverers(deps: Deps): Array<[string, Deliverer]> {
     [
       PR_PIPELINES,
       prPipelines({
-        links: deps.links,
+        linkCache: deps.linkCache,
         tokens: deps.repositoryTokens,
         pullRequests: deps.pullRequests,
         posted: deps.posted,

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import type { Link, Links } from "../db/links";
+import type { Link } from "../db/links";
+import type { LinkCache } from "../links/link-cache";
 import type { PostedStatuses } from "../db/posted-statuses";
 import { handledKey, type PullRequest, type PullRequests, type PullRequestWork } from "../db/pull-requests";
 import { PeerFailure, WorkAbandoned } from "../errors";
@@ -50,7 +51,8 @@ export async function queuePrPipelines(
 }
 
 export interface PrPipelinesCollaborators {
-  links: Pick<Links, "byId" | "setRepoFullName">;
+  /** The link as intake and the other deliverers read it (10 s); its repository name is kept through it. */
+  linkCache: Pick<LinkCache, "get" | "setRepoFullName">;
   /** Bitbucket read tokens for git, held as push sync holds them. */
   tokens: RepositoryTokens;
   pullRequests: PullRequests;
@@ -76,7 +78,7 @@ export const prPipelines =
   (c: PrPipelinesCollaborators): Deliverer =>
   async (item) => {
     const { linkId } = item.payload as unknown as PrPipelinesPayload;
-    const link = await c.links.byId(linkId);
+    let link = await c.linkCache.get(linkId);
     if (!link) return; // unlinked since
     const due = await c.pullRequests.due(link.id);
     if (due.length === 0) return "nothing changed";
@@ -89,7 +91,17 @@ export const prPipelines =
     let retry: unknown = null;
     for (const pr of due) {
       try {
-        said.push(`#${pr.prId}: ${await handle(c, link, installation, pr)}`);
+        let outcome: string;
+        try {
+          outcome = await handle(c, link, installation, pr);
+        } catch (e) {
+          // A refused GitLab token may just have been replaced (possibly through another instance).
+          const fresh = tokenRefused(e) ? await c.linkCache.get(linkId, true) : null;
+          if (!fresh || fresh.token === link.token) throw e;
+          link = fresh;
+          outcome = await handle(c, link, installation, pr);
+        }
+        said.push(`#${pr.prId}: ${outcome}`);
       } catch (e) {
         const verdict = verdictOf(e);
         if (verdict.kind !== "permanent") {
@@ -109,6 +121,8 @@ export const prPipelines =
     if (retry) throw retry;
     return said.join("; ");
   };
+
+const tokenRefused = (e: unknown) => e instanceof PeerFailure && e.peer === "gitlab" && (e.status === 401 || e.status === 403);
 
 async function handle(c: PrPipelinesCollaborators, link: Link, installation: Installation, pr: PullRequest): Promise<string> {
   const handled = handledKey(pr);
@@ -131,7 +145,7 @@ async function handle(c: PrPipelinesCollaborators, link: Link, installation: Ins
   }
   // The repository's git URL and the app's read token, as push sync has them (a Forge link's full name is
   // read from Bitbucket once and kept).
-  const remotes = await gitRemotes(c, link);
+  const remotes = await gitRemotes({ ...c, links: c.linkCache }, link);
 
   const fork = pr.sourceRepoUuid !== null && pr.sourceRepoUuid.toLowerCase() !== link.repoUuid.toLowerCase();
   if (fork) {

@@ -31,6 +31,21 @@ export interface PublishReportsPayload {
   pipelineId: number;
   /** A merge-result pipeline's destination branch, named in its reports' titles. */
   mergeWith?: string;
+  /** What the pipeline's jobs report, from the status sync that read them (absent on rows written before: read again). */
+  jobs?: ReportJobs;
+}
+
+/** Which of a pipeline's jobs hold the report artifacts publishing reads: a few ids, not the job list. */
+export interface ReportJobs {
+  /** A job has a JUnit artifact: GitLab has a test report for the pipeline. */
+  junit: boolean;
+  codequality?: ReportJob;
+  sast?: ReportJob;
+}
+
+interface ReportJob {
+  id: number;
+  webUrl: string;
 }
 
 const FINISHED = new Set(["success", "failed", "canceled"]);
@@ -52,6 +67,16 @@ const hasArtifact = (jobs: GitLabJob[], types: ReadonlySet<string>) =>
  */
 export function hasReports(pipeline: Pick<GitLabPipeline, "coverage">, jobs: GitLabJob[]): boolean {
   return (pipeline.coverage != null && pipeline.coverage !== "") || hasArtifact(jobs, REPORT_ARTIFACTS);
+}
+
+/** The report jobs among a pipeline's jobs. */
+export function reportJobsOf(jobs: GitLabJob[]): ReportJobs {
+  const out: ReportJobs = { junit: hasArtifact(jobs, JUNIT) };
+  for (const type of ["codequality", "sast"] as const) {
+    const job = jobs.find((j) => j.artifacts?.some((a) => a.file_type === type));
+    if (job) out[type] = { id: job.id, webUrl: job.web_url };
+  }
+  return out;
 }
 
 /** Queues the reports of a finished pipeline (one waiting publication per commit and ref). */
@@ -97,19 +122,20 @@ export const publishReports =
     if (!link?.reports) return "reports are off for this link";
     const installation = await c.findInstallation(link.clientKey);
     if (!installation) return;
-    // The pipeline, its test report, its jobs and up to two report files: counted against the token's
-    // GitLab budget first, like every queued GitLab call (the work waits rather than holding a slot).
-    c.gitlab(link.gitlabUrl, link.token, link.clientKey).admit(5);
+    // The pipeline, its test report, its jobs (unless the payload says what they report) and up to two
+    // report files: counted against the token's GitLab budget first, like every queued GitLab call (the
+    // work waits rather than holding a slot).
+    c.gitlab(link.gitlabUrl, link.token, link.clientKey).admit(p.jobs ? 4 : 5);
     let read: Awaited<ReturnType<typeof readPipeline>>;
     try {
-      read = await readPipeline(c.gitlab(link.gitlabUrl, link.token, link.clientKey), link.projectId, p.pipelineId);
+      read = await readPipeline(c.gitlab(link.gitlabUrl, link.token, link.clientKey), link.projectId, p);
     } catch (e) {
       // A refused token may just have been replaced (possibly through another instance): read the link once more.
       const fresh =
         e instanceof PeerFailure && (e.status === 401 || e.status === 403) ? await c.linkCache.get(p.linkId, true) : null;
       if (!fresh || fresh.token === link.token) throw e;
       link = fresh;
-      read = await readPipeline(c.gitlab(link.gitlabUrl, link.token, link.clientKey), link.projectId, p.pipelineId);
+      read = await readPipeline(c.gitlab(link.gitlabUrl, link.token, link.clientKey), link.projectId, p);
     }
     const { pipeline, insights } = read;
     if (!FINISHED.has(pipeline.status)) return `pipeline #${pipeline.id} is ${pipeline.status}: reports wait for it to finish`;
@@ -196,20 +222,20 @@ async function publish(
 }
 
 /** The pipeline and, once it has finished, what it reports. */
-async function readPipeline(api: GitLabApi, projectId: number, pipelineId: number) {
-  const pipeline = await read(() => api.pipeline(projectId, pipelineId), "Reading the pipeline");
-  const insights = FINISHED.has(pipeline.status) ? await gather(api, projectId, pipeline) : [];
-  return { pipeline, insights };
+async function readPipeline(api: GitLabApi, projectId: number, p: Pick<PublishReportsPayload, "pipelineId" | "jobs">) {
+  const pipeline = await read(() => api.pipeline(projectId, p.pipelineId), "Reading the pipeline");
+  if (!FINISHED.has(pipeline.status)) return { pipeline, insights: [] };
+  const jobs = p.jobs ?? reportJobsOf(await read(() => api.jobs(projectId, pipeline.id), "Reading the pipeline's jobs"));
+  return { pipeline, insights: await gather(api, projectId, pipeline, jobs) };
 }
 
 /** Everything GitLab has for the pipeline: test report, coverage, and the report files its jobs expose. */
-async function gather(api: GitLabApi, projectId: number, pipeline: GitLabPipeline): Promise<Insight[]> {
+async function gather(api: GitLabApi, projectId: number, pipeline: GitLabPipeline, jobs: ReportJobs): Promise<Insight[]> {
   const ref = { id: pipeline.id, webUrl: pipeline.web_url };
   const out: Insight[] = [];
-  // Streamed: only the failed cases Bitbucket can show are kept, the passing thousands are read and dropped.
-  const jobs = await read(() => api.jobs(projectId, pipeline.id), "Reading the pipeline's jobs");
   // GitLab's test report is made of its jobs' JUnit artifacts: without one there is nothing to read.
-  if (hasArtifact(jobs, JUNIT)) {
+  // Streamed: only the failed cases Bitbucket can show are kept, the passing thousands are read and dropped.
+  if (jobs.junit) {
     const report = await read(() => api.failedTests(projectId, pipeline.id, MAX_ANNOTATIONS), "Reading the test report");
     const tests = testInsight(report, ref);
     if (tests) out.push(tests);
@@ -217,17 +243,17 @@ async function gather(api: GitLabApi, projectId: number, pipeline: GitLabPipelin
   const coverage = coverageInsight(pipeline.coverage, ref);
   if (coverage) out.push(coverage);
   const quality = await reportFile(api, projectId, jobs, "codequality");
-  if (quality) out.push(qualityInsight(quality.findings as never[], ref, quality.job.web_url));
+  if (quality) out.push(qualityInsight(quality.findings as never[], ref, quality.job.webUrl));
   const sast = await reportFile(api, projectId, jobs, "sast");
   if (sast) {
     const vulnerabilities = (sast.findings as { vulnerabilities?: unknown[] }).vulnerabilities ?? [];
-    out.push(securityInsight(vulnerabilities as never[], ref, sast.job.web_url));
+    out.push(securityInsight(vulnerabilities as never[], ref, sast.job.webUrl));
   }
   return out;
 }
 
-async function reportFile(api: GitLabApi, projectId: number, jobs: GitLabJob[], type: keyof typeof REPORT_FILES) {
-  const job = jobs.find((j) => j.artifacts?.some((a) => a.file_type === type));
+async function reportFile(api: GitLabApi, projectId: number, jobs: ReportJobs, type: keyof typeof REPORT_FILES) {
+  const job = jobs[type];
   if (!job) return null;
   const findings = await read(() => api.artifactJson(projectId, job.id, REPORT_FILES[type]), `Reading ${REPORT_FILES[type]}`);
   return findings == null ? null : { job, findings };

@@ -47,6 +47,14 @@ export async function queuePushRefs(
   return written;
 }
 
+/**
+ * A push sync someone asked for rather than a push: a new push-sync project's first fill, or "Sync now".
+ * It runs at once (there is no burst of pushes to fold) and says it was asked for (`via: "manual"`).
+ */
+export function queuePushSyncNow(c: { outbox: Outbox; worker: Wakeup }, link: Pick<Link, "id" | "clientKey">): Promise<boolean> {
+  return queuePushRefs({ outbox: c.outbox, wake: c.worker, debounceMs: 0 }, link, undefined, "manual");
+}
+
 export interface PushRefsCollaborators extends GitRemotesCollaborators {
   links: Pick<Links, "byId" | "setLastSync" | "setRepoFullName">;
   pushedRefs: PushedRefs;
@@ -72,12 +80,13 @@ export const pushRefs =
     if (link.sync !== "push") return "the link pulls through GitLab's mirror now: nothing to push";
     const started = Date.now();
     const outcome: Outcome = { pushed: [], deleted: [], pipelines: [] };
-    const note = (error: string | null) => {
+    const note = async (error: string | null) => {
+      const changed = outcome.pushed.length + outcome.deleted.length + outcome.pipelines.length > 0;
+      if (via === "sweep" && !changed && error === null && keepsLastSync(link.lastSync)) return;
       const at = new Date(started).toISOString();
       // A sweep that had to change GitLab found what a push event should have asked for: it never came.
-      const missed = via === "sweep" && outcome.pushed.length + outcome.deleted.length + outcome.pipelines.length > 0;
-      const missedPushAt = missed ? at : (link.lastSync?.missedPushAt ?? null);
-      return c.links.setLastSync(link.id, { at, durationMs: Date.now() - started, ...outcome, error, via, missedPushAt });
+      const missedPushAt = via === "sweep" && changed ? at : (link.lastSync?.missedPushAt ?? null);
+      await c.links.setLastSync(link.id, { at, durationMs: Date.now() - started, ...outcome, error, via, missedPushAt });
     };
     try {
       await syncRefs(c, link, outcome);
@@ -94,6 +103,14 @@ export const pushRefs =
   };
 
 type Outcome = Omit<LastSync, "at" | "durationMs" | "error" | "via" | "missedPushAt">;
+
+/**
+ * Whether a sweep's sync that found nothing to do leaves the link's last sync as it is. The settings page's
+ * "last sync" is the last one that did something or failed: a sweep can queue a sync while one is running
+ * (it lists the refs between that sync's push and its pipelines), and that one finds GitLab equal. A failed
+ * last sync is replaced: the sweep's shows it is over.
+ */
+const keepsLastSync = (last: LastSync | null): boolean => last !== null && last.error === null;
 
 async function syncRefs(c: PushRefsCollaborators, link: Link, outcome: Outcome) {
   const remotes = await gitRemotes(c, link);

@@ -15,7 +15,7 @@ import type { LinkCache } from "../links/link-cache";
 import type { Outbox } from "../outbox/outbox";
 import type { TenantBudget } from "../outbox/tenant-budget";
 import type { Deliverer } from "../outbox/worker";
-import { hasReports, queueReports } from "./publish-reports";
+import { hasReports, queueReports, reportJobsOf } from "./publish-reports";
 import type { Delivery, Wakeup } from "./work";
 
 export const STATUS_SYNC = "status-sync";
@@ -154,6 +154,8 @@ export const syncStatuses =
         ref: p.ref,
         pipelineId: pipeline.id,
         ...(pr ? { mergeWith: pr.destinationBranch } : {}),
+        // What the jobs just read report: publishing does not read them again.
+        jobs: reportJobsOf(jobs),
       });
     }
     const what = `${p.reconcile ? "re-check: " : p.sweep ? "catch-up (no hook came): " : ""}pipeline #${pipeline.id} ${pipeline.status} on ${p.ref} @ ${p.sha.slice(0, 12)}`;

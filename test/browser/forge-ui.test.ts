@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { eventually, Stack } from "../support/stack";
-import { chromiumPath, launchChromium } from "./support/chromium";
+import type { Page } from "playwright-core";
+import { eventually } from "../support/stack";
+import { browserSuite } from "./support/browser-suite";
 import { seeText, shot } from "./support/page-checks";
 import { serveForgeStatic, stubForgeBridge, type RemoteRequest, type RemoteAnswer } from "./support/forge-frame";
 
@@ -11,33 +11,10 @@ import { serveForgeStatic, stubForgeBridge, type RemoteRequest, type RemoteAnswe
 // answers the same bodies. What this proves: the bundle renders the page and its calls reach an API.
 describe("the Forge app's settings pages in a real browser", function () {
   this.timeout(60_000);
-  let browser: Browser;
+  const b = browserSuite({ host: false });
   let ui: Awaited<ReturnType<typeof serveForgeStatic>>;
-  let stack: Stack;
-  let context: BrowserContext;
-
-  before(async function () {
-    const executable = chromiumPath();
-    if (!executable) {
-      if (process.env.CI) throw new Error("chromium is not installed (apt-get install -y chromium)");
-      console.warn("    (skipped: no chromium; apt-get install -y chromium)");
-      return this.skip();
-    }
-    browser = await launchChromium(executable);
-    ui = await serveForgeStatic();
-  });
-  after(async () => {
-    await browser?.close();
-    await ui?.close();
-  });
-  beforeEach(async () => {
-    stack = await Stack.start();
-    context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
-  });
-  afterEach(async () => {
-    await context?.close();
-    await stack?.stop();
-  });
+  before(async () => void (ui = await serveForgeStatic()));
+  after(async () => ui?.close());
 
   /** Forwards /forge/api/<rest> to the app's /api/<rest> with the Connect page's token; records each call. */
   function connectApi(token: string, calls: string[]) {
@@ -45,7 +22,7 @@ describe("the Forge app's settings pages in a real browser", function () {
       calls.push(`${method} ${path}`);
       if (!path.startsWith("/forge/api/"))
         return { status: 404, body: { error: { code: "not_found", message: path } }, headers: {} };
-      const res = await fetch(`${stack.app.url}${path.slice("/forge".length)}`, {
+      const res = await fetch(`${b.stack.app.url}${path.slice("/forge".length)}`, {
         method,
         headers: { Authorization: `JWT ${token}`, ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
         body: body === undefined ? undefined : JSON.stringify(body),
@@ -56,7 +33,7 @@ describe("the Forge app's settings pages in a real browser", function () {
   }
 
   async function open(path: string): Promise<{ page: Page; errors: string[] }> {
-    const page = await context.newPage();
+    const page = await b.context.newPage();
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(String(e)));
     await page.goto(`${ui.url}${path}`);
@@ -64,18 +41,18 @@ describe("the Forge app's settings pages in a real browser", function () {
   }
 
   it("the repository page renders from the bundle and links a project through invokeRemote", async () => {
-    const tenant = await stack.install();
-    const repo = stack.bitbucket.addRepository(tenant, "widgets");
-    const ada = stack.gitlab.addUser("ada", "Ada Lovelace");
-    const gitlabToken = stack.gitlab.addToken(ada);
-    const widgets = stack.gitlab.addProject("acme/widgets", { mirror: true });
-    stack.gitlab.addMember(widgets, ada, 40);
+    const tenant = await b.stack.install();
+    const repo = b.stack.bitbucket.addRepository(tenant, "widgets");
+    const ada = b.stack.gitlab.addUser("ada", "Ada Lovelace");
+    const gitlabToken = b.stack.gitlab.addToken(ada);
+    const widgets = b.stack.gitlab.addProject("acme/widgets", { mirror: true });
+    b.stack.gitlab.addMember(widgets, ada, 40);
     const calls: string[] = [];
     const forgeContext = { extension: { type: "bitbucket:repoSettingsMenuPage", repository: { uuid: repo.uuid } } };
     const { otherCalls } = await stubForgeBridge(
-      context,
+      b.context,
       forgeContext,
-      connectApi(await stack.settingsToken(tenant, repo), calls),
+      connectApi(await b.stack.settingsToken(tenant, repo), calls),
     );
 
     const { page, errors } = await open("/settings/");
@@ -87,7 +64,7 @@ describe("the Forge app's settings pages in a real browser", function () {
     const api = `/forge/api/repositories/${encodeURIComponent(repo.uuid)}`;
     assert.equal(calls[0], `GET ${api}/link-state`);
 
-    await page.locator("#gitlabUrl").fill(stack.gitlab.url);
+    await page.locator("#gitlabUrl").fill(b.stack.gitlab.url);
     await page.locator("#token").fill(gitlabToken);
     await page.locator("#check-token").click();
     await seeText(page.locator("#token-owner"), "Token of Ada Lovelace (@ada)");
@@ -104,18 +81,18 @@ describe("the Forge app's settings pages in a real browser", function () {
       calls.every((c) => c.includes(` ${api}/`)),
       calls.join("\n"),
     );
-    assert.equal(stack.gitlab.hooks(widgets).length, 1);
+    assert.equal(b.stack.gitlab.hooks(widgets).length, 1);
     assert.deepEqual(errors, []);
     assert.deepEqual(otherCalls, []);
   });
 
   it("the workspace page renders from the bundle and asks /forge/api/workspace for the defaults", async () => {
-    const tenant = await stack.install();
+    const tenant = await b.stack.install();
     const calls: string[] = [];
     const forgeContext = { extension: { type: "bitbucket:workspaceSettingsMenuPage" } };
-    const page1 = await (await fetch(stack.bitbucket.workspacePageUrl(tenant))).text();
+    const page1 = await (await fetch(b.stack.bitbucket.workspacePageUrl(tenant))).text();
     const workspaceToken = /<meta name="token" content="([^"]+)"/.exec(page1)![1]!;
-    await stubForgeBridge(context, forgeContext, connectApi(workspaceToken, calls));
+    await stubForgeBridge(b.context, forgeContext, connectApi(workspaceToken, calls));
 
     const { page, errors } = await open("/workspace/");
     await seeText(page.locator(".lead"), "Workspace defaults for this workspace");
@@ -134,7 +111,7 @@ describe("the Forge app's settings pages in a real browser", function () {
 
   it("says the page cannot load when Forge gives no repository, and calls nothing", async () => {
     const calls: string[] = [];
-    await stubForgeBridge(context, { extension: {} }, connectApi("unused", calls));
+    await stubForgeBridge(b.context, { extension: {} }, connectApi("unused", calls));
     const { page } = await open("/settings/");
     await seeText(page.locator("#flash"), "The settings could not be loaded");
     assert.equal(await page.locator("#loading").isHidden(), true);

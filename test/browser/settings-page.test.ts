@@ -1,61 +1,33 @@
 import assert from "node:assert/strict";
-import type { Browser, BrowserContext, FrameLocator, Page } from "playwright-core";
-import { eventually, Stack } from "../support/stack";
+import type { FrameLocator, Page } from "playwright-core";
+import { eventually } from "../support/stack";
 import { openFramed, routeBitbucket } from "../../sim/host/bitbucket-frame";
-import { chromiumPath, launchChromium } from "./support/chromium";
-import { HostServer } from "../../sim/host/host-server";
+import { browserSuite } from "./support/browser-suite";
 import { frameFitsContent, seeText, shot } from "./support/page-checks";
 import { runPipelinesOnMirrorUpdate } from "../../sim/host/simulated-ci";
 
 describe("the repository settings page in a real browser", function () {
   this.timeout(60_000);
-  let browser: Browser;
-  let host: HostServer;
-  let stack: Stack;
-  let context: BrowserContext;
-
-  before(async function () {
-    const executable = chromiumPath();
-    if (!executable) {
-      if (process.env.CI) throw new Error("chromium is not installed (apt-get install -y chromium)");
-      console.warn("    (skipped: no chromium; apt-get install -y chromium)");
-      return this.skip();
-    }
-    browser = await launchChromium(executable);
-    host = await HostServer.start();
-  });
-  after(async () => {
-    await browser?.close();
-    await host?.close();
-  });
-
-  beforeEach(async () => {
-    stack = await Stack.start();
-    context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
-  });
-  afterEach(async () => {
-    await context?.close();
-    await stack?.stop();
-  });
+  const b = browserSuite();
 
   /** A workspace with the app, a repository, and Ada's GitLab projects (Maintainer of acme/widgets). */
   async function world() {
-    const tenant = await stack.install();
-    const repo = stack.bitbucket.addRepository(tenant, "widgets");
-    const ada = stack.gitlab.addUser("ada", "Ada Lovelace");
-    const token = stack.gitlab.addToken(ada);
-    const widgets = stack.gitlab.addProject("acme/widgets", { mirror: true });
-    stack.gitlab.addMember(widgets, ada, 40);
-    return { tenant, repo, ada, token, widgets, pageUrl: stack.bitbucket.pageUrl(tenant, repo) };
+    const tenant = await b.stack.install();
+    const repo = b.stack.bitbucket.addRepository(tenant, "widgets");
+    const ada = b.stack.gitlab.addUser("ada", "Ada Lovelace");
+    const token = b.stack.gitlab.addToken(ada);
+    const widgets = b.stack.gitlab.addProject("acme/widgets", { mirror: true });
+    b.stack.gitlab.addMember(widgets, ada, 40);
+    return { tenant, repo, ada, token, widgets, pageUrl: b.stack.bitbucket.pageUrl(tenant, repo) };
   }
 
   async function framed(pageUrl: string, repoFullName: string, allJs = true): Promise<{ page: Page; frame: FrameLocator }> {
-    await routeBitbucket(context, stack.bitbucket.baseUrl, { allJs });
-    return openFramed(context, host, pageUrl, repoFullName);
+    await routeBitbucket(b.context, b.stack.bitbucket.baseUrl, { allJs });
+    return openFramed(b.context, b.host, pageUrl, repoFullName);
   }
 
   async function checkToken(frame: FrameLocator, token: string) {
-    await frame.locator("#gitlabUrl").fill(stack.gitlab.url);
+    await frame.locator("#gitlabUrl").fill(b.stack.gitlab.url);
     await frame.locator("#token").fill(token);
     await frame.locator("#check-token").click();
   }
@@ -71,11 +43,11 @@ describe("the repository settings page in a real browser", function () {
     await shot(page, "01-framed-not-linked");
 
     await checkToken(frame, w.token);
-    await seeText(frame.locator("#token-owner"), `Token of Ada Lovelace (@ada) on ${stack.gitlab.url} · scopes: api`);
+    await seeText(frame.locator("#token-owner"), `Token of Ada Lovelace (@ada) on ${b.stack.gitlab.url} · scopes: api`);
     assert.equal(await frame.locator("#project-search").isDisabled(), false);
     await shot(page, "02-token-checked");
 
-    stack.gitlab.addMember(stack.gitlab.addProject("acme/gadgets"), w.ada, 30);
+    b.stack.gitlab.addMember(b.stack.gitlab.addProject("acme/gadgets"), w.ada, 30);
     await frame.locator("#project-search").fill("widg");
     await seeText(frame.locator("#project-search-state"), "1 project @ada is a member of matching “widg”");
     await seeText(frame.locator("#project-results li"), /acme\/widgets\s*Maintainer/i);
@@ -97,7 +69,7 @@ describe("the repository settings page in a real browser", function () {
     await seeText(frame.locator("#health-pipeline"), "No pipeline on main yet.");
     assert.equal(await frame.locator("#link-form").isHidden(), true);
     assert.equal(await frame.locator("#manual-hook").isHidden(), true);
-    assert.equal(stack.gitlab.hooks(w.widgets).length, 1);
+    assert.equal(b.stack.gitlab.hooks(w.widgets).length, 1);
     // all.js's AP.resize() fits the frame to the page each time the page changes.
     assert.notEqual(await frameFitsContent(page), formHeight);
     await shot(page, "05-linked");
@@ -126,10 +98,10 @@ describe("the repository settings page in a real browser", function () {
     assert.equal(await frame.locator("#project-search").isDisabled(), true);
     await shot(page, "06-validation-error-token");
 
-    const shared = stack.gitlab.addProject("acme/shared-ci", { mirror: true });
-    stack.gitlab.addMember(shared, w.ada, 30);
-    const free = stack.gitlab.addProject("acme/free-tier", { mirror: true, premium: false });
-    stack.gitlab.addMember(free, w.ada, 40);
+    const shared = b.stack.gitlab.addProject("acme/shared-ci", { mirror: true });
+    b.stack.gitlab.addMember(shared, w.ada, 30);
+    const free = b.stack.gitlab.addProject("acme/free-tier", { mirror: true, premium: false });
+    b.stack.gitlab.addMember(free, w.ada, 40);
     await checkToken(frame, w.token);
     await seeText(frame.locator("#project-search-state"), "3 projects @ada is a member of.");
 
@@ -145,7 +117,7 @@ describe("the repository settings page in a real browser", function () {
     await frame.locator("#save").click();
     await seeText(frame.locator("#flash"), "Add the webhook below in GitLab");
     await seeText(frame.locator("#manual-hook-reason"), "ada is not a Maintainer of acme/shared-ci");
-    await seeText(frame.locator("#manual-hook-url"), `${stack.app.url}/webhooks/gitlab/`);
+    await seeText(frame.locator("#manual-hook-url"), `${b.stack.app.url}/webhooks/gitlab/`);
     assert.ok(((await frame.locator("#manual-hook-secret").innerText()) ?? "").length >= 32);
     // Issue 15, item 7: nobody has added the hook yet, so it is waiting, not "added by hand".
     await seeText(frame.locator("#health-webhook"), /waiting for the first delivery/i);
@@ -168,15 +140,15 @@ describe("the repository settings page in a real browser", function () {
   });
 
   it("after a push and a pipeline, re-check shows the mirror update and the status on Bitbucket; then unlinks", async () => {
-    const { tenant, repo, project, settingsToken } = await stack.linkedRepository();
+    const { tenant, repo, project, settingsToken } = await b.stack.linkedRepository();
     assert.ok(settingsToken);
-    runPipelinesOnMirrorUpdate(stack.gitlab, repo, { stepMs: 20 });
-    const { page, frame } = await framed(stack.bitbucket.pageUrl(tenant, repo), repo.fullName);
+    runPipelinesOnMirrorUpdate(b.stack.gitlab, repo, { stepMs: 20 });
+    const { page, frame } = await framed(b.stack.bitbucket.pageUrl(tenant, repo), repo.fullName);
     await seeText(frame.locator("#health-mirror"), "GitLab has not updated the mirror yet");
     await seeText(frame.locator("#health-pipeline"), "No pipeline on main yet.");
     await shot(page, "10-linked-before-push");
 
-    const push = await stack.bitbucket.push(tenant, repo, { branch: "main" });
+    const push = await b.stack.bitbucket.push(tenant, repo, { branch: "main" });
     // Issue 15, item 4: nobody clicks; the page notices the push and follows the work until it settles.
     await seeText(frame.locator("#health-pipeline"), new RegExp(`success #\\d+ at ${push.sha.slice(0, 8)}`, "i"), 30_000);
     await seeText(frame.locator("#health-bitbucket"), /successful\s+Pipeline/i, 30_000);
@@ -204,23 +176,22 @@ describe("the repository settings page in a real browser", function () {
 
     await frame.locator("#unlink").click();
     await seeText(frame.locator("#unlink-confirm"), "Unlink acme/widgets?");
-    assert.equal(stack.gitlab.hooks(project).length, 1, "nothing happens before the admin confirms");
+    assert.equal(b.stack.gitlab.hooks(project).length, 1, "nothing happens before the admin confirms");
     await shot(page, "12-unlink-confirm");
     await frame.locator("#unlink-yes").click();
     await seeText(frame.locator("#flash"), "Unlinked acme/widgets. The app removed its GitLab webhook");
     await seeText(frame.locator("#link-form h2"), "Connect GitLab");
     assert.equal(await frame.locator("#linked").isHidden(), true);
-    assert.equal(stack.gitlab.hooks(project).length, 0);
+    assert.equal(b.stack.gitlab.hooks(project).length, 0);
     await shot(page, "13-unlinked");
   });
 
   it("opened directly, without all.js, in a narrow 360×640 viewport, it works and nothing overflows sideways", async () => {
-    await context.close();
-    context = await browser.newContext({ viewport: { width: 360, height: 640 } });
-    await routeBitbucket(context, stack.bitbucket.baseUrl, { allJs: false });
-    const { tenant, repo, gitlabToken } = await stack.linkedRepository({ statusMode: "both" });
-    const page = await context.newPage();
-    await page.goto(stack.bitbucket.pageUrl(tenant, repo));
+    await b.replaceContext({ width: 360, height: 640 });
+    await routeBitbucket(b.context, b.stack.bitbucket.baseUrl, { allJs: false });
+    const { tenant, repo, gitlabToken } = await b.stack.linkedRepository({ statusMode: "both" });
+    const page = await b.context.newPage();
+    await page.goto(b.stack.bitbucket.pageUrl(tenant, repo));
     await seeText(page.locator("#project-link"), "acme/widgets");
     await seeText(page.locator("#health-webhook"), /active/i);
     assert.equal(await page.evaluate(() => "AP" in window), false, "all.js did not load");
@@ -229,7 +200,7 @@ describe("the repository settings page in a real browser", function () {
 
     await page.locator("#edit").click();
     await seeText(page.locator("#edit-token-hint"), "Enter the token again to change the link");
-    assert.equal(await page.locator("#gitlabUrl").inputValue(), stack.gitlab.url);
+    assert.equal(await page.locator("#gitlabUrl").inputValue(), b.stack.gitlab.url);
     assert.equal(await page.locator('input[name=statusMode][value="both"]').isChecked(), true);
     await page.locator("#token").fill(gitlabToken);
     await page.locator("#check-token").click();
@@ -252,15 +223,15 @@ describe("the repository settings page in a real browser", function () {
   });
 
   it("a status post Bitbucket refused shows under failed deliveries, and re-send posts it", async () => {
-    const { tenant, repo, project } = await stack.linkedRepository();
+    const { tenant, repo, project } = await b.stack.linkedRepository();
     const sha = "c".repeat(40);
-    stack.bitbucket.injectFaults({ status: 400, body: { type: "error", error: { message: "key: too long" } } }, 1);
-    const pipeline = stack.gitlab.createPipeline(project, { sha, ref: "main" });
-    stack.gitlab.setPipelineStatus(pipeline, "success");
-    await stack.gitlab.deliver(project, "Pipeline Hook", stack.gitlab.pipelineHookPayload(pipeline));
-    await eventually(async () => (await stack.app.deps.outbox.dead()).length > 0);
+    b.stack.bitbucket.injectFaults({ status: 400, body: { type: "error", error: { message: "key: too long" } } }, 1);
+    const pipeline = b.stack.gitlab.createPipeline(project, { sha, ref: "main" });
+    b.stack.gitlab.setPipelineStatus(pipeline, "success");
+    await b.stack.gitlab.deliver(project, "Pipeline Hook", b.stack.gitlab.pipelineHookPayload(pipeline));
+    await eventually(async () => (await b.stack.app.deps.outbox.dead()).length > 0);
 
-    const { page, frame } = await framed(stack.bitbucket.pageUrl(tenant, repo), repo.fullName);
+    const { page, frame } = await framed(b.stack.bitbucket.pageUrl(tenant, repo), repo.fullName);
     const failed = frame.locator("#health-failed li");
     await seeText(failed, `Build status for main @ cccccccc (pipeline #${pipeline.id}): Bitbucket 400`);
     await seeText(failed, "key: too long");
@@ -268,7 +239,7 @@ describe("the repository settings page in a real browser", function () {
 
     await failed.locator("button", { hasText: "Re-send" }).click();
     await seeText(frame.locator("#flash"), "is queued again; the app reads GitLab again and posts the current result");
-    await eventually(() => stack.bitbucket.statuses({ sha }).some((s) => s.state === "SUCCESSFUL"));
+    await eventually(() => b.stack.bitbucket.statuses({ sha }).some((s) => s.state === "SUCCESSFUL"));
     await seeText(frame.locator("#health-bitbucket"), /successful\s+Pipeline/i);
     assert.equal(await frame.locator("#health-failed").isHidden(), true);
     await shot(page, "19-failed-delivery-resent");

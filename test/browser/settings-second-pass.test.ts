@@ -1,60 +1,32 @@
 import assert from "node:assert/strict";
-import type { Browser, BrowserContext, ConsoleMessage } from "playwright-core";
-import { openFramed, routeBitbucket } from "../../sim/host/bitbucket-frame";
-import { HostServer } from "../../sim/host/host-server";
-import { drained, eventually, Stack } from "../support/stack";
-import { chromiumPath, launchChromium } from "./support/chromium";
+import type { ConsoleMessage } from "playwright-core";
+import { openFramed } from "../../sim/host/bitbucket-frame";
+import { drained, eventually } from "../support/stack";
+import { browserSuite } from "./support/browser-suite";
 import { frameFitsContent, seeText, shot } from "./support/page-checks";
 
 // Issue 15, items 8, 10, 11 and 12, seen in chromium.
 describe("the settings pages, second pass, in a real browser", function () {
   this.timeout(60_000);
-  let browser: Browser;
-  let host: HostServer;
-  let stack: Stack;
-  let context: BrowserContext;
-
-  before(async function () {
-    const executable = chromiumPath();
-    if (!executable) {
-      if (process.env.CI) throw new Error("chromium is not installed (apt-get install -y chromium)");
-      console.warn("    (skipped: no chromium; apt-get install -y chromium)");
-      return this.skip();
-    }
-    browser = await launchChromium(executable);
-    host = await HostServer.start();
-  });
-  after(async () => {
-    await browser?.close();
-    await host?.close();
-  });
-  beforeEach(async () => {
-    stack = await Stack.start();
-    context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
-    await routeBitbucket(context, stack.bitbucket.baseUrl, { allJs: true });
-  });
-  afterEach(async () => {
-    await context?.close();
-    await stack?.stop();
-  });
+  const b = browserSuite({ viewport: { width: 1100, height: 900 }, routeBitbucket: true });
 
   async function world() {
-    const tenant = await stack.install();
-    const repo = stack.bitbucket.addRepository(tenant, "widgets");
-    const ada = stack.gitlab.addUser("ada", "Ada Lovelace");
-    const token = stack.gitlab.addToken(ada, { scopes: ["api", "write_repository"] });
+    const tenant = await b.stack.install();
+    const repo = b.stack.bitbucket.addRepository(tenant, "widgets");
+    const ada = b.stack.gitlab.addUser("ada", "Ada Lovelace");
+    const token = b.stack.gitlab.addToken(ada, { scopes: ["api", "write_repository"] });
     return { tenant, repo, ada, token };
   }
 
   it("an unlinked repository's page logs no error in the browser's console", async () => {
     const w = await world();
     const problems: string[] = [];
-    context.on("console", (m: ConsoleMessage) => void (m.type() === "error" && problems.push(m.text())));
-    context.on(
+    b.context.on("console", (m: ConsoleMessage) => void (m.type() === "error" && problems.push(m.text())));
+    b.context.on(
       "response",
-      (r) => void (r.status() >= 400 && r.url().startsWith(stack.app.url) && problems.push(`${r.status()} ${r.url()}`)),
+      (r) => void (r.status() >= 400 && r.url().startsWith(b.stack.app.url) && problems.push(`${r.status()} ${r.url()}`)),
     );
-    const { page, frame } = await openFramed(context, host, stack.bitbucket.pageUrl(w.tenant, w.repo), w.repo.fullName);
+    const { page, frame } = await openFramed(b.context, b.host, b.stack.bitbucket.pageUrl(w.tenant, w.repo), w.repo.fullName);
     await seeText(frame.locator("#link-form h2"), "Connect GitLab");
     await page.waitForLoadState("networkidle");
     assert.deepEqual(problems, []);
@@ -62,11 +34,11 @@ describe("the settings pages, second pass, in a real browser", function () {
 
   it("creating a project in a Free namespace: the plan, a warning before the button, and push sync offered and used", async () => {
     const w = await world();
-    await (await stack.bitbucket.git(w.repo)).commit({ branch: "main" });
-    const free = stack.gitlab.addGroup("free-tier", { premium: false });
-    stack.gitlab.addGroupMember(free, w.ada, 40);
-    const { page, frame } = await openFramed(context, host, stack.bitbucket.pageUrl(w.tenant, w.repo), w.repo.fullName);
-    await frame.locator("#gitlabUrl").fill(stack.gitlab.url);
+    await (await b.stack.bitbucket.git(w.repo)).commit({ branch: "main" });
+    const free = b.stack.gitlab.addGroup("free-tier", { premium: false });
+    b.stack.gitlab.addGroupMember(free, w.ada, 40);
+    const { page, frame } = await openFramed(b.context, b.host, b.stack.bitbucket.pageUrl(w.tenant, w.repo), w.repo.fullName);
+    await frame.locator("#gitlabUrl").fill(b.stack.gitlab.url);
     await frame.locator("#token").fill(w.token);
     await frame.locator("#check-token").click();
     await seeText(frame.locator("#token-owner"), "Token of Ada Lovelace (@ada)");
@@ -93,33 +65,39 @@ describe("the settings pages, second pass, in a real browser", function () {
     await frame.locator("#use-push-sync").check();
     await frame.locator("#save").click();
     await seeText(frame.locator("#flash"), "Created free-tier/widgets in GitLab and linked it");
-    const link = (await stack.app.deps.links.forRepository(w.tenant.clientKey, w.repo.uuid))!;
+    const link = (await b.stack.app.deps.links.forRepository(w.tenant.clientKey, w.repo.uuid))!;
     assert.equal(link.sync, "push");
-    await drained(stack);
-    const gitlabGit = await stack.gitlab.git(stack.gitlab.project("free-tier/widgets")!);
+    await drained(b.stack);
+    const gitlabGit = await b.stack.gitlab.git(b.stack.gitlab.project("free-tier/widgets")!);
     await eventually(async () => (await gitlabGit.refs()).has("refs/heads/main"));
     await shot(page, "81-created-push-sync-project");
   });
 
   it("the workspace page lists the linked repositories and restricts GitLab hosts", async () => {
     const w = await world();
-    const project = stack.gitlab.addProject("acme/widgets", { mirror: true });
-    stack.gitlab.addMember(project, w.ada, 40);
-    const linked = await stack.api(await stack.settingsToken(w.tenant, w.repo), "PUT", w.repo.uuid, {
-      gitlabUrl: stack.gitlab.url,
+    const project = b.stack.gitlab.addProject("acme/widgets", { mirror: true });
+    b.stack.gitlab.addMember(project, w.ada, 40);
+    const linked = await b.stack.api(await b.stack.settingsToken(w.tenant, w.repo), "PUT", w.repo.uuid, {
+      gitlabUrl: b.stack.gitlab.url,
       project: "acme/widgets",
       token: w.token,
       statusMode: "pipeline",
     });
     assert.equal(linked.status, 200);
 
-    const ws = await openFramed(context, host, stack.bitbucket.workspacePageUrl(w.tenant), w.tenant.workspace.slug, "workspace");
+    const ws = await openFramed(
+      b.context,
+      b.host,
+      b.stack.bitbucket.workspacePageUrl(w.tenant),
+      w.tenant.workspace.slug,
+      "workspace",
+    );
     const row = ws.frame.locator("#repositories-list li", { hasText: w.repo.fullName });
     await seeText(row, "acme/widgets on");
     await seeText(row, /waiting/i);
     assert.equal(
       await row.locator("a").getAttribute("href"),
-      `${stack.bitbucket.baseUrl}/${w.repo.fullName}/admin/addon/admin/gitlab-ci-for-bitbucket/repository-settings`,
+      `${b.stack.bitbucket.baseUrl}/${w.repo.fullName}/admin/addon/admin/gitlab-ci-for-bitbucket/repository-settings`,
     );
     assert.equal(await row.locator("a").getAttribute("target"), "_top");
     assert.equal(await ws.frame.locator("#hosts-any").isChecked(), true);
@@ -134,14 +112,14 @@ describe("the settings pages, second pass, in a real browser", function () {
     await ws.frame.locator("#allowedGitLabHosts").fill("gitlab.example.com\n*.corp.example");
     await ws.frame.locator("#hosts-save").click();
     await seeText(ws.frame.locator("#flash"), "Allowed GitLab hosts saved");
-    await seeText(ws.frame.locator("#hosts-outside"), `${w.repo.fullName} (${new URL(stack.gitlab.url).host})`);
+    await seeText(ws.frame.locator("#hosts-outside"), `${w.repo.fullName} (${new URL(b.stack.gitlab.url).host})`);
     await seeText(row, /failing/i);
     await seeText(row, "not an allowed GitLab host");
     await shot(ws.page, "83-workspace-allowed-hosts");
 
-    const push = await stack.bitbucket.push(w.tenant, w.repo, { branch: "main" });
+    const push = await b.stack.bitbucket.push(w.tenant, w.repo, { branch: "main" });
     assert.equal(push.status, 204);
-    await drained(stack);
-    assert.equal(stack.gitlab.mirrorTriggers(project).length, 0, "nothing went to the host the workspace left out");
+    await drained(b.stack);
+    assert.equal(b.stack.gitlab.mirrorTriggers(project).length, 0, "nothing went to the host the workspace left out");
   });
 });

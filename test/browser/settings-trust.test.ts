@@ -1,63 +1,36 @@
 import assert from "node:assert/strict";
 import net from "node:net";
 import type { AddressInfo } from "node:net";
-import type { Browser, BrowserContext, FrameLocator, Page } from "playwright-core";
-import { drained, eventually, Stack } from "../support/stack";
+import type { FrameLocator, Page } from "playwright-core";
+import { drained, eventually } from "../support/stack";
 import { openFramed, routeBitbucket } from "../../sim/host/bitbucket-frame";
-import { chromiumPath, launchChromium } from "./support/chromium";
-import { HostServer } from "../../sim/host/host-server";
+import { browserSuite } from "./support/browser-suite";
 import { seeText, shot } from "./support/page-checks";
 
 // Issue 15, items 1, 2, 3 and 5 as an admin meets them in the settings page.
 describe("the settings page says what it can trust: the mirror's source, the token's reach, GitLab's answer", function () {
   this.timeout(60_000);
-  let browser: Browser;
-  let host: HostServer;
-  let stack: Stack;
-  let context: BrowserContext;
-
-  before(async function () {
-    const executable = chromiumPath();
-    if (!executable) {
-      if (process.env.CI) throw new Error("chromium is not installed (apt-get install -y chromium)");
-      console.warn("    (skipped: no chromium; apt-get install -y chromium)");
-      return this.skip();
-    }
-    browser = await launchChromium(executable);
-    host = await HostServer.start();
-  });
-  after(async () => {
-    await browser?.close();
-    await host?.close();
-  });
-  beforeEach(async () => {
-    stack = await Stack.start();
-    context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
-  });
-  afterEach(async () => {
-    await context?.close();
-    await stack?.stop();
-  });
+  const b = browserSuite();
 
   async function world(opts: { importUrl?: string; level?: 30 | 40 } = {}) {
-    const tenant = await stack.install();
-    const repo = stack.bitbucket.addRepository(tenant, "widgets");
-    const ada = stack.gitlab.addUser("ada", "Ada Lovelace");
-    const token = stack.gitlab.addToken(ada);
-    const widgets = stack.gitlab.addProject("acme/widgets", {
+    const tenant = await b.stack.install();
+    const repo = b.stack.bitbucket.addRepository(tenant, "widgets");
+    const ada = b.stack.gitlab.addUser("ada", "Ada Lovelace");
+    const token = b.stack.gitlab.addToken(ada);
+    const widgets = b.stack.gitlab.addProject("acme/widgets", {
       mirror: true,
-      importUrl: opts.importUrl ?? `${stack.bitbucket.baseUrl}/${repo.fullName}.git`,
+      importUrl: opts.importUrl ?? `${b.stack.bitbucket.baseUrl}/${repo.fullName}.git`,
     });
-    stack.gitlab.addMember(widgets, ada, opts.level ?? 40);
-    return { tenant, repo, ada, token, widgets, pageUrl: stack.bitbucket.pageUrl(tenant, repo) };
+    b.stack.gitlab.addMember(widgets, ada, opts.level ?? 40);
+    return { tenant, repo, ada, token, widgets, pageUrl: b.stack.bitbucket.pageUrl(tenant, repo) };
   }
 
   async function framed(pageUrl: string, repoFullName: string): Promise<{ page: Page; frame: FrameLocator }> {
-    await routeBitbucket(context, stack.bitbucket.baseUrl, { allJs: true });
-    return openFramed(context, host, pageUrl, repoFullName);
+    await routeBitbucket(b.context, b.stack.bitbucket.baseUrl, { allJs: true });
+    return openFramed(b.context, b.host, pageUrl, repoFullName);
   }
 
-  async function checkToken(frame: FrameLocator, token: string, gitlabUrl = stack.gitlab.url) {
+  async function checkToken(frame: FrameLocator, token: string, gitlabUrl = b.stack.gitlab.url) {
     await frame.locator("#gitlabUrl").fill(gitlabUrl);
     await frame.locator("#token").fill(token);
     await frame.locator("#check-token").click();
@@ -72,7 +45,7 @@ describe("the settings page says what it can trust: the mirror's source, the tok
       frame.locator("#project-findings"),
       "pull-mirrors https://bitbucket.org/someone-else/widgets.git, not this repository",
     );
-    await seeText(frame.locator("#project-findings"), `${stack.bitbucket.baseUrl}/${w.repo.fullName}.git`);
+    await seeText(frame.locator("#project-findings"), `${b.stack.bitbucket.baseUrl}/${w.repo.fullName}.git`);
     await seeText(frame.locator("#mirror-confirm"), "Link it anyway");
     assert.equal(await frame.locator("#save").isDisabled(), true, "linking before confirming");
     await shot(page, "20-mirror-of-another-repository");
@@ -97,10 +70,10 @@ describe("the settings page says what it can trust: the mirror's source, the tok
     await frame.locator("#save").click();
     await seeText(frame.locator("#flash"), "Add the webhook below in GitLab");
 
-    await stack.bitbucket.push(w.tenant, w.repo, { branch: "main" });
-    await drained(stack);
-    assert.equal(stack.gitlab.mirrorTriggers(w.widgets).length, 0);
-    assert.equal((await stack.app.deps.outbox.dead()).length, 0);
+    await b.stack.bitbucket.push(w.tenant, w.repo, { branch: "main" });
+    await drained(b.stack);
+    assert.equal(b.stack.gitlab.mirrorTriggers(w.widgets).length, 0);
+    assert.equal((await b.stack.app.deps.outbox.dead()).length, 0);
     // Read GitLab and the app's deliveries again, as an admin would after pushing.
     await frame.locator("#recheck").click();
     await seeText(frame.locator("#flash"), "GitLab has no pipeline on the default branch yet");
@@ -127,15 +100,15 @@ describe("the settings page says what it can trust: the mirror's source, the tok
   });
 
   it("re-check on a failed pipeline Bitbucket already shows: a neutral note that says so", async () => {
-    const { tenant, repo, project } = await stack.linkedRepository();
+    const { tenant, repo, project } = await b.stack.linkedRepository();
     const sha = "d".repeat(40);
-    const pipeline = stack.gitlab.createPipeline(project, { sha, ref: "main" });
-    stack.gitlab.setPipelineStatus(pipeline, "failed");
-    await stack.gitlab.deliver(project, "Pipeline Hook", stack.gitlab.pipelineHookPayload(pipeline));
-    await eventually(() => stack.bitbucket.statuses({ sha }).some((s) => s.state === "FAILED"));
-    await drained(stack);
+    const pipeline = b.stack.gitlab.createPipeline(project, { sha, ref: "main" });
+    b.stack.gitlab.setPipelineStatus(pipeline, "failed");
+    await b.stack.gitlab.deliver(project, "Pipeline Hook", b.stack.gitlab.pipelineHookPayload(pipeline));
+    await eventually(() => b.stack.bitbucket.statuses({ sha }).some((s) => s.state === "FAILED"));
+    await drained(b.stack);
 
-    const { page, frame } = await framed(stack.bitbucket.pageUrl(tenant, repo), repo.fullName);
+    const { page, frame } = await framed(b.stack.bitbucket.pageUrl(tenant, repo), repo.fullName);
     await seeText(frame.locator("#health-bitbucket"), /failed\s+Pipeline/i);
     await frame.locator("#recheck").click();
     await seeText(frame.locator("#flash"), `Pipeline #${pipeline.id} is failed on GitLab. Bitbucket already shows this`);

@@ -1,61 +1,32 @@
 import assert from "node:assert/strict";
-import type { Browser, BrowserContext, FrameLocator, Page } from "playwright-core";
-import { eventually, Stack } from "../support/stack";
+import type { FrameLocator, Page } from "playwright-core";
+import { eventually } from "../support/stack";
 import { openFramed, routeBitbucket } from "../../sim/host/bitbucket-frame";
-import { chromiumPath, launchChromium } from "./support/chromium";
-import { HostServer } from "../../sim/host/host-server";
+import { browserSuite } from "./support/browser-suite";
 import { frameFitsContent, seeText, shot } from "./support/page-checks";
 import { runPipelinesOnMirrorUpdate } from "../../sim/host/simulated-ci";
 
 describe("workspace defaults and creating the GitLab project, in a real browser", function () {
   this.timeout(90_000);
-  let browser: Browser;
-  let host: HostServer;
-  let stack: Stack;
-  let context: BrowserContext;
-
-  before(async function () {
-    const executable = chromiumPath();
-    if (!executable) {
-      if (process.env.CI) throw new Error("chromium is not installed (apt-get install -y chromium)");
-      console.warn("    (skipped: no chromium; apt-get install -y chromium)");
-      return this.skip();
-    }
-    browser = await launchChromium(executable);
-    host = await HostServer.start();
-  });
-  after(async () => {
-    await browser?.close();
-    await host?.close();
-  });
-
-  beforeEach(async () => {
-    stack = await Stack.start();
-    context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
-    await routeBitbucket(context, stack.bitbucket.baseUrl, { allJs: true });
-  });
-  afterEach(async () => {
-    await context?.close();
-    await stack?.stop();
-  });
+  const b = browserSuite({ routeBitbucket: true });
 
   /** Acme's workspace and repository; Ada in GitLab: Maintainer of acme/widgets, Developer in group acme. */
   async function world() {
-    const tenant = await stack.install();
-    const repo = stack.bitbucket.addRepository(tenant, "widgets");
-    const ada = stack.gitlab.addUser("ada", "Ada Lovelace");
-    const token = stack.gitlab.addToken(ada);
-    const acme = stack.gitlab.addGroup("acme");
-    stack.gitlab.addGroupMember(acme, ada, 30);
-    const widgets = stack.gitlab.addProject("acme/widgets", { mirror: true });
-    stack.gitlab.addMember(widgets, ada, 40);
+    const tenant = await b.stack.install();
+    const repo = b.stack.bitbucket.addRepository(tenant, "widgets");
+    const ada = b.stack.gitlab.addUser("ada", "Ada Lovelace");
+    const token = b.stack.gitlab.addToken(ada);
+    const acme = b.stack.gitlab.addGroup("acme");
+    b.stack.gitlab.addGroupMember(acme, ada, 30);
+    const widgets = b.stack.gitlab.addProject("acme/widgets", { mirror: true });
+    b.stack.gitlab.addMember(widgets, ada, 40);
     return { tenant, repo, ada, token, acme, widgets };
   }
 
   const workspacePage = (w: Awaited<ReturnType<typeof world>>) =>
-    openFramed(context, host, stack.bitbucket.workspacePageUrl(w.tenant), w.tenant.workspace.slug, "workspace");
+    openFramed(b.context, b.host, b.stack.bitbucket.workspacePageUrl(w.tenant), w.tenant.workspace.slug, "workspace");
   const repositoryPage = (w: Awaited<ReturnType<typeof world>>): Promise<{ page: Page; frame: FrameLocator }> =>
-    openFramed(context, host, stack.bitbucket.pageUrl(w.tenant, w.repo), w.repo.fullName);
+    openFramed(b.context, b.host, b.stack.bitbucket.pageUrl(w.tenant, w.repo), w.repo.fullName);
 
   it("a workspace admin saves a default GitLab; a repository admin then links by only picking a project", async () => {
     const w = await world();
@@ -65,7 +36,7 @@ describe("workspace defaults and creating the GitLab project, in a real browser"
     await frameFitsContent(ws.page);
     await shot(ws.page, "20-workspace-defaults-empty");
 
-    await ws.frame.locator("#gitlabUrl").fill(stack.gitlab.url);
+    await ws.frame.locator("#gitlabUrl").fill(b.stack.gitlab.url);
     await ws.frame.locator("#token").fill("glpat-revoked-or-mistyped-0000");
     await ws.frame.locator("#save").click();
     await seeText(ws.frame.locator('.field-error[data-for="token"]'), "GitLab did not accept the token");
@@ -92,7 +63,7 @@ describe("workspace defaults and creating the GitLab project, in a real browser"
     );
     assert.equal(await frame.locator('input[name=tokenSource][value="workspace"]').isChecked(), true);
     assert.equal(await frame.locator("#own-token").isHidden(), true, "no token to paste");
-    assert.equal(await frame.locator("#gitlabUrl").inputValue(), stack.gitlab.url);
+    assert.equal(await frame.locator("#gitlabUrl").inputValue(), b.stack.gitlab.url);
     assert.equal(await frame.locator("#gitlabUrl").getAttribute("readonly"), "");
     await seeText(frame.locator("#workspace-token-owner"), "The workspace's token of Ada Lovelace (@ada)");
     await seeText(frame.locator("#project-search-state"), "1 project @ada is a member of.");
@@ -105,7 +76,7 @@ describe("workspace defaults and creating the GitLab project, in a real browser"
     await seeText(frame.locator("#token-source"), "The workspace's token,");
     await seeText(frame.locator("#token-hint"), w.token.slice(-4));
     await seeText(frame.locator("#health-webhook"), /active/i);
-    const link = (await stack.app.deps.links.forRepository(w.tenant.clientKey, w.repo.uuid))!;
+    const link = (await b.stack.app.deps.links.forRepository(w.tenant.clientKey, w.repo.uuid))!;
     assert.equal(link.tokenSource, "workspace");
     assert.equal(link.token, w.token);
     await shot(page, "24-linked-with-workspace-token");
@@ -124,10 +95,10 @@ describe("workspace defaults and creating the GitLab project, in a real browser"
 
   it("the app creates the GitLab project, mirrored with a token it mints; after the token expired, a push still builds", async () => {
     const w = await world();
-    stack.gitlab.addGroupMember(stack.gitlab.addGroup("partners"), w.ada, 20);
-    runPipelinesOnMirrorUpdate(stack.gitlab, w.repo, { stepMs: 20 });
+    b.stack.gitlab.addGroupMember(b.stack.gitlab.addGroup("partners"), w.ada, 20);
+    runPipelinesOnMirrorUpdate(b.stack.gitlab, w.repo, { stepMs: 20 });
     const { page, frame } = await repositoryPage(w);
-    await frame.locator("#gitlabUrl").fill(stack.gitlab.url);
+    await frame.locator("#gitlabUrl").fill(b.stack.gitlab.url);
     await frame.locator("#token").fill(w.token);
     await frame.locator("#check-token").click();
     await seeText(frame.locator("#token-owner"), "Token of Ada Lovelace (@ada)");
@@ -166,19 +137,19 @@ describe("workspace defaults and creating the GitLab project, in a real browser"
       "GitLab clones with a Bitbucket access token the app renews before each mirror update",
     );
     await seeText(frame.locator("#health-webhook"), /active/i);
-    const created = stack.gitlab.project("acme/widgets-ci")!;
+    const created = b.stack.gitlab.project("acme/widgets-ci")!;
     assert.equal(created.mirror && created.mirrorTriggerBuilds, true);
     const first = decodeURIComponent(new URL(created.importUrl!).password);
-    assert.ok(stack.bitbucket.isValidAccessToken(first));
+    assert.ok(b.stack.bitbucket.isValidAccessToken(first));
     await shot(page, "28-project-created-and-linked");
 
     // Two hours later the first token is dead; a push makes the app hand GitLab a fresh one first.
-    stack.bitbucket.expireAccessTokens();
-    const push = await stack.bitbucket.push(w.tenant, w.repo, { branch: "main" });
-    await eventually(() => stack.bitbucket.statuses({ sha: push.sha }).some((s) => s.state === "SUCCESSFUL"), 15_000);
+    b.stack.bitbucket.expireAccessTokens();
+    const push = await b.stack.bitbucket.push(w.tenant, w.repo, { branch: "main" });
+    await eventually(() => b.stack.bitbucket.statuses({ sha: push.sha }).some((s) => s.state === "SUCCESSFUL"), 15_000);
     const renewed = decodeURIComponent(new URL(created.importUrl!).password);
     assert.notEqual(renewed, first);
-    assert.ok(stack.bitbucket.isValidAccessToken(renewed));
+    assert.ok(b.stack.bitbucket.isValidAccessToken(renewed));
     await frame.locator("#recheck").click();
     await seeText(frame.locator("#health-mirror"), /finished\s+Last successful update just now/i);
     await seeText(frame.locator("#health-pipeline"), new RegExp(`success #\\d+ at ${push.sha.slice(0, 8)}`, "i"));
@@ -187,24 +158,23 @@ describe("workspace defaults and creating the GitLab project, in a real browser"
   });
 
   it("in a narrow frame: the workspace page fits, and a project created without Premium says there is no mirror", async () => {
-    await context.close();
-    context = await browser.newContext({ viewport: { width: 360, height: 640 } });
-    await routeBitbucket(context, stack.bitbucket.baseUrl, { allJs: false });
+    await b.replaceContext({ width: 360, height: 640 });
+    await routeBitbucket(b.context, b.stack.bitbucket.baseUrl, { allJs: false });
     const w = await world();
-    const free = stack.gitlab.addGroup("free-tier", { premium: false });
-    stack.gitlab.addGroupMember(free, w.ada, 40);
+    const free = b.stack.gitlab.addGroup("free-tier", { premium: false });
+    b.stack.gitlab.addGroupMember(free, w.ada, 40);
 
-    const page = await context.newPage();
-    await page.goto(stack.bitbucket.workspacePageUrl(w.tenant));
+    const page = await b.context.newPage();
+    await page.goto(b.stack.bitbucket.workspacePageUrl(w.tenant));
     await seeText(page.locator("#form-title"), "Set a default GitLab");
-    await page.locator("#gitlabUrl").fill(stack.gitlab.url);
+    await page.locator("#gitlabUrl").fill(b.stack.gitlab.url);
     await page.locator("#token").fill(w.token);
     await page.locator("#save").click();
     await seeText(page.locator("#flash"), "Workspace defaults saved");
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360), "no horizontal scroll");
     await shot(page, "30-narrow-workspace-defaults");
 
-    await page.goto(stack.bitbucket.pageUrl(w.tenant, w.repo));
+    await page.goto(b.stack.bitbucket.pageUrl(w.tenant, w.repo));
     await seeText(page.locator("#workspace-token-owner"), "The workspace's token of Ada Lovelace (@ada)");
     await page.locator("label.segment", { hasText: "Create a new GitLab project" }).click();
     await seeText(page.locator("#namespace-state"), "3 namespaces where you may create projects.");

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { largeTestReport } from "../../sim/gitlab-sim/large-test-report";
+import { queueReports } from "../../src/sync/publish-reports";
 import { drained, eventually, Stack } from "../support/stack";
 
 const fixture = (name: string): any => JSON.parse(readFileSync(path.join(__dirname, "../../sim/fixtures/gitlab", name), "utf8"));
@@ -65,6 +66,42 @@ describe("GitLab's reports as Bitbucket Code Insights", () => {
     );
     const refused = stack.bitbucket.apiCalls.filter((c) => c.path.includes("/reports/") && c.status >= 400);
     assert.deepEqual(refused, []);
+  });
+
+  it("a finished pipeline's jobs are read once: the status sync hands publishing what they report", async () => {
+    const { project } = await stack.linkedRepository();
+    const pipeline = await finish(project, "failed", (p) => {
+      p.testReport = fixture("test-report.json");
+      p.jobs[1].artifacts = [
+        {
+          fileType: "codequality",
+          filename: "gl-code-quality-report.json",
+          content: fixture("code-quality-report.json"),
+          exposed: true,
+        },
+      ];
+    });
+    await eventually(() => stack.bitbucket.reports(sha).find((r) => r.report_type === "BUG")?.annotations.length === 3, 10_000);
+    await drained(stack);
+    const calls = stack.gitlab.apiCalls.map((c) => `${c.method} ${c.path}`);
+    const jobs = `GET /projects/${project.id}/pipelines/${pipeline.id}/jobs`;
+    assert.equal(calls.filter((c) => c === jobs).length, 1, JSON.stringify(calls));
+    assert.equal(calls.filter((c) => c.endsWith("/test_report")).length, 1);
+    assert.equal(calls.filter((c) => c.endsWith("/gl-code-quality-report.json")).length, 1);
+  });
+
+  it("a publication queued without the jobs' reports (before they were carried) reads the jobs and publishes", async () => {
+    const { project, tenant, repo } = await stack.linkedRepository();
+    const link = (await stack.app.deps.links.forRepository(tenant.clientKey, repo.uuid))!;
+    const pipeline = stack.gitlab.createPipeline(project, { sha, ref: "main", jobs: [{ name: "test", stage: "test" }] });
+    pipeline.testReport = fixture("test-report.json");
+    stack.gitlab.setPipelineStatus(pipeline, "failed");
+    const { outbox, worker } = stack.app.deps;
+    await queueReports({ outbox, wake: worker }, link, { sha, ref: "main", pipelineId: pipeline.id });
+    const tests = await eventually(() => stack.bitbucket.reports(sha).find((r) => r.report_type === "TEST"), 10_000);
+    assert.equal(tests.result, "FAILED");
+    const jobs = `/projects/${project.id}/pipelines/${pipeline.id}/jobs`;
+    assert.equal(stack.gitlab.apiCalls.filter((c) => c.path === jobs).length, 1);
   });
 
   it("a finished pipeline with no coverage and no report artifacts costs no publication: no test report read, no report", async () => {

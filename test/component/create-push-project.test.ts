@@ -39,6 +39,13 @@ describe("creating a push-sync project (a namespace without Premium)", function 
     await drained(stack);
     const gitlabGit = await stack.gitlab.git(project);
     await eventually(async () => (await gitlabGit.refs()).get("refs/heads/main") === main);
+    // One sync, asked for by the person who created the project: no push event woke it.
+    await drained(stack);
+    const link = (await stack.api(settingsToken, "GET", repo.uuid)).body.link;
+    assert.deepEqual([link.lastSync.via, link.lastSync.pushed], ["manual", ["main"]]);
+    const [{ id }] = await stack.app.deps.sequelize.query<{ id: string }>("SELECT id FROM links", { type: "SELECT" as never });
+    const syncs = (await stack.app.deps.events.forLink(id!)).filter((e) => e.kind === "push-refs");
+    assert.equal(syncs.length, 1, JSON.stringify(syncs.map((e) => e.summary)));
   });
 
   it("refuses an unknown sync value with a JSON 400 and creates nothing", async () => {

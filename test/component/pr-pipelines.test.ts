@@ -125,6 +125,24 @@ describe("pull-request pipelines: GitLab tests the merge result of a Bitbucket p
     assert.equal((await s.gitlabGit.refs()).get("refs/heads/bitbucket/pr-1"), second.sha);
   });
 
+  it("reads the link as the other deliverers do (cached), and afresh when GitLab refuses the cached token", async () => {
+    const s = await pushLinkedRepository(stack);
+    await branches(s);
+    const { links, linkCache } = stack.app.deps;
+    const link = (await links.forRepository(s.tenant.clientKey, s.repo.uuid))!;
+    // This instance holds the link with its token; another instance replaces the token (this cache is not
+    // told) and GitLab refuses the old one.
+    await linkCache.get(link.id);
+    const token = stack.gitlab.addToken(s.user, { scopes: ["api", "write_repository"] });
+    await links.save({ ...link, token });
+    stack.gitlab.revokeToken(s.gitlabToken);
+
+    await opened(s);
+    const [pipeline] = pipelinesOn(s, "bitbucket/pr-1");
+    assert.ok(pipeline, `a pipeline on bitbucket/pr-1: ${JSON.stringify(await listPullRequests(s))}`);
+    assert.equal((await linkCache.get(link.id))!.token, token);
+  });
+
   it("a failed merge-result pipeline's test report goes on the source head under the pull request's id, beside the branch's", async () => {
     const s = await pushLinkedRepository(stack);
     assert.equal(s.link.reports, true);
@@ -146,11 +164,11 @@ describe("pull-request pipelines: GitLab tests the merge result of a Bitbucket p
     merge!.testReport = fixture("test-report.json");
     stack.gitlab.setPipelineStatus(merge!, "failed");
     await stack.gitlab.deliver(s.project, "Pipeline Hook", stack.gitlab.pipelineHookPayload(merge!));
-    const testsId = `gitlab-${s.project.id}-pr1-tests`;
-    await eventually(() => stack.bitbucket.reports(feature).find((r) => r.id === testsId), 20_000);
+    const testsReport = () => stack.bitbucket.reports(feature).find((r) => r.id === `gitlab-${s.project.id}-pr1-tests`);
+    await eventually(testsReport, 20_000);
+    // Read once its publication is done: its annotations follow the report in requests of their own.
     await drained(stack);
-    // Read again once the work is done: the report is created before its annotations are added.
-    const tests = stack.bitbucket.reports(feature).find((r) => r.id === testsId)!;
+    const tests = testsReport()!;
     assert.equal(tests.report_type, "TEST");
     assert.equal(tests.result, "FAILED");
     assert.match(String(tests.title), /merge result with main/);

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { queuePushRefs } from "../../src/sync/push-refs";
 import { pushLinkedRepository } from "../support/push-link";
 import { drained, eventually, Stack } from "../support/stack";
 
@@ -65,16 +66,40 @@ describe("push sync without push events: the catch-up sweep compares ref lists",
       made.map((p) => [p.ref, p.sha]),
       [["feature/lost", sha]],
     );
-    const { body } = await stack.api(s.settingsToken, "GET", s.repo.uuid);
-    assert.equal(body.link.lastSync.via, "sweep");
-    // The sync the sweep queued pushed the ref. (A sweep that lands before its pipeline exists queues one
-    // more sync, which pushes nothing and becomes lastSync: so the push is read from the link's activity.)
-    const syncs = (await stack.app.deps.events.forLink(s.linkId)).filter((e) => e.kind === "push-refs");
-    assert.ok(
-      syncs.some((e) => e.summary.includes("feature/lost")),
-      JSON.stringify(syncs.map((e) => e.summary)),
-    );
-    assert.ok(Date.parse(body.link.lastSync.missedPushAt) > 0, "the missed push is remembered for the page");
+    // The sync notes its outcome after creating the pipeline.
+    const lastSync = async () => (await stack.api(s.settingsToken, "GET", s.repo.uuid)).body.link.lastSync;
+    await eventually(async () => (await lastSync()).via === "sweep", 30_000, 50);
+    // A sweep that lands before the pipeline exists queues one more sync, which finds GitLab equal: it
+    // does not replace the last sync that did something. Two more sweeps give it the time to run.
+    const swept = (await sweepsOf(s.linkId)).length;
+    await eventually(async () => (await sweepsOf(s.linkId)).length >= swept + 2, 30_000, 50);
+    const last = await lastSync();
+    assert.deepEqual([last.via, last.pushed], ["sweep", ["feature/lost"]]);
+    assert.ok(Date.parse(last.missedPushAt) > 0, "the missed push is remembered for the page");
+  });
+
+  it("a sweep's sync that finds GitLab equal leaves the last sync that pushed as the page's last sync", async () => {
+    stack = await Stack.start();
+    const s = await pushLinkedRepository(stack);
+    const sha = await s.bitbucketGit.commit({ branch: "main" });
+    await stack.bitbucket.pushed(s.tenant, s.repo, { branch: "main" });
+    await eventually(async () => (await s.gitlabGit.refs()).get("refs/heads/main") === sha, 30_000, 50);
+    await drained(stack);
+    const before = (await stack.api(s.settingsToken, "GET", s.repo.uuid)).body.link.lastSync;
+    assert.deepEqual([before.pushed, before.pipelines, before.error], [["main"], ["main"], null]);
+
+    // What a sweep queues when it lists the refs between a running sync's push and its pipelines.
+    const link = (await stack.app.deps.links.byId(await linkIdOf()))!;
+    const { outbox, worker } = stack.app.deps;
+    await queuePushRefs({ outbox, wake: worker, debounceMs: 0 }, link, undefined, "sweep");
+    await eventually(async () => {
+      const syncs = (await stack.app.deps.events.forLink(link.id)).filter((e) => e.kind === "push-refs");
+      return syncs[0]?.summary === "GitLab already equal";
+    }, 30_000);
+    await drained(stack);
+
+    const after = (await stack.api(s.settingsToken, "GET", s.repo.uuid)).body.link.lastSync;
+    assert.deepEqual(after, before);
   });
 
   it("an idle push-sync link costs one GitLab API call and one ref listing on each side per sweep, and mints no token", async () => {
@@ -93,7 +118,10 @@ describe("push sync without push events: the catch-up sweep compares ref lists",
     await drained(stack);
 
     const sweeps = (await sweepsOf(s.linkId)).slice(sweepsBefore);
-    assert.ok(sweeps.every((e) => e.summary === "catch-up: nothing changed; GitLab's refs equal Bitbucket's"));
+    assert.ok(
+      sweeps.every((e) => e.summary === "catch-up: nothing changed; GitLab's refs equal Bitbucket's"),
+      JSON.stringify(sweeps.map((e) => e.summary)),
+    );
     const gitlab = stack.gitlab.apiCalls.slice(gitlabBefore);
     const git = gitlab.filter((c) => c.path.includes(".git/"));
     const api = gitlab.filter((c) => !c.path.includes(".git/"));

@@ -39,6 +39,35 @@ describe("a GitLab that cannot be reached is described in plain words", () => {
     }
   });
 
+  it("the streamed test report passes the same checks as gitbeaker's calls: beforeCall first, the failure named", async () => {
+    let connections = 0;
+    const server = net.createServer((socket) => (connections++, socket.destroy()));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as AddressInfo;
+    const dispatcher = gitlabDispatcher({ allowPrivate: true, allowedHosts: [], timeoutMs: 2_000 });
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      const refused = new GitLabApi(url, "glpat-test-token", 2_000, dispatcher, undefined, async () => {
+        throw new Error("host not allowed");
+      });
+      for (const call of [() => refused.currentUser(), () => refused.failedTests(1, 2, 10)])
+        await assert.rejects(call(), /host not allowed/);
+      assert.equal(connections, 0, "no request left before beforeCall said no");
+
+      const api = new GitLabApi(url, "glpat-test-token", 2_000, dispatcher);
+      const said = async (call: () => Promise<unknown>) =>
+        call().then(
+          () => assert.fail("GitLab answered"),
+          (e: unknown) => toLinkError(e, "token").message,
+        );
+      const [gitbeaker, streamed] = [await said(() => api.currentUser()), await said(() => api.failedTests(1, 2, 10))];
+      assert.match(streamed, /^Could not reach GitLab: /);
+      assert.equal(streamed, gitbeaker);
+    } finally {
+      server.close();
+    }
+  });
+
   it("names an unknown host, a failed lookup and a certificate problem by their Node error codes", () => {
     const fetchFailed = (cause: object) => Object.assign(new TypeError("fetch failed"), { cause });
     assert.equal(
