@@ -65,15 +65,15 @@ describe("push sync without push events: the catch-up sweep compares ref lists",
       made.map((p) => [p.ref, p.sha]),
       [["feature/lost", sha]],
     );
-    const { body } = await stack.api(s.settingsToken, "GET", s.repo.uuid);
-    assert.equal(body.link.lastSync.via, "sweep");
     // The sync the sweep queued pushed the ref. (A sweep that lands before its pipeline exists queues one
     // more sync, which pushes nothing and becomes lastSync: so the push is read from the link's activity.)
-    const syncs = (await stack.app.deps.events.forLink(s.linkId)).filter((e) => e.kind === "push-refs");
-    assert.ok(
-      syncs.some((e) => e.summary.includes("feature/lost")),
-      JSON.stringify(syncs.map((e) => e.summary)),
+    // Its pipeline exists before the sync has written its outcome: wait for the sync to end.
+    const syncs = async () => (await stack.app.deps.events.forLink(s.linkId)).filter((e) => e.kind === "push-refs");
+    await eventually(async () => (await syncs()).some((e) => e.summary.includes("feature/lost")), 30_000, 50).catch(async () =>
+      assert.fail(JSON.stringify((await syncs()).map((e) => e.summary))),
     );
+    const { body } = await stack.api(s.settingsToken, "GET", s.repo.uuid);
+    assert.equal(body.link.lastSync.via, "sweep");
     assert.ok(Date.parse(body.link.lastSync.missedPushAt) > 0, "the missed push is remembered for the page");
   });
 
