@@ -192,7 +192,7 @@ async function benchStore(kind: StoreKind, opts: BenchOptions): Promise<StoreRes
         log,
       });
       const { debounceMs, loadAverage } = result.pushSync;
-      log(`push sync: MIRROR_DEBOUNCE_MS ${debounceMs}; load average ${loadAverage.start} → ${loadAverage.end}`);
+      log(`push sync: PUSH_SYNC_DEBOUNCE_MS ${debounceMs}; load average ${loadAverage.start} → ${loadAverage.end}`);
       log(verdictLines(result.pushSync.verdicts).join("\n"));
     } finally {
       await store.drop();

@@ -43,6 +43,11 @@ export interface Config {
   bitbucketBudget: { perHour: number; burst: number; pauseAfter429Ms: number };
   /** Pushes within this window fold into one mirror trigger. */
   mirrorDebounceMs: number;
+  /**
+   * How long a push-sync push waits for others to fold into its sync. 0: a push to a quiet link syncs at
+   * once; pushes arriving while its sync runs fold into one follow-up sync (one sync per link at a time).
+   */
+  pushSyncDebounceMs: number;
   /** A status left INPROGRESS longer than `afterMs` is checked against GitLab; the check runs every `everyMs`. */
   reconcile: { afterMs: number; everyMs: number };
   /** The per-link catch-up sweep: every `everyMs`, pipelines changed since the last one seen and settled for `settleMs`. */
@@ -71,7 +76,11 @@ export interface Config {
   /** FORGE_APP_LINK: the "Get the Forge app" link the Connect descriptor shows admins. */
   forgeAppLink: string | null;
   /** Push sync's bare caches (one per linked repository), their disk budget and git's time limit per command. */
-  gitCache: { dir: string; maxBytes: number; timeoutMs: number };
+  /**
+   * `headStartMs`: how long other instances leave a link's git work to the instance whose cache synced it
+   * last (while that instance is alive).
+   */
+  gitCache: { dir: string; maxBytes: number; timeoutMs: number; headStartMs: number };
 }
 
 export interface ForgeConfig {
@@ -154,6 +163,7 @@ const schema = z.object({
   // Bitbucket's limit is per rolling hour and a 429 need not say when to come back.
   BITBUCKET_429_PAUSE_MS: z.coerce.number().int().min(0).default(60_000),
   MIRROR_DEBOUNCE_MS: z.coerce.number().int().min(0).default(2_000),
+  PUSH_SYNC_DEBOUNCE_MS: z.coerce.number().int().min(0).default(0),
   RECONCILE_AFTER_MS: z.coerce
     .number()
     .int()
@@ -183,6 +193,7 @@ const schema = z.object({
   GIT_CACHE_DIR: z.string().optional(),
   GIT_CACHE_MAX_MB: z.coerce.number().min(1).default(2048),
   GIT_TIMEOUT_MS: z.coerce.number().int().min(1000).default(300_000),
+  GIT_CACHE_HEAD_START_MS: z.coerce.number().int().min(0).default(2_000),
   FORGE_APP_ID: z
     .string()
     .refine((s) => UUID.test(s.replace(FORGE_APP_ARI, "")), "must be the app's UUID or ari:cloud:ecosystem::app/<uuid>")
@@ -277,6 +288,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: e.METRICS_TOKEN ?? null,
     bitbucketBudget: { perHour: e.BITBUCKET_CALLS_PER_HOUR, burst: e.BITBUCKET_BURST, pauseAfter429Ms: e.BITBUCKET_429_PAUSE_MS },
     mirrorDebounceMs: e.MIRROR_DEBOUNCE_MS,
+    pushSyncDebounceMs: e.PUSH_SYNC_DEBOUNCE_MS,
     reconcile: { afterMs: e.RECONCILE_AFTER_MS, everyMs: e.RECONCILE_EVERY_MS },
     catchUp: { everyMs: e.CATCH_UP_EVERY_MS, settleMs: e.CATCH_UP_SETTLE_MS },
     codeInsightsAuth: e.CODE_INSIGHTS_AUTH,
@@ -306,6 +318,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       dir: e.GIT_CACHE_DIR ?? path.join(e.DATA_DIR, "git-cache"),
       maxBytes: e.GIT_CACHE_MAX_MB * 1024 * 1024,
       timeoutMs: e.GIT_TIMEOUT_MS,
+      headStartMs: e.GIT_CACHE_HEAD_START_MS,
     },
   };
 }

@@ -35,7 +35,7 @@ import { Outbox } from "./outbox/outbox";
 import { TenantBudget } from "./outbox/tenant-budget";
 import { OutboxWorker } from "./outbox/worker";
 import { SecretBox } from "./security/secret-box";
-import { deliverers, BITBUCKET_BUDGETED_KINDS } from "./sync/deliverers";
+import { deliverers, BITBUCKET_BUDGETED_KINDS, GIT_CACHE_KINDS } from "./sync/deliverers";
 
 /**
  * The composition root: opens the database, applies migrations, builds the stores, the installations of
@@ -47,7 +47,14 @@ export async function createDeps(config: Config, log: Logger): Promise<Deps> {
   const sql = DirectSql.for(sequelize);
   const box = new SecretBox(config.encryptionKeys);
   const links = new Links(sequelize, box);
-  const outbox = new Outbox(sql, config.outbox.leaseMs, BITBUCKET_BUDGETED_KINDS, config.outbox.perInstallation);
+  const gitCache = new GitCache(config.gitCache.dir, config.gitCache.maxBytes, config.gitCache.timeoutMs);
+  const outbox = new Outbox(sql, config.outbox.leaseMs, BITBUCKET_BUDGETED_KINDS, config.outbox.perInstallation, {
+    instanceId: gitCache.identity(),
+    kinds: GIT_CACHE_KINDS,
+    headStartMs: config.gitCache.headStartMs,
+    // The worker beats once per poll while it runs; three missed beats and it is taken for gone.
+    liveMs: 3 * config.outbox.pollMs,
+  });
   const metrics = new Metrics(outbox, () => sql.statements);
   const tenants = new TenantCache(new Tenants(sequelize, box));
   const onBitbucketStatus = (status: number) => metrics.peerResponses.inc({ peer: "bitbucket", status: String(status) });
@@ -117,7 +124,7 @@ export async function createDeps(config: Config, log: Logger): Promise<Deps> {
     mirrorCredentials: new MirrorCredentials({ findInstallation, budget }),
     pushedRefs: new PushedRefs(sequelize),
     pullRequests: new PullRequests(sequelize),
-    gitCache: new GitCache(config.gitCache.dir, config.gitCache.maxBytes, config.gitCache.timeoutMs),
+    gitCache,
     repositoryTokens: new RepositoryTokens(),
     // git makes its own connections: the same private-address rules as the HTTP clients, checked just before.
     reachGitLab: async (gitlabUrl, clientKey) => {

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { loadavg } from "node:os";
 import path from "node:path";
 import type { PushSyncSample } from "../sims/protocol";
@@ -29,13 +29,18 @@ export interface PushSyncSizeResult {
   cacheMb: number;
   /** One more single-commit push after the cache was removed: a full fetch from Bitbucket. */
   coldCache: PushSyncSample;
+  /**
+   * Where the incremental syncs' time went, medians from the app's "push sync timed" log lines: the row's
+   * wait from its first write to its claim (debounce, worker wake), then each step of the sync.
+   */
+  stepsMs: Record<string, number>;
   /** The app's RSS before the first sync, and its peak from then to the end of the cold-cache sync. */
   rssBeforeMb: number;
   peakRssMb: number;
 }
 
 export interface PushSyncResult {
-  /** MIRROR_DEBOUNCE_MS the app ran with: every push waits that long for others to fold into its sync. */
+  /** PUSH_SYNC_DEBOUNCE_MS the app ran with: every push waits that long for others to fold into its sync. */
   debounceMs: number;
   /** The machine's 1-minute load average at the start and the end of the phase. */
   loadAverage: { start: number; end: number };
@@ -65,7 +70,12 @@ export async function pushSyncPhase(
   opts.log(`push sync: ${opts.largeMb} MB repository ${large.reused ? "reused" : `generated in ${large.ms} ms`} at ${large.dir}`);
   const loadStart = loadavg()[0]!;
   const cacheDir = path.join(store.dir, "git-cache");
-  const app = await startApp({ databaseUrl: store.url, dir: store.dir, env: { GIT_CACHE_DIR: cacheDir } });
+  // Info-level JSON logs: each sync's step timings come from them.
+  const app = await startApp({
+    databaseUrl: store.url,
+    dir: store.dir,
+    env: { GIT_CACHE_DIR: cacheDir, LOG_LEVEL: "info", LOG_FORMAT: "json" },
+  });
   const sims = await SimsClient.start(ROOT);
   try {
     await sims.pushSyncSetup(app.url, [{ name: "small" }, { name: "large", sourceDir: large.dir }]);
@@ -78,7 +88,9 @@ export async function pushSyncPhase(
       const sampler = setInterval(() => (sampledPeak = Math.max(sampledPeak, memoryOf(app.pid).rssMb)), 100);
       try {
         const timeoutMs = 600_000;
+        const logFrom = statSync(app.logFile).size;
         const series = await sims.pushSyncSeries({ name, pushes: opts.pushes, blobBytes: opts.blobBytes, timeoutMs });
+        const timed = syncTimings(app.logFile, logFrom).slice(series.first ? 1 : 0);
         const mine = entries(cacheDir).filter((e) => !before.has(e));
         if (mine.length !== 1) throw new Error(`expected one new cache folder for ${name}, found ${mine.join(", ")}`);
         const cache = path.join(cacheDir, mine[0]!);
@@ -98,6 +110,7 @@ export async function pushSyncPhase(
           maxBytesRatio: round(Math.max(...p.map((s) => s.sentBytes / s.newObjectBytes)), 2),
           cacheMb,
           coldCache: cold.pushes[0]!,
+          stepsMs: medians(timed),
           rssBeforeMb: round(rssBeforeMb),
           peakRssMb: round(peakRssMb),
         };
@@ -108,7 +121,7 @@ export async function pushSyncPhase(
       }
     }
     return {
-      debounceMs: Number(process.env.MIRROR_DEBOUNCE_MS || 2000),
+      debounceMs: Number(process.env.PUSH_SYNC_DEBOUNCE_MS || 0),
       loadAverage: { start: round(loadStart, 2), end: round(loadavg()[0]!, 2) },
       pushes: opts.pushes,
       blobBytes: opts.blobBytes,
@@ -158,8 +171,31 @@ function describe(r: PushSyncSizeResult): string {
     `push sync ${r.name} (${r.repoMb} MB): first sync → ref ${r.first?.refMs ?? "–"} ms, → pipeline ${r.first?.pipelineMs ?? "–"} ms; ` +
     `${r.refMs.n} pushes → ref p50 / p95 ${r.refMs.p50} / ${r.refMs.p95} ms, → pipeline ${r.pipelineMs.p50} / ${r.pipelineMs.p95} ms; ` +
     `sent ${kb(r.sentBytes.p50)} for ${kb(r.newObjectBytes.p50)} new (max ${r.maxBytesRatio}×); cache ${r.cacheMb} MB; ` +
-    `cold cache → ref ${r.coldCache.refMs} ms; app RSS ${r.rssBeforeMb} → peak ${r.peakRssMb} MB`
+    `cold cache → ref ${r.coldCache.refMs} ms; app RSS ${r.rssBeforeMb} → peak ${r.peakRssMb} MB\n` +
+    `  median ms per incremental sync: ${Object.entries(r.stepsMs)
+      .map(([step, ms]) => `${step} ${ms}`)
+      .join(", ")}`
   );
+}
+
+/** The steps of each sync the app logged after byte `from` of its log, in order ("queued" first). */
+function syncTimings(logFile: string, from: number): Record<string, number>[] {
+  const out: Record<string, number>[] = [];
+  for (const line of readFileSync(logFile).subarray(from).toString("utf8").split("\n")) {
+    if (!line.includes('"push sync timed"')) continue;
+    try {
+      const entry = JSON.parse(line) as { queuedMs: number; stepsMs: Record<string, number> };
+      out.push({ queued: entry.queuedMs, ...entry.stepsMs });
+    } catch {
+      // a line cut by the copy: skipped
+    }
+  }
+  return out;
+}
+
+function medians(rows: Record<string, number>[]): Record<string, number> {
+  const names = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  return Object.fromEntries(names.map((n) => [n, summarize(rows.map((r) => r[n] ?? 0)).p50]));
 }
 
 function entries(dir: string): string[] {

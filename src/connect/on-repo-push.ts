@@ -39,7 +39,7 @@ export async function onRepoPush(
   const queue = { outbox: deps.outbox, wake: deps.worker, debounceMs: deps.config.mirrorDebounceMs };
   const written =
     link.sync === "push"
-      ? await queuePushRefs(queue, { id: link.id, clientKey }, delivery)
+      ? await queuePushRefs({ ...queue, debounceMs: deps.config.pushSyncDebounceMs }, { id: link.id, clientKey }, delivery)
       : await queueMirrorTrigger(queue, { id: link.id, clientKey }, refs, delivery, push.actor?.display_name);
   if (!written) return "duplicate";
   if (delivery) await deps.deliveries.record(delivery, clientKey);

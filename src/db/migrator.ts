@@ -13,6 +13,7 @@ import * as outboxLanes from "./migrations/0010-outbox-lanes";
 import * as linkSweeps from "./migrations/0011-link-sweeps";
 import * as codeInsights from "./migrations/0012-code-insights";
 import * as pullRequestPipelines from "./migrations/0013-pull-request-pipelines";
+import * as cacheAffinity from "./migrations/0014-cache-affinity";
 import * as forgeRest from "./migrations/0015-forge-rest";
 import * as workspaceSettings from "./migrations/0019-workspace-settings";
 import * as forgeSuspected from "./migrations/0021-forge-suspected";
@@ -31,6 +32,7 @@ const MIGRATIONS = [
   { name: "0011-link-sweeps", ...linkSweeps },
   { name: "0012-code-insights", ...codeInsights },
   { name: "0013-pull-request-pipelines", ...pullRequestPipelines },
+  { name: "0014-cache-affinity", ...cacheAffinity },
   { name: "0015-forge-rest", ...forgeRest },
   { name: "0019-workspace-settings", ...workspaceSettings },
   { name: "0021-forge-suspected", ...forgeSuspected },

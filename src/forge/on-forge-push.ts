@@ -77,7 +77,9 @@ export async function onForgePush(
   const queue = { outbox: deps.outbox, wake: deps.worker, debounceMs: deps.config.mirrorDebounceMs };
   const target = { id: linkId, clientKey: fit.installationKey };
   const written =
-    link.sync === "push" ? await queuePushRefs(queue, target, delivery) : await queueMirrorTrigger(queue, target, refs, delivery);
+    link.sync === "push"
+      ? await queuePushRefs({ ...queue, debounceMs: deps.config.pushSyncDebounceMs }, target, delivery)
+      : await queueMirrorTrigger(queue, target, refs, delivery);
   if (!written) return "duplicate";
   await deps.deliveries.record(delivery, fit.installationKey);
   return "accepted";

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { runGit } from "./run-git";
 
@@ -13,6 +14,28 @@ export class GitCache {
     private readonly maxBytes: number,
     private readonly timeoutMs: number,
   ) {}
+
+  /**
+   * This cache's identity, made once and kept in the cache's folder: an instance restarted on the same
+   * disk is still the holder of its warm caches, and instances sharing one volume share one identity.
+   */
+  identity(): string {
+    const file = path.join(this.root, ".cache-id");
+    if (existsSync(file)) {
+      const id = readFileSync(file, "utf8").trim();
+      if (/^[0-9a-f-]{36}$/.test(id)) return id;
+    }
+    mkdirSync(this.root, { recursive: true });
+    const id = randomUUID();
+    try {
+      writeFileSync(file, `${id}\n`, { flag: "wx" });
+      return id;
+    } catch {
+      // Another instance on a shared volume wrote it first (or wrote it badly): take what is there.
+      const there = readFileSync(file, "utf8").trim();
+      return /^[0-9a-f-]{36}$/.test(there) ? there : id;
+    }
+  }
 
   dirOf(key: string): string {
     return path.join(this.root, `${key.replace(/[^A-Za-z0-9_-]/g, "_")}.git`);

@@ -16,19 +16,29 @@
  */
 
 /**
- * Due rows, at most `?` (the last parameter but the ones of `notHeld`) per link, that could be claimed
- * now: pending, due, nothing of their key in flight, not of a kind held back by its installation's
- * Bitbucket budget, their link not held; then one row per installation with rows running, with `n` set
- * (and `id` null). Parameters: now, now, per-link limit, now, now, now, per-link limit.
+ * Due rows, at most a per-link limit of them per link, that could be claimed now: pending, due, nothing of
+ * their key in flight, not of a kind held back by its installation's Bitbucket budget, not left to the
+ * instance that holds their link's git cache, their link not held; then one row per installation with
+ * rows running, with `n` set (and `id` null). Its parameters come from `candidatesParams`.
  *
  * @param budgeted kinds whose rows are not claimed while their installation's Bitbucket budget is paused.
+ * @param sticky kinds that work in the link's git cache: while the instance that last ran one for the link
+ *   (outbox_affinity) is alive (its heartbeat in outbox_instances is recent), the others leave the link's
+ *   rows of these kinds to it until they have been due for the head start.
  */
-export function candidatesSql(dialect: "sqlite" | "postgres", budgeted: readonly string[]): string {
-  const kinds = budgeted.map((b) => `'${b.replace(/'/g, "''")}'`).join(", ") || "''";
+export function candidatesSql(
+  dialect: "sqlite" | "postgres",
+  budgeted: readonly string[],
+  sticky: readonly string[] = [],
+): string {
+  const list = (names: readonly string[]) => names.map((b) => `'${b.replace(/'/g, "''")}'`).join(", ") || "''";
   const eligible = (y: string) => `${y}.state = 'pending' AND ${y}.run_at <= ?
       AND NOT EXISTS (SELECT 1 FROM outbox r WHERE r.dedupe_key = ${y}.dedupe_key AND r.state = 'running')
-      AND (${y}.kind NOT IN (${kinds})
-        OR NOT EXISTS (SELECT 1 FROM tenant_budgets b WHERE b.client_key = ${y}.client_key AND b.paused_until > ?))`;
+      AND (${y}.kind NOT IN (${list(budgeted)})
+        OR NOT EXISTS (SELECT 1 FROM tenant_budgets b WHERE b.client_key = ${y}.client_key AND b.paused_until > ?))
+      AND (${y}.kind NOT IN (${list(sticky)}) OR ${y}.run_at <= ?
+        OR NOT EXISTS (SELECT 1 FROM outbox_affinity a JOIN outbox_instances i ON i.id = a.instance_id
+          WHERE a.link_id = ${y}.link_id AND a.instance_id <> ? AND i.seen_at > ?))`;
   // A lane a deliverer asked to hold (its GitLab budget is spent) is passed over whole, rather than each
   // of its rows being claimed and put back.
   const notHeld = `NOT EXISTS (SELECT 1 FROM outbox_holds h WHERE h.link_id = lanes.link_id AND h.held_until > ?)`;
@@ -58,6 +68,19 @@ export function candidatesSql(dialect: "sqlite" | "postgres", budgeted: readonly
         WHERE y.link_id IS NULL AND ${eligible("y")} ORDER BY y.run_at, y.id LIMIT ?) n
       UNION ALL
       SELECT NULL${big}, client_key, NULL, NULL${big}, COUNT(*) FROM outbox WHERE state = 'running' GROUP BY client_key`;
+}
+
+/**
+ * The parameters of `candidatesSql`, in order. A sticky row is another instance's for `headStartMs` after
+ * it came due while that instance was seen within `liveMs`; `instanceId` is the claiming instance.
+ */
+export function candidatesParams(
+  now: number,
+  perLink: number,
+  affinity: { instanceId: string; headStartMs: number; liveMs: number },
+): unknown[] {
+  const eligible = [now, now, now - affinity.headStartMs, affinity.instanceId, now - affinity.liveMs];
+  return [...eligible, perLink, now, ...eligible, perLink];
 }
 
 /**

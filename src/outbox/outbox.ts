@@ -1,4 +1,5 @@
-import { candidatesSql, takeSql } from "./claim-sql";
+import { randomUUID } from "node:crypto";
+import { candidatesParams, candidatesSql, takeSql } from "./claim-sql";
 import { fairPick, type Candidate } from "./fair-pick";
 import type { SqlStore } from "./sql-store";
 import { GroupCommit } from "../db/group-commit";
@@ -36,6 +37,21 @@ export interface NewWork<P> {
 }
 
 /**
+ * Which instance this outbox claims for, and how it leaves a link's git work to the instance holding the
+ * link's warm cache (several instances on PostgreSQL each keep their own cache).
+ */
+export interface Affinity {
+  /** This instance, unique among those sharing the database. */
+  instanceId: string;
+  /** Kinds of work that run in the link's git cache. */
+  kinds: readonly string[];
+  /** How long, from when such a row comes due, other instances leave it to the cache's holder. */
+  headStartMs: number;
+  /** A holder not seen (heartbeat) for this long is gone: its links' rows are anyone's at once. */
+  liveMs: number;
+}
+
+/**
  * The durable work queue between intake and delivery. Intake writes a row and only then answers the
  * webhook; workers claim due rows, deliver them and delete them, or put them back with a later run time.
  * Rows that failed for good stay, state `dead`, with their reason.
@@ -57,8 +73,9 @@ export class Outbox {
     private readonly leaseMs: number,
     budgeted: readonly string[] = [],
     private readonly perInstallation = 4,
+    private readonly affinity: Affinity = { instanceId: randomUUID(), kinds: [], headStartMs: 0, liveMs: 0 },
   ) {
-    this.candidatesSql = candidatesSql(sql.dialect, budgeted);
+    this.candidatesSql = candidatesSql(sql.dialect, budgeted, affinity.kinds);
     this.takeSql = takeSql(sql.dialect);
     const remove =
       sql.dialect === "postgres"
@@ -104,7 +121,7 @@ export class Outbox {
     const most = Math.max(1, Math.min(limit, Math.floor(this.perInstallation)));
     let ids: number[] = [];
     for (let perLink = 1; ; perLink = most) {
-      const rows = await this.sql.query<CandidateRow>(this.candidatesSql, [now, now, perLink, now, now, now, perLink]);
+      const rows = await this.sql.query<CandidateRow>(this.candidatesSql, candidatesParams(now, perLink, this.affinity));
       const running = new Map<string, number>();
       const candidates: Candidate[] = [];
       for (const r of rows) {
@@ -138,6 +155,37 @@ export class Outbox {
   /** Removes a delivered row (settles once it is gone). */
   async complete(id: number): Promise<void> {
     await this.completions.add(id);
+  }
+
+  /** Whether rows of this kind run in their link's git cache (the claim prefers the cache's holder). */
+  isSticky(kind: OutboxKind): boolean {
+    return this.affinity.kinds.includes(kind);
+  }
+
+  /** This instance ran the link's git work and holds its warm cache now: the link's next such rows prefer it. */
+  async holdCache(linkId: string): Promise<void> {
+    await this.sql.query(
+      `INSERT INTO outbox_affinity (link_id, instance_id, at) VALUES (?, ?, ?)
+       ON CONFLICT (link_id) DO UPDATE SET instance_id = excluded.instance_id, at = excluded.at`,
+      [linkId, this.affinity.instanceId, Date.now()],
+    );
+  }
+
+  /**
+   * This instance is alive (the claim of other instances reads it to know whether a cache's holder is
+   * gone); instances silent for a day are forgotten.
+   */
+  async heartbeat(now = Date.now()): Promise<void> {
+    await this.sql.query(
+      `INSERT INTO outbox_instances (id, seen_at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at`,
+      [this.affinity.instanceId, now],
+    );
+    await this.sql.query("DELETE FROM outbox_instances WHERE seen_at < ?", [now - DAY_MS]);
+  }
+
+  /** This instance stops: the links whose caches it holds are anyone's at once. */
+  async leave(): Promise<void> {
+    await this.sql.query("DELETE FROM outbox_instances WHERE id = ?", [this.affinity.instanceId]);
   }
 
   /**
@@ -295,8 +343,11 @@ export class Outbox {
   async removeLink(linkId: string): Promise<void> {
     await this.sql.query("DELETE FROM outbox WHERE link_id = ?", [linkId]);
     await this.sql.query("DELETE FROM outbox_holds WHERE link_id = ?", [linkId]);
+    await this.sql.query("DELETE FROM outbox_affinity WHERE link_id = ?", [linkId]);
   }
 }
+
+const DAY_MS = 24 * 60 * 60_000;
 
 /** A row of the claim's candidates statement: a candidate, or (id null) an installation's running count `n`. */
 interface CandidateRow {

@@ -108,6 +108,7 @@ export class OutboxWorker {
     this.timer = null;
     const drained = Promise.allSettled([...this.inFlight]);
     await Promise.race([drained, new Promise((r) => setTimeout(r, deadlineMs).unref())]);
+    await this.outbox.leave().catch((err: unknown) => this.log.warn({ err }, "could not sign the instance off"));
   }
 
   private async pump(): Promise<void> {
@@ -119,6 +120,7 @@ export class OutboxWorker {
         this.again = false;
         if (Date.now() - this.leasesCheckedAt >= this.opts.pollMs) {
           this.leasesCheckedAt = Date.now();
+          await this.outbox.heartbeat();
           await this.outbox.recoverExpiredLeases();
         }
         while (this.running) {
@@ -175,6 +177,7 @@ export class OutboxWorker {
       if (!deliverer) throw new WorkAbandoned(`No deliverer for work of kind ${item.kind}`);
       summary = (await deliverer(item, log)) || `${item.kind} delivered`;
       await this.outbox.complete(item.id);
+      if (item.linkId && this.outbox.isSticky(item.kind)) await this.outbox.holdCache(item.linkId);
       outcome = "done";
     } catch (e) {
       const verdict = verdictOf(e);

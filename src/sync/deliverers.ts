@@ -7,6 +7,9 @@ import { PUSH_REFS, pushRefs } from "./push-refs";
 import { STATUS_SYNC, syncStatuses } from "./sync-statuses";
 import { MIRROR_TRIGGER, triggerMirror } from "./trigger-mirror";
 
+/** Kinds of work that run in the link's git cache: the claim prefers the instance holding it warm. */
+export const GIT_CACHE_KINDS = [PUSH_REFS, PR_PIPELINES];
+
 /** Kinds of work that spend the installation's Bitbucket budget (the queue holds them while it is spent). */
 export const BITBUCKET_BUDGETED_KINDS = [STATUS_SYNC];
 

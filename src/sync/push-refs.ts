@@ -2,7 +2,7 @@ import type { LastSync, Link, Links, SyncTrigger } from "../db/links";
 import type { GitLabFor } from "../gitlab/gitlab-clients";
 import type { PushedRefs } from "../db/pushed-refs";
 import { PeerFailure } from "../errors";
-import { planRefSync, type RefPlan } from "../core/ref-plan";
+import { planRefSync, type RefMap, type RefPlan } from "../core/ref-plan";
 import type { GitCache } from "../git/git-cache";
 import type { GitCredential } from "../git/git-env";
 import { localRefs, remoteRefs } from "../git/ref-lists";
@@ -73,12 +73,14 @@ export interface PushRefsCollaborators extends GitRemotesCollaborators {
  */
 export const pushRefs =
   (c: PushRefsCollaborators): Deliverer =>
-  async (item) => {
+  async (item, log) => {
     const { linkId, via = "push" } = item.payload as unknown as PushRefsPayload;
+    const started = Date.now();
+    const steps = new StepTimer(started);
     const link = await c.links.byId(linkId);
     if (!link) return; // unlinked since
     if (link.sync !== "push") return "the link pulls through GitLab's mirror now: nothing to push";
-    const started = Date.now();
+    steps.lap("link");
     const outcome: Outcome = { pushed: [], deleted: [], pipelines: [] };
     const note = async (error: string | null) => {
       const changed = outcome.pushed.length + outcome.deleted.length + outcome.pipelines.length > 0;
@@ -89,13 +91,17 @@ export const pushRefs =
       await c.links.setLastSync(link.id, { at, durationMs: Date.now() - started, ...outcome, error, via, missedPushAt });
     };
     try {
-      await syncRefs(c, link, outcome);
+      await syncRefs(c, link, via, outcome, steps);
     } catch (e) {
       const verdict = verdictOf(e);
       if (verdict.kind !== "deferred") await note(verdict.message);
       throw e;
     }
     await note(null);
+    steps.lap("lastSync");
+    // Where a sync's time goes (the bench reads these lines): how long the row waited from its first write
+    // to its claim (debounce and worker wake), then each step.
+    log.info({ queuedMs: started - item.createdAt, stepsMs: steps.laps, via }, "push sync timed");
     const did = [...outcome.pushed, ...outcome.deleted.map((r) => `-${r}`)];
     return did.length
       ? `pushed ${did.join(", ")}; pipelines for ${outcome.pipelines.join(", ") || "none"}`
@@ -112,18 +118,43 @@ type Outcome = Omit<LastSync, "at" | "durationMs" | "error" | "via" | "missedPus
  */
 const keepsLastSync = (last: LastSync | null): boolean => last !== null && last.error === null;
 
-async function syncRefs(c: PushRefsCollaborators, link: Link, outcome: Outcome) {
+/** Milliseconds spent in each named step of a sync, in order. */
+class StepTimer {
+  readonly laps: Record<string, number> = {};
+  constructor(private last: number) {}
+  lap(step: string): void {
+    const now = Date.now();
+    this.laps[step] = now - this.last;
+    this.last = now;
+  }
+}
+
+async function syncRefs(c: PushRefsCollaborators, link: Link, via: SyncTrigger, outcome: Outcome, steps: StepTimer) {
   const remotes = await gitRemotes(c, link);
+  steps.lap("remotes");
   const fromBitbucket = remotes.bitbucket;
   const bitbucketUrl = fromBitbucket.url;
   const toGitLab = remotes.gitlab;
   const gitlabUrl = toGitLab.url;
   const cwd = await c.cache.open(link.id);
   const base = { cwd, timeoutMs: c.gitTimeoutMs };
+  steps.lap("cache");
 
-  // Only what changed since the last sync travels: the cache keeps every object it fetched before.
+  // Only what changed since the last sync travels: the cache keeps every object it fetched before. Nothing
+  // but the refs is written: no FETCH_HEAD, no walk to report forced updates, no automatic maintenance.
   await runGit(
-    ["fetch", "--quiet", "--prune", "--no-tags", bitbucketUrl, "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"],
+    [
+      "fetch",
+      "--quiet",
+      "--prune",
+      "--no-tags",
+      "--no-write-fetch-head",
+      "--no-show-forced-updates",
+      "--no-auto-maintenance",
+      bitbucketUrl,
+      "+refs/heads/*:refs/heads/*",
+      "+refs/tags/*:refs/tags/*",
+    ],
     {
       ...base,
       credentials: [fromBitbucket],
@@ -134,17 +165,38 @@ async function syncRefs(c: PushRefsCollaborators, link: Link, outcome: Outcome) 
     if (e instanceof PeerFailure && e.status === 401) c.tokens.forget(remotes.installation, link.repoUuid);
     throw e;
   });
+  steps.lap("fetch");
   const source = await localRefs({ ...base, what: "Reading the cached refs" });
-  await c.reach(link.gitlabUrl, link.clientKey);
-  const target = await remoteRefs(gitlabUrl, { ...base, credentials: [toGitLab], what: "Reading GitLab's refs", peer: "gitlab" });
+  steps.lap("localRefs");
   const pushedBefore = await c.pushedRefs.forLink(link.id);
-  const plan = planRefSync(source, target, new Set(pushedBefore.keys()));
-  const refused = await push(c, link, plan, { ...base, credentials: [toGitLab] }, outcome);
+  const run = { ...base, credentials: [toGitLab] };
+  // A push event: GitLab is taken to hold what the app pushed there last, so the push goes at once, without
+  // listing GitLab's refs first (`git push` reads them itself, and a ref already equal is reported "=" and
+  // left). If anything is refused, the sync starts over from GitLab's listed refs, as a sweep or "Sync now"
+  // always does: those also repair a ref changed or deleted in GitLab itself, which a push event does not see.
+  let refused =
+    via === "push"
+      ? await push(c, link, planRefSync(source, asPushed(pushedBefore), new Set(pushedBefore.keys())), run, outcome)
+      : undefined;
+  steps.lap("push");
+  if (refused !== null) {
+    await c.reach(link.gitlabUrl, link.clientKey);
+    const target = await remoteRefs(gitlabUrl, { ...run, what: "Reading GitLab's refs", peer: "gitlab" });
+    steps.lap("lsRemote");
+    const pushed = await c.pushedRefs.forLink(link.id);
+    refused = await push(c, link, planRefSync(source, target, new Set(pushed.keys())), run, outcome);
+    steps.lap("pushAgain");
+  }
   c.cache.touch(cwd);
   c.cache.trim(link.id);
+  steps.lap("trim");
   await createPipelines(c, link, source, outcome);
+  steps.lap("pipelines");
   if (refused) throw refused;
 }
+
+/** Where GitLab's refs were when the app last pushed them. */
+const asPushed = (pushed: ReadonlyMap<string, { sha: string }>): RefMap => new Map([...pushed].map(([ref, p]) => [ref, p.sha]));
 
 /** Pushes the plan in one `git push` with `-o ci.skip`; returns GitLab's refusal of some refs, if any. */
 async function push(
@@ -167,25 +219,26 @@ async function push(
     what,
     peer: "gitlab",
   });
-  // Porcelain lines: "<flag>\t<from>:<to>\t<summary>"; "!" is a rejected ref.
-  const results = new Map<string, boolean>();
+  // Porcelain lines: "<flag>\t<from>:<to>\t<summary>"; "!" is a rejected ref, "=" one GitLab had already.
+  const results = new Map<string, string>();
   for (const line of out.stdout.split("\n")) {
     const [flag, refs] = line.split("\t");
     const to = refs?.split(":")[1];
-    if (flag !== undefined && to) results.set(to, flag !== "!");
+    if (flag !== undefined && to) results.set(to, flag);
   }
   if (out.code !== 0 && results.size === 0) throw gitFailure({ what, peer: "gitlab" }, out.stderr);
+  const changed = (ref: string) => results.has(ref) && results.get(ref) !== "!" && results.get(ref) !== "=";
   for (const u of plan.updates) {
-    if (!results.get(u.ref)) continue;
+    if (!changed(u.ref)) continue;
     await c.pushedRefs.pushed(link.id, u.ref, u.sha);
     outcome.pushed.push(shortName(u.ref));
   }
   for (const ref of plan.deletions) {
-    if (!results.get(ref)) continue;
+    if (!changed(ref)) continue;
     await c.pushedRefs.deleted(link.id, ref);
     outcome.deleted.push(shortName(ref));
   }
-  const rejected = [...results].filter(([, ok]) => !ok).map(([ref]) => shortName(ref));
+  const rejected = [...results].filter(([, flag]) => flag === "!").map(([ref]) => shortName(ref));
   return rejected.length ? gitFailure({ what: `${what} (${rejected.join(", ")} refused)`, peer: "gitlab" }, out.stderr) : null;
 }
 

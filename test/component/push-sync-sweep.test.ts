@@ -52,7 +52,8 @@ describe("push sync without push events: the catch-up sweep compares ref lists",
     await eventually(async () => (await s.gitlabGit.refs()).get("refs/heads/feature/lost") === sha, 60_000, 50);
     assert.deepEqual(asObject(await s.gitlabGit.refs()), asObject(await s.bitbucketGit.refs()));
 
-    const sweeps = (await sweepsOf(s.linkId)).slice(before);
+    // A sweep GitLab did not answer in time (a loaded machine) is retried, not counted as one that looked.
+    const sweeps = (await sweepsOf(s.linkId)).slice(before).filter((e) => e.outcome === "done");
     const found = sweeps.findIndex((e) =>
       /refs differ from Bitbucket's \(new refs\/heads\/feature\/lost\): push sync queued/.test(e.summary),
     );

@@ -57,6 +57,52 @@ describe("push sync: the app keeps a plain GitLab project equal to Bitbucket", f
     assert.ok(stack.gitlab.pushes(s.project).every((p) => p.options.includes("ci.skip")));
   });
 
+  it("a burst of 10 push events folds into a few syncs that end at Bitbucket's latest commit, with one or two pipelines", async () => {
+    const s = await pushLinkedRepository(stack);
+    await synced(s, { branch: "main" });
+    const [link] = await stack.app.deps.sequelize.query<{ id: string }>("SELECT id FROM links", { type: "SELECT" as never });
+    const syncsOf = async () => (await stack.app.deps.events.forLink(link!.id)).filter((e) => e.kind === "push-refs").length;
+    const syncsBefore = await syncsOf();
+    const pushesBefore = stack.gitlab.pushes(s.project).length;
+    const pipelinesBefore = stack.gitlab.pipelines(s.project).length;
+    // Ten pushes in quick succession, their events arriving as fast as the app takes them. The first starts
+    // a sync at once (no debounce); the rest fold into the one waiting behind it.
+    let latest = "";
+    for (let i = 0; i < 10; i++) latest = await s.bitbucketGit.commit({ branch: "main", message: `burst ${i}` });
+    for (let i = 0; i < 10; i++) await stack.bitbucket.pushed(s.tenant, s.repo, { branch: "main" });
+    await drained(stack);
+
+    assert.equal((await s.gitlabGit.refs()).get("refs/heads/main"), latest);
+    const syncs = (await syncsOf()) - syncsBefore;
+    assert.ok(syncs >= 1 && syncs <= 3, `${syncs} syncs for 10 push events`);
+    assert.ok(stack.gitlab.pushes(s.project).length - pushesBefore <= 2);
+    const made = stack.gitlab.pipelines(s.project).slice(pipelinesBefore);
+    assert.ok(made.length >= 1 && made.length <= 2, `${made.length} pipelines`);
+    assert.equal(made.at(-1)!.sha, latest);
+  });
+
+  it("a push event's sync pushes without listing GitLab's refs first; Sync now lists them", async () => {
+    const s = await pushLinkedRepository(stack);
+    await synced(s, { branch: "main" });
+    const fetchesFromGitLab = () => stack.gitlab.apiCalls.filter((c) => c.path.endsWith("/git-upload-pack")).length;
+    const before = fetchesFromGitLab();
+    await s.bitbucketGit.commit({ branch: "main" });
+    const view = await synced(s, { branch: "main" });
+    assert.deepEqual(view.lastSync.pushed, ["main"]);
+    // `git ls-remote` (protocol v2) posts to git-upload-pack; `git push` only reads receive-pack's advertisement.
+    assert.equal(fetchesFromGitLab(), before, "a push event's sync ran no ls-remote on GitLab");
+
+    await s.bitbucketGit.commit({ branch: "main" });
+    const res = await fetch(`${stack.app.url}/api/repositories/${encodeURIComponent(s.repo.uuid)}/sync`, {
+      method: "POST",
+      headers: { Authorization: `JWT ${s.settingsToken}` },
+    });
+    assert.equal(res.status, 202);
+    await drained(stack);
+    assert.ok(fetchesFromGitLab() > before, "Sync now compares with GitLab's listed refs");
+    assert.equal((await s.gitlabGit.refs()).get("refs/heads/main"), (await s.bitbucketGit.refs()).get("refs/heads/main"));
+  });
+
   it("a pushed commit's pipeline result comes back to Bitbucket as a build status", async () => {
     const s = await pushLinkedRepository(stack);
     await synced(s, { branch: "main" });
