@@ -1,8 +1,10 @@
 import type { Link } from "../db/links";
 import type { Deps } from "../deps";
-import { notFound } from "../errors";
+import { AppError, notFound } from "../errors";
 import { queueStatusSync, STATUS_SYNC, type StatusSyncPayload } from "../sync/sync-statuses";
-import { queueMirrorTrigger, type MirrorTriggerPayload } from "../sync/trigger-mirror";
+import { MIRROR_TRIGGER, queueMirrorTrigger, type MirrorTriggerPayload } from "../sync/trigger-mirror";
+import { PUSH_REFS, queuePushSyncNow, type PushRefsPayload } from "../sync/push-refs";
+import { PR_PIPELINES, queuePrPipelines } from "../sync/pr-pipelines";
 import type { OutboxItem } from "../outbox/outbox";
 import { PUBLISH_REPORTS, queueReports, type PublishReportsPayload } from "../sync/publish-reports";
 
@@ -29,9 +31,19 @@ function describe(item: OutboxItem) {
     const p = item.payload as unknown as PublishReportsPayload;
     return { ...base, what: `Code Insights reports for ${p.ref} @ ${p.sha.slice(0, 8)} (pipeline #${p.pipelineId})` };
   }
-  const p = item.payload as unknown as MirrorTriggerPayload;
-  return { ...base, what: `Mirror update after a push to ${p.refs.join(", ") || "the repository"}` };
+  if (item.kind === MIRROR_TRIGGER) {
+    const refs = (item.payload as unknown as MirrorTriggerPayload).refs ?? [];
+    return { ...base, what: `Mirror update after a push to ${refs.join(", ") || "the repository"}` };
+  }
+  if (item.kind === PUSH_REFS) {
+    const via = (item.payload as unknown as PushRefsPayload).via ?? "push";
+    return { ...base, what: `Push sync to GitLab (${SYNC_CAUSE[via] ?? via})` };
+  }
+  if (item.kind === PR_PIPELINES) return { ...base, what: "Merge-result pipelines of the open pull requests" };
+  return { ...base, what: `Work of kind ${item.kind}` };
 }
+
+const SYNC_CAUSE: Record<string, string> = { push: "after a push", sweep: "found by a catch-up sweep", manual: "asked for" };
 
 /**
  * "Re-send": queues the same work again (a status sync re-reads GitLab, so it posts the current result)
@@ -48,8 +60,15 @@ export async function resendFailed(deps: Pick<Deps, "config" | "outbox" | "worke
     const p = item.payload as unknown as PublishReportsPayload;
     const { linkId: _, ...again } = p;
     await queueReports(queue, link, again);
+  } else if (item.kind === MIRROR_TRIGGER) {
+    await queueMirrorTrigger(queue, link, (item.payload as unknown as MirrorTriggerPayload).refs ?? []);
+  } else if (item.kind === PUSH_REFS) {
+    // A sync compares whole ref lists: a new one catches up whatever the failed one was for.
+    await queuePushSyncNow(deps, link);
+  } else if (item.kind === PR_PIPELINES) {
+    await queuePrPipelines(queue, link);
   } else {
-    await queueMirrorTrigger(queue, link, (item.payload as unknown as MirrorTriggerPayload).refs);
+    throw new AppError("not_resendable", 422, `Work of kind ${item.kind} is not re-sent by hand: the app retries it itself`);
   }
   await deps.outbox.complete(item.id);
   return describe(item);

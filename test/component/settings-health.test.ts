@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { QueryTypes } from "sequelize";
+import { pushLinkedRepository } from "../support/push-link";
 import { eventually, Stack } from "../support/stack";
 
 describe("link health on the settings page: mirror, webhook, latest pipeline, re-check now", () => {
@@ -85,5 +87,50 @@ describe("link health on the settings page: mirror, webhook, latest pipeline, re
     assert.deepEqual((await call(settingsToken, repo.uuid, "GET", "health")).body.health.failed, []);
     const again = await call(settingsToken, repo.uuid, "POST", `failed/${failed.id}/resend`);
     assert.equal(again.status, 404);
+  });
+});
+
+describe("given-up push sync and pull-request work on the settings page", () => {
+  let stack: Stack;
+  beforeEach(async () => (stack = await Stack.start({ worker: false })));
+  afterEach(async () => stack.stop());
+
+  /** Writes a row of `kind` for the link, claims it and gives it up, as the worker does after its last attempt. */
+  async function givenUp(link: { id: string; clientKey: string }, kind: string, payload: Record<string, unknown>) {
+    const { outbox } = stack.app.deps;
+    await outbox.enqueue({ clientKey: link.clientKey, linkId: link.id, kind, dedupeKey: `dead:${kind}`, payload });
+    const claimed = (await outbox.claim(16)).find((i) => i.kind === kind)!;
+    await outbox.bury(claimed.id, "GitLab 403: You are not allowed to push into this branch");
+    return claimed.id;
+  }
+
+  it("describes each in words and re-sends it as the same kind of work (a push sync is never re-sent as a mirror trigger)", async () => {
+    const s = await pushLinkedRepository(stack, { sync: "push" });
+    const link = (await stack.app.deps.links.allForTenant(s.tenant.clientKey))[0]!;
+    const sync = await givenUp(link, "push-refs", { linkId: link.id, via: "sweep" });
+    const prs = await givenUp(link, "pr-pipelines", { linkId: link.id });
+
+    const call = async (method: string, route: string) => {
+      const res = await fetch(`${stack.app.url}/api/repositories/${encodeURIComponent(s.repo.uuid)}/${route}`, {
+        method,
+        headers: { Authorization: `JWT ${s.settingsToken}` },
+      });
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    const health = await call("GET", "health");
+    assert.equal(health.status, 200, JSON.stringify(health.body));
+    const shown = new Map((health.body.health.failed as { id: number; what: string }[]).map((f) => [f.id, f.what]));
+    assert.equal(shown.get(sync), "Push sync to GitLab (found by a catch-up sweep)");
+    assert.equal(shown.get(prs), "Merge-result pipelines of the open pull requests");
+
+    for (const id of [sync, prs]) {
+      const resent = await call("POST", `failed/${id}/resend`);
+      assert.equal(resent.status, 200, JSON.stringify(resent.body));
+    }
+    const waiting = await stack.app.deps.sequelize.query<{ kind: string }>(
+      "SELECT kind FROM outbox WHERE link_id = ? AND state = 'pending' ORDER BY kind",
+      { replacements: [link.id], type: QueryTypes.SELECT },
+    );
+    assert.deepEqual([...new Set(waiting.map((w) => w.kind))], ["pr-pipelines", "push-refs"]);
   });
 });
