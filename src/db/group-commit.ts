@@ -11,22 +11,26 @@
  * A batch that fails is written again row by row, so one bad row (its owner deleted meanwhile) fails
  * only its own caller.
  */
-export class GroupCommit<T> {
-  private waiting: Waiter<T>[] = [];
+export class GroupCommit<T, R = void> {
+  private waiting: Waiter<T, R>[] = [];
   private running: Promise<void> | null = null;
 
   /**
-   * @param write writes the rows in one statement (or a few); must accept any count from 1 to `maxRows`.
+   * @param write writes the rows in one statement (or a few); must accept any count from 1 to `maxRows`,
+   *   and may answer one result per row, in order (each caller gets its own).
    * @param maxRows the most rows per write: bound by the statement's parameters (SQLite allows 32,766).
+   * @param keyOf when set, no two rows of one write have the same key (a PostgreSQL upsert may not touch a
+   *   row twice): a row whose key is already in the write waits for the next one, in order.
    */
   constructor(
-    private readonly write: (rows: T[]) => Promise<void>,
+    private readonly write: (rows: T[]) => Promise<R[] | void>,
     private readonly maxRows = 100,
+    private readonly keyOf?: (row: T) => string,
   ) {}
 
-  /** Adds a row; settles once it is written (or its write failed). */
-  add(row: T): Promise<void> {
-    return new Promise((resolve, reject) => {
+  /** Adds a row; settles with its result once it is written (or rejects when its write failed). */
+  add(row: T): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
       this.waiting.push({ row, resolve, reject });
       if (!this.running) this.running = this.drain();
     });
@@ -37,38 +41,42 @@ export class GroupCommit<T> {
     while (this.running) await this.running;
   }
 
-  /** Rows not yet written, for callers that must drop some (their owner is being removed). */
-  discard(drop: (row: T) => boolean): void {
-    const kept: Waiter<T>[] = [];
-    for (const w of this.waiting) {
-      if (drop(w.row)) w.resolve();
-      else kept.push(w);
-    }
-    this.waiting = kept;
-  }
-
   private async drain(): Promise<void> {
     // Rows added in this turn of the event loop join the first write.
     await new Promise((resolve) => setImmediate(resolve));
-    while (this.waiting.length > 0) {
-      const batch = this.waiting.splice(0, this.maxRows);
-      await this.writeBatch(batch);
-    }
+    while (this.waiting.length > 0) await this.writeBatch(this.nextBatch());
     this.running = null;
   }
 
-  private async writeBatch(batch: Waiter<T>[]): Promise<void> {
+  private nextBatch(): Waiter<T, R>[] {
+    if (!this.keyOf) return this.waiting.splice(0, this.maxRows);
+    const batch: Waiter<T, R>[] = [];
+    const later: Waiter<T, R>[] = [];
+    const keys = new Set<string>();
+    for (const w of this.waiting) {
+      const key = this.keyOf(w.row);
+      if (batch.length >= this.maxRows || keys.has(key)) later.push(w);
+      else {
+        keys.add(key);
+        batch.push(w);
+      }
+    }
+    this.waiting = later;
+    return batch;
+  }
+
+  private async writeBatch(batch: Waiter<T, R>[]): Promise<void> {
     try {
-      await this.write(batch.map((w) => w.row));
-      for (const w of batch) w.resolve();
+      const results = await this.write(batch.map((w) => w.row));
+      batch.forEach((w, i) => w.resolve(results ? results[i]! : (undefined as R)));
       return;
     } catch (err) {
       if (batch.length === 1) return batch[0]!.reject(err);
     }
     for (const w of batch) {
       try {
-        await this.write([w.row]);
-        w.resolve();
+        const results = await this.write([w.row]);
+        w.resolve(results ? results[0]! : (undefined as R));
       } catch (err) {
         w.reject(err);
       }
@@ -76,9 +84,9 @@ export class GroupCommit<T> {
   }
 }
 
-interface Waiter<T> {
+interface Waiter<T, R> {
   row: T;
-  resolve: () => void;
+  resolve: (result: R) => void;
   reject: (err: unknown) => void;
 }
 

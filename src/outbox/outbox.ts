@@ -61,6 +61,8 @@ export class Outbox {
   private readonly takeSql: string;
   /** Rows delivered at about the same time are deleted in one statement (see group-commit.ts). */
   private readonly completions: GroupCommit<number>;
+  /** Work written at about the same time (concurrent webhooks) goes in one statement; each learns its fate. */
+  private readonly inserts: GroupCommit<NewRow, boolean>;
 
   /**
    * @param budgeted kinds of work that spend the installation's Bitbucket budget: while it is held back
@@ -84,6 +86,18 @@ export class Outbox {
     this.completions = new GroupCommit(async (ids) => {
       await sql.query(remove, [sql.dialect === "postgres" ? ids : JSON.stringify(ids)]);
     });
+    const insert = enqueueSql(sql.dialect);
+    // One row per key in a statement: an upsert may not touch a row twice (PostgreSQL refuses it), and a
+    // later row of the key folds into the one before it in the next statement, as it always did.
+    this.inserts = new GroupCommit(
+      async (rows) => {
+        const written = await sql.query<{ dedupe_key: string }>(insert, [JSON.stringify(rows)]);
+        const keys = new Set(written.map((r) => String(r.dedupe_key)));
+        return rows.map((r) => keys.has(r[3]));
+      },
+      100,
+      (r) => r[3],
+    );
   }
 
   /**
@@ -92,17 +106,18 @@ export class Outbox {
    */
   async enqueue<P>(w: NewWork<P>): Promise<boolean> {
     const now = Date.now();
-    const values = [w.clientKey, w.linkId, w.kind, w.dedupeKey, JSON.stringify(w.payload), now + (w.delayMs ?? 0), now, now];
-    const rows = await this.sql.query(
-      `INSERT INTO outbox (client_key, link_id, kind, dedupe_key, payload, state, attempts, run_at, created_at, updated_at)
-       SELECT ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?
-       WHERE NOT EXISTS (SELECT 1 FROM deliveries WHERE source = ? AND scope = ? AND delivery_id = ?)
-       ON CONFLICT (dedupe_key) WHERE state = 'pending'
-       DO UPDATE SET payload = excluded.payload, updated_at = excluded.updated_at
-       RETURNING id`,
-      [...values, w.delivery?.source ?? "", w.delivery?.scope ?? "", w.delivery?.id ?? ""],
-    );
-    return rows.length > 0;
+    return this.inserts.add([
+      w.clientKey,
+      w.linkId,
+      w.kind,
+      w.dedupeKey,
+      JSON.stringify(w.payload),
+      now + (w.delayMs ?? 0),
+      now,
+      w.delivery?.source ?? "",
+      w.delivery?.scope ?? "",
+      w.delivery?.id ?? "",
+    ]);
   }
 
   /**
@@ -348,6 +363,26 @@ export class Outbox {
 }
 
 const DAY_MS = 24 * 60 * 60_000;
+
+/** New work as enqueue writes it: installation, link, kind, key, payload, run at, now, and the delivery (source, scope, id). */
+type NewRow = [string, string | null, string, string, string, number, number, string, string, string];
+
+/**
+ * Writes new work given as one JSON parameter (rows of NewRow), skipping rows whose delivery was taken in
+ * already, folding each into the waiting row of its key; returns the keys of the rows written or folded.
+ */
+function enqueueSql(dialect: "sqlite" | "postgres"): string {
+  const at = (i: number, type = "text") =>
+    dialect === "postgres" ? `(r.value->>${i})::${type}` : `json_extract(r.value, '$[${i}]')`;
+  const rows = dialect === "postgres" ? "json_array_elements(?::json) AS r(value)" : "json_each(?) AS r";
+  return `INSERT INTO outbox (client_key, link_id, kind, dedupe_key, payload, state, attempts, run_at, created_at, updated_at)
+     SELECT ${at(0)}, ${at(1)}, ${at(2)}, ${at(3)}, ${at(4)}, 'pending', 0, ${at(5, "bigint")}, ${at(6, "bigint")}, ${at(6, "bigint")}
+     FROM ${rows}
+     WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.source = ${at(7)} AND d.scope = ${at(8)} AND d.delivery_id = ${at(9)})
+     ON CONFLICT (dedupe_key) WHERE state = 'pending'
+     DO UPDATE SET payload = excluded.payload, updated_at = excluded.updated_at
+     RETURNING dedupe_key`;
+}
 
 /** A row of the claim's candidates statement: a candidate, or (id null) an installation's running count `n`. */
 interface CandidateRow {

@@ -55,13 +55,15 @@ describe("group commit", () => {
     assert.deepEqual(writes, [[1, 2], [3, 4], [5]]);
   });
 
-  it("drops rows not yet written when asked, settling their callers", async () => {
+  it("gives each caller its own row's result", async () => {
+    const group = new GroupCommit<number, string>(async (rows) => rows.map((r) => `row ${r}`));
+    assert.deepEqual(await Promise.all([group.add(1), group.add(2), group.add(3)]), ["row 1", "row 2", "row 3"]);
+  });
+
+  it("with a key, never puts two rows of one key in one write, and keeps their order", async () => {
     const writes: number[][] = [];
-    const group = new GroupCommit(slowWrite(writes));
-    const all = [1, 2, 3].map((n) => group.add(n));
-    group.discard((n) => n === 2);
-    await Promise.all(all);
-    await group.flushed();
-    assert.deepEqual(writes, [[1, 3]]);
+    const group = new GroupCommit(slowWrite(writes), 100, (n) => String(n % 2));
+    await Promise.all([1, 3, 2, 5, 4].map((n) => group.add(n)));
+    assert.deepEqual(writes, [[1, 2], [3, 4], [5]]);
   });
 });
