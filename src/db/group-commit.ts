@@ -13,49 +13,71 @@
  */
 export class GroupCommit<T, R = void> {
   private waiting: Waiter<T, R>[] = [];
-  private running: Promise<void> | null = null;
+  private readonly writing = new Set<Promise<void>>();
+  private scheduled = false;
 
   /**
    * @param write writes the rows in one statement (or a few); must accept any count from 1 to `maxRows`,
    *   and may answer one result per row, in order (each caller gets its own).
-   * @param maxRows the most rows per write: bound by the statement's parameters (SQLite allows 32,766).
-   * @param keyOf when set, no two rows of one write have the same key (a PostgreSQL upsert may not touch a
-   *   row twice): a row whose key is already in the write waits for the next one, in order.
+   * @param options.maxRows the most rows per write: bound by the statement's parameters.
+   * @param options.keyOf when set, no two rows of one write have the same key (a PostgreSQL upsert may not
+   *   touch a row twice): a row whose key is already in the write waits for the next one, in order.
+   * @param options.parallel writes under way at once. SQLite has one connection, so 1 there; on PostgreSQL
+   *   a write waiting for the one before it would only add its round trip to every caller's wait.
    */
   constructor(
     private readonly write: (rows: T[]) => Promise<R[] | void>,
-    private readonly maxRows = 100,
-    private readonly keyOf?: (row: T) => string,
+    private readonly options: { maxRows?: number; keyOf?: (row: T) => string; parallel?: number } = {},
   ) {}
 
   /** Adds a row; settles with its result once it is written (or rejects when its write failed). */
   add(row: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.waiting.push({ row, resolve, reject });
-      if (!this.running) this.running = this.drain();
+      this.schedule();
     });
   }
 
   /** Settles when every row added so far is written. */
   async flushed(): Promise<void> {
-    while (this.running) await this.running;
+    while (this.scheduled || this.writing.size > 0) {
+      await new Promise((resolve) => setImmediate(resolve));
+      await Promise.allSettled([...this.writing]);
+    }
   }
 
-  private async drain(): Promise<void> {
-    // Rows added in this turn of the event loop join the first write.
-    await new Promise((resolve) => setImmediate(resolve));
-    while (this.waiting.length > 0) await this.writeBatch(this.nextBatch());
-    this.running = null;
+  // Rows added in this turn of the event loop join the same write.
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.start();
+    });
+  }
+
+  private start(): void {
+    const parallel = Math.max(1, this.options.parallel ?? 1);
+    while (this.waiting.length > 0 && this.writing.size < parallel) {
+      const write: Promise<void> = this.writeBatch(this.nextBatch()).finally(() => {
+        this.writing.delete(write);
+        // Rows that came meanwhile go in the next write at once.
+        this.start();
+      });
+      this.writing.add(write);
+    }
   }
 
   private nextBatch(): Waiter<T, R>[] {
-    if (!this.keyOf) return this.waiting.splice(0, this.maxRows);
+    const maxRows = this.options.maxRows ?? 100;
+    const keyOf = this.options.keyOf;
+    if (!keyOf) return this.waiting.splice(0, maxRows);
     const batch: Waiter<T, R>[] = [];
     const later: Waiter<T, R>[] = [];
     const keys = new Set<string>();
     for (const w of this.waiting) {
-      const key = this.keyOf(w.row);
-      if (batch.length >= this.maxRows || keys.has(key)) later.push(w);
+      const key = keyOf(w.row);
+      if (batch.length >= maxRows || keys.has(key)) later.push(w);
       else {
         keys.add(key);
         batch.push(w);
@@ -104,3 +126,9 @@ export function jsonRows(dialect: "sqlite" | "postgres", columns: readonly Colum
 }
 
 export type ColumnType = "text" | "bigint" | "integer";
+
+/**
+ * Writes of one kind under way at once: SQLite runs one statement at a time on its one connection; on
+ * PostgreSQL a few run side by side (of the pool's 10), so a write never waits only for another's round trip.
+ */
+export const parallelWrites = (dialect: "sqlite" | "postgres"): number => (dialect === "postgres" ? 4 : 1);

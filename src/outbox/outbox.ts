@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { candidatesParams, candidatesSql, takeSql } from "./claim-sql";
 import { fairPick, type Candidate } from "./fair-pick";
 import type { SqlStore } from "./sql-store";
-import { GroupCommit } from "../db/group-commit";
+import { GroupCommit, parallelWrites } from "../db/group-commit";
 
 /** A kind of work; each use case (src/sync/) names its own. */
 export type OutboxKind = string;
@@ -83,9 +83,12 @@ export class Outbox {
       sql.dialect === "postgres"
         ? "DELETE FROM outbox WHERE id = ANY(?::bigint[])"
         : "DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?))";
-    this.completions = new GroupCommit(async (ids) => {
-      await sql.query(remove, [sql.dialect === "postgres" ? ids : JSON.stringify(ids)]);
-    });
+    this.completions = new GroupCommit(
+      async (ids) => {
+        await sql.query(remove, [sql.dialect === "postgres" ? ids : JSON.stringify(ids)]);
+      },
+      { parallel: parallelWrites(sql.dialect) },
+    );
     const insert = enqueueSql(sql.dialect);
     // One row per key in a statement: an upsert may not touch a row twice (PostgreSQL refuses it), and a
     // later row of the key folds into the one before it in the next statement, as it always did.
@@ -95,8 +98,7 @@ export class Outbox {
         const keys = new Set(written.map((r) => String(r.dedupe_key)));
         return rows.map((r) => keys.has(r[3]));
       },
-      100,
-      (r) => r[3],
+      { keyOf: (r) => r[3], parallel: parallelWrites(sql.dialect) },
     );
   }
 

@@ -50,10 +50,33 @@ describe("group commit", () => {
 
   it("never writes more than maxRows in one statement", async () => {
     const writes: number[][] = [];
-    const group = new GroupCommit(slowWrite(writes), 2);
+    const group = new GroupCommit(slowWrite(writes), { maxRows: 2 });
     await Promise.all([1, 2, 3, 4, 5].map((n) => group.add(n)));
     assert.deepEqual(writes, [[1, 2], [3, 4], [5]]);
   });
+
+  for (const parallel of [1, 2]) {
+    it(`with ${parallel} write(s) at once, starts ${parallel === 1 ? "no" : "a"} second write while one is under way`, async () => {
+      const started: number[][] = [];
+      let release = () => undefined as void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const group = new GroupCommit(
+        async (rows: number[]) => {
+          started.push(rows);
+          await held;
+        },
+        { parallel },
+      );
+      const done = [group.add(1)];
+      await new Promise((resolve) => setTimeout(resolve, 5)); // the first write is under way, held
+      done.push(group.add(2));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      assert.deepEqual(started, parallel === 1 ? [[1]] : [[1], [2]]);
+      release();
+      await Promise.all(done);
+      assert.deepEqual(started, [[1], [2]]);
+    });
+  }
 
   it("gives each caller its own row's result", async () => {
     const group = new GroupCommit<number, string>(async (rows) => rows.map((r) => `row ${r}`));
@@ -62,7 +85,7 @@ describe("group commit", () => {
 
   it("with a key, never puts two rows of one key in one write, and keeps their order", async () => {
     const writes: number[][] = [];
-    const group = new GroupCommit(slowWrite(writes), 100, (n) => String(n % 2));
+    const group = new GroupCommit(slowWrite(writes), { keyOf: (n) => String(n % 2) });
     await Promise.all([1, 3, 2, 5, 4].map((n) => group.add(n)));
     assert.deepEqual(writes, [[1, 2], [3, 4], [5]]);
   });
