@@ -11,7 +11,7 @@ describe("outbox writes in groups", function () {
   let stack: Stack;
   afterEach(async () => stack?.stop());
 
-  it("writes 30 concurrent rows in a few statements; a known delivery is skipped and a repeated key folds", async () => {
+  it("writes 30 concurrent rows in a few statements (SQLite); a known delivery is skipped and a repeated key folds", async () => {
     stack = await Stack.start({ worker: false });
     const { deps } = stack.app;
     const { tenant } = await stack.linkedRepository();
@@ -35,7 +35,8 @@ describe("outbox writes in groups", function () {
     const statements = sql.statements - before;
 
     assert.deepEqual(written, [...Array.from({ length: 29 }, () => true), false], "only the known delivery is skipped");
-    assert.ok(statements <= 3, `${statements} statements for 30 rows`);
+    // SQLite only: PostgreSQL writes them side by side, a statement each, on its pool (outbox.ts says why).
+    if (deps.sequelize.getDialect() === "sqlite") assert.ok(statements <= 3, `${statements} statements for 30 rows`);
     const rows = await deps.sequelize.query<{ dedupe_key: string; payload: string }>(
       "SELECT dedupe_key, payload FROM outbox WHERE link_id = ? AND state = 'pending' AND dedupe_key LIKE 'key-%'",
       { replacements: [link!.id], type: "SELECT" as never },
