@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { GitLabApi, GitLabUnreachable, statusOf } from "../../src/gitlab/gitlab-api";
 import { gitlabDispatcher } from "../../src/gitlab/gitlab-dispatcher";
 import { answerRefused } from "../../src/http/answer-refused";
-import { endlessJson, hostileServer, type HostileServer } from "../support/hostile-server";
+import { endlessJson, hostileServers } from "../support/hostile-server";
 
 /**
  * The two reads every status makes (the pipeline, its jobs) go round gitbeaker for speed (issue 16): they
@@ -10,16 +10,7 @@ import { endlessJson, hostileServer, type HostileServer } from "../support/hosti
  */
 describe("GitLab reads on the status path", function () {
   this.timeout(20_000);
-  let servers: HostileServer[] = [];
-  afterEach(async () => {
-    await Promise.all(servers.map((s) => s.close()));
-    servers = [];
-  });
-  const serve = async (handler: Parameters<typeof hostileServer>[0]) => {
-    const server = await hostileServer(handler);
-    servers.push(server);
-    return server;
-  };
+  const serve = hostileServers();
   const api = (url: string, beforeCall?: () => Promise<void>) =>
     new GitLabApi(
       url,
@@ -74,7 +65,6 @@ describe("GitLab reads on the status path", function () {
     const gitlab = await serve((_req, res) => json(res, {}));
     const url = gitlab.url;
     await gitlab.close();
-    servers = [];
     const error = await api(url)
       .pipeline(3, 7)
       .then(

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import type { SimRepo, SimTenant } from "../../sim/bitbucket-sim";
-import { endlessJson, hostileServer, type HostileServer } from "../support/hostile-server";
+import { endlessJson, hostileServers } from "../support/hostile-server";
 import { eventually, Stack } from "../support/stack";
 
 describe("a hostile GitLab, as the settings page meets it", function () {
@@ -10,24 +10,15 @@ describe("a hostile GitLab, as the settings page meets it", function () {
   let tenant: SimTenant;
   let repo: SimRepo;
   let settingsToken: string;
-  let servers: HostileServer[] = [];
   before(async () => {
     stack = await Stack.start();
     tenant = await stack.install();
     repo = stack.bitbucket.addRepository(tenant, "widgets");
     settingsToken = await stack.settingsToken(tenant, repo);
   });
-  afterEach(async () => {
-    await Promise.all(servers.map((s) => s.close()));
-    servers = [];
-  });
   after(async () => stack.stop());
 
-  const serve = async (handler: Parameters<typeof hostileServer>[0]) => {
-    const server = await hostileServer(handler);
-    servers.push(server);
-    return server;
-  };
+  const serve = hostileServers();
   const post = async (route: string, body: unknown) => {
     const res = await fetch(`${stack.app.url}/api/repositories/${encodeURIComponent(repo.uuid)}/${route}`, {
       method: "POST",

@@ -53,3 +53,20 @@ export function endlessJson(totalBytes: number) {
   };
   return { handler, state };
 }
+
+/**
+ * For a suite of tests against hostile servers: returns `serve`, which starts one, and closes every server
+ * it started after each test (call it inside `describe`).
+ */
+export function hostileServers(): (handler: http.RequestListener) => Promise<HostileServer> {
+  let servers: HostileServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+    servers = [];
+  });
+  return async (handler) => {
+    const server = await hostileServer(handler);
+    servers.push(server);
+    return server;
+  };
+}

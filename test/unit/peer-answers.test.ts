@@ -5,20 +5,11 @@ import type { Tenant } from "../../src/db/tenants";
 import { PeerFailure } from "../../src/errors";
 import { gitlabFailure, GitLabApi } from "../../src/gitlab/gitlab-api";
 import { gitlabDispatcher } from "../../src/gitlab/gitlab-dispatcher";
-import { endlessJson, hostileServer, type HostileServer } from "../support/hostile-server";
+import { endlessJson, hostileServers } from "../support/hostile-server";
 
 describe("answers from peers are bounded", function () {
   this.timeout(20_000);
-  let servers: HostileServer[] = [];
-  afterEach(async () => {
-    await Promise.all(servers.map((s) => s.close()));
-    servers = [];
-  });
-  const serve = async (handler: Parameters<typeof hostileServer>[0]) => {
-    const server = await hostileServer(handler);
-    servers.push(server);
-    return server;
-  };
+  const serve = hostileServers();
   const gitlab = (url: string) =>
     new GitLabApi(url, "glpat-test-token", 5_000, gitlabDispatcher({ allowPrivate: true, allowedHosts: [], timeoutMs: 5_000 }));
   const permanent = (message: RegExp) => (e: unknown) => e instanceof PeerFailure && !e.transient && message.test(e.message);
