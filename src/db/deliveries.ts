@@ -1,6 +1,6 @@
 import type { Sequelize } from "sequelize";
 import { DirectSql } from "./direct-sql";
-import { GroupCommit, jsonRows, parallelWrites } from "./group-commit";
+import { GroupCommit, jsonRows } from "./group-commit";
 
 type DeliveryRow = [source: string, scope: string, deliveryId: string, clientKey: string, receivedAt: number];
 
@@ -18,9 +18,7 @@ export class Deliveries {
     const insert = `INSERT INTO deliveries (source, scope, delivery_id, client_key, received_at)
        ${jsonRows(sql.dialect, ["text", "text", "text", "text", "bigint"])}
        ON CONFLICT (source, scope, delivery_id) DO NOTHING`;
-    this.writes = new GroupCommit(async (rows) => void (await sql.query(insert, [JSON.stringify(rows)])), {
-      parallel: parallelWrites(sql.dialect),
-    });
+    this.writes = new GroupCommit(async (rows) => void (await sql.query(insert, [JSON.stringify(rows)])));
   }
 
   /** Records the delivery (once written; a delivery already recorded stays as it was). */

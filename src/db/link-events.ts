@@ -1,7 +1,7 @@
 import type { Sequelize } from "sequelize";
 import { OwnerGone } from "../errors";
 import { DirectSql } from "./direct-sql";
-import { GroupCommit, jsonRows, parallelWrites } from "./group-commit";
+import { GroupCommit, jsonRows } from "./group-commit";
 
 export interface LinkEvent {
   at: number;
@@ -25,9 +25,7 @@ export class LinkEvents {
     const sql = (this.sql = DirectSql.for(sequelize));
     const insert = `INSERT INTO link_events (link_id, client_key, at, kind, outcome, summary, duration_ms)
        ${jsonRows(sql.dialect, ["text", "text", "bigint", "text", "text", "text", "integer"])}`;
-    this.inserts = new GroupCommit(async (rows) => void (await sql.query(insert, [JSON.stringify(rows)])), {
-      parallel: parallelWrites(sql.dialect),
-    });
+    this.inserts = new GroupCommit(async (rows) => void (await sql.query(insert, [JSON.stringify(rows)])));
   }
 
   /** Adds an event; one for a link that is gone (unlinked or uninstalled while delivering) is dropped. */

@@ -1,6 +1,6 @@
 import type { Sequelize } from "sequelize";
 import { DirectSql } from "./direct-sql";
-import { GroupCommit, jsonRows, parallelWrites } from "./group-commit";
+import { GroupCommit, jsonRows } from "./group-commit";
 
 export interface PostedStatus {
   linkId: string;
@@ -30,25 +30,22 @@ export class PostedStatuses {
        ${jsonRows(sql.dialect, ["text", "text", "text", "bigint", "text", "text", "text", "bigint", "text"])}
        ON CONFLICT (link_id, sha, status_key) DO UPDATE SET pipeline_id = excluded.pipeline_id, state = excluded.state,
          fingerprint = excluded.fingerprint, ref = excluded.ref, posted_at = excluded.posted_at, poster = excluded.poster`;
-    this.upserts = new GroupCommit(
-      async (statuses) => {
-        // One row per status: an upsert may not touch the same row twice, and the last recorded is the newest.
-        const rows = new Map(statuses.map((p) => [`${p.linkId} ${p.sha} ${p.statusKey}`, p]));
-        const values = [...rows.values()].map((p) => [
-          p.linkId,
-          p.sha,
-          p.statusKey,
-          p.pipelineId,
-          p.state,
-          p.fingerprint,
-          p.ref,
-          p.postedAt,
-          p.poster ?? null,
-        ]);
-        await sql.query(upsert, [JSON.stringify(values)]);
-      },
-      { parallel: parallelWrites(sql.dialect) },
-    );
+    this.upserts = new GroupCommit(async (statuses) => {
+      // One row per status: an upsert may not touch the same row twice, and the last recorded is the newest.
+      const rows = new Map(statuses.map((p) => [`${p.linkId} ${p.sha} ${p.statusKey}`, p]));
+      const values = [...rows.values()].map((p) => [
+        p.linkId,
+        p.sha,
+        p.statusKey,
+        p.pipelineId,
+        p.state,
+        p.fingerprint,
+        p.ref,
+        p.postedAt,
+        p.poster ?? null,
+      ]);
+      await sql.query(upsert, [JSON.stringify(values)]);
+    });
   }
 
   async forCommit(linkId: string, sha: string): Promise<Map<string, PostedStatus>> {

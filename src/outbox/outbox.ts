@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { candidatesParams, candidatesSql, takeSql } from "./claim-sql";
 import { fairPick, type Candidate } from "./fair-pick";
 import type { SqlStore } from "./sql-store";
-import { GroupCommit, parallelWrites } from "../db/group-commit";
+import { GroupCommit } from "../db/group-commit";
 
 /** A kind of work; each use case (src/sync/) names its own. */
 export type OutboxKind = string;
@@ -83,12 +83,9 @@ export class Outbox {
       sql.dialect === "postgres"
         ? "DELETE FROM outbox WHERE id = ANY(?::bigint[])"
         : "DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?))";
-    this.completions = new GroupCommit(
-      async (ids) => {
-        await sql.query(remove, [sql.dialect === "postgres" ? ids : JSON.stringify(ids)]);
-      },
-      { parallel: parallelWrites(sql.dialect) },
-    );
+    this.completions = new GroupCommit(async (ids) => {
+      await sql.query(remove, [sql.dialect === "postgres" ? ids : JSON.stringify(ids)]);
+    });
     const insert = enqueueSql();
     // SQLite only (one connection, one statement at a time): one row per key in a statement, a later row
     // of the key folding into the one before it in the next statement, as it always did. PostgreSQL writes

@@ -55,29 +55,6 @@ describe("group commit", () => {
     assert.deepEqual(writes, [[1, 2], [3, 4], [5]]);
   });
 
-  for (const parallel of [1, 2]) {
-    it(`with ${parallel} write(s) at once, starts ${parallel === 1 ? "no" : "a"} second write while one is under way`, async () => {
-      const started: number[][] = [];
-      let release = () => undefined as void;
-      const held = new Promise<void>((resolve) => (release = resolve));
-      const group = new GroupCommit(
-        async (rows: number[]) => {
-          started.push(rows);
-          await held;
-        },
-        { parallel },
-      );
-      const done = [group.add(1)];
-      await new Promise((resolve) => setTimeout(resolve, 5)); // the first write is under way, held
-      done.push(group.add(2));
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      assert.deepEqual(started, parallel === 1 ? [[1]] : [[1], [2]]);
-      release();
-      await Promise.all(done);
-      assert.deepEqual(started, [[1], [2]]);
-    });
-  }
-
   it("gives each caller its own row's result", async () => {
     const group = new GroupCommit<number, string>(async (rows) => rows.map((r) => `row ${r}`));
     assert.deepEqual(await Promise.all([group.add(1), group.add(2), group.add(3)]), ["row 1", "row 2", "row 3"]);
