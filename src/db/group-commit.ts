@@ -40,14 +40,6 @@ export class GroupCommit<T, R = void> {
     });
   }
 
-  /** Settles when every row added so far is written. */
-  async flushed(): Promise<void> {
-    while (this.scheduled || this.writing.size > 0) {
-      await new Promise((resolve) => setImmediate(resolve));
-      await Promise.allSettled([...this.writing]);
-    }
-  }
-
   // Rows added in this turn of the event loop join the same write.
   private schedule(): void {
     if (this.scheduled) return;
