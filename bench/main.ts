@@ -4,6 +4,7 @@
  * Processes: this driver (autocannon, orchestration); the simulators (sims/sims-process.ts); the app
  * (`node dist/src/server.js`, as deployed); and, during intake, the bare baseline handler.
  */
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import path from "node:path";
@@ -73,26 +74,50 @@ async function benchStore(kind: StoreKind, opts: BenchOptions): Promise<StoreRes
     // the Bitbucket budget is: one workspace at 200 events/s is far past what they let one tenant do. The
     // noisy-neighbour phase runs with them on. Set them in the shell to measure with them.
     const opened = (name: string, value: string) => ({ [name]: process.env[name] ?? value });
-    const app = await startApp({
-      databaseUrl: store.url,
-      dir: store.dir,
-      cpuProfDir: profDir,
-      env: {
-        ...opened("INTAKE_LINK_PER_SECOND", "1000000"),
-        ...opened("INTAKE_LINK_BURST", "1000000"),
-        ...opened("INTAKE_INSTALLATION_PER_SECOND", "1000000"),
-        ...opened("INTAKE_INSTALLATION_BURST", "1000000"),
-        ...opened("GITLAB_CALLS_PER_MINUTE", "100000000"),
-        ...opened("GITLAB_BURST", "1000000"),
-      },
-    });
+    const env0 = {
+      ...opened("INTAKE_LINK_PER_SECOND", "1000000"),
+      ...opened("INTAKE_LINK_BURST", "1000000"),
+      ...opened("INTAKE_INSTALLATION_PER_SECOND", "1000000"),
+      ...opened("INTAKE_INSTALLATION_BURST", "1000000"),
+      ...opened("GITLAB_CALLS_PER_MINUTE", "100000000"),
+      ...opened("GITLAB_BURST", "1000000"),
+    };
+    // Several instances share one PostgreSQL database, their encryption key and metrics token, as a
+    // deployment's would; each is its own process (CPU and memory read per process, summed for "app").
+    const instances = kind === "postgres" ? opts.appInstances : 1;
+    if (instances !== opts.appInstances) log(`(${kind}: one app process; BENCH_APP_INSTANCES applies to PostgreSQL)`);
+    const shared = { encryptionKey: randomBytes(32).toString("base64"), metricsToken: randomBytes(24).toString("base64url") };
+    const apps = [];
+    for (let i = 0; i < instances; i++) {
+      // The first instance migrates the database; the others start on it once it is up.
+      const logName = i === 0 ? "app.log" : `app-${i + 1}.log`;
+      apps.push(
+        await startApp({
+          databaseUrl: store.url,
+          dir: store.dir,
+          cpuProfDir: profDir,
+          env: env0,
+          shared: { ...shared, logName },
+        }),
+      );
+    }
+    const app = apps[0]!;
     const sims = await SimsClient.start(ROOT);
     const probe = await DepthProbe.open(store.url);
     try {
-      const info = await sims.setup(app.url, opts.links);
-      log(`app pid ${app.pid} at ${app.url}, simulators pid ${sims.pid}; installed, ${opts.links} repositories linked`);
-      const pids = { app: app.pid, sims: sims.pid };
-      const env: Env = { sims, probe, pids, appPid: app.pid, heapUsedMb: app.heapUsedMb, statements: app.statements };
+      const info = await sims.setup(
+        app.url,
+        opts.links,
+        apps.map((a) => a.url),
+      );
+      log(
+        `app ${apps.map((a) => `pid ${a.pid} at ${a.url}`).join(", ")}, simulators pid ${sims.pid}; installed, ${opts.links} repositories linked`,
+      );
+      const appPids = Object.fromEntries(apps.map((a, i) => [i === 0 ? "app" : `app${i + 1}`, a.pid]));
+      const pids = { ...appPids, sims: sims.pid };
+      const statements = async () => (await Promise.all(apps.map((a) => a.statements()))).reduce((x, y) => x + y, 0);
+      const env: Env = { sims, probe, pids, appPid: app.pid, heapUsedMb: app.heapUsedMb, statements };
+      if (instances > 1) result.appInstances = instances;
       result.idleRssMb = round(memoryOf(app.pid).rssMb);
 
       if (has("intake")) {
@@ -135,7 +160,7 @@ async function benchStore(kind: StoreKind, opts: BenchOptions): Promise<StoreRes
     } finally {
       await probe.close();
       await sims.stop();
-      await app.stop();
+      await Promise.all(apps.map((a) => a.stop()));
       result.appLog = app.logCounts();
       await store.drop();
     }

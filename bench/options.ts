@@ -38,6 +38,11 @@ export interface BenchOptions {
   pushSyncLargeMb: number;
   /** OUTBOX_PER_INSTALLATION for the outbox-at-depth phase (the queue alone, one installation). */
   depthPerInstallation: number;
+  /**
+   * App processes on one PostgreSQL database for the capacity phases (intake, e2e, steps, soak); the hooks
+   * of the end-to-end runs go to them in turn. SQLite runs one (its file is one process's).
+   */
+  appInstances: number;
 }
 
 const num = (name: string, fallback: number) => {
@@ -91,6 +96,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     reportCases: num("BENCH_REPORT_CASES", 10_000),
     reportFailures: num("BENCH_REPORT_FAILURES", 1_500),
     depthPerInstallation: num("BENCH_DEPTH_PER_INSTALLATION", 4),
+    appInstances: Math.max(1, Math.floor(num("BENCH_APP_INSTANCES", 1))),
     pushSyncPushes: Math.max(1, num("BENCH_PUSHSYNC_PUSHES", quick ? 5 : 20)),
     pushSyncBlobKb: Math.max(1, num("BENCH_PUSHSYNC_BLOB_KB", 64)),
     pushSyncLargeMb: Math.max(1, num("BENCH_PUSHSYNC_LARGE_MB", 100)),

@@ -9,6 +9,8 @@ import type { SoakResult } from "./phases/soak";
 /** Everything measured on one store. Phases that were skipped are absent. */
 export interface StoreResult {
   ranAt: string;
+  /** App processes on the one database (BENCH_APP_INSTANCES, PostgreSQL only); absent for one. */
+  appInstances?: number;
   /** RSS of the app once installed and linked, before any load. */
   idleRssMb?: number;
   intake?: { bitbucket: IntakeResult; gitlab: IntakeResult; connections: number; seconds: number };
@@ -59,7 +61,11 @@ const ROWS: Row[] = [
       r.e2e ? `${r.e2e.rate} → ${r.e2e.deliveredPerSecond}; ${n(r.e2e.hookMs.p50)} / ${n(r.e2e.hookMs.p99)}; ${r.e2e.lost}` : "–",
     "",
   ],
-  ["  app cores, CPU ms per event; others' cores", (r) => (r.e2e ? loadCpu(r.e2e) : "–"), ""],
+  [
+    "  app cores, CPU ms per event; others' cores",
+    (r) => (r.e2e ? `${loadCpu(r.e2e)}${r.appInstances ? ` (${r.appInstances} app processes)` : ""}` : "–"),
+    "",
+  ],
   [
     "  database statements per event",
     (r) => (r.e2e?.perEvent?.dbStatements != null ? String(r.e2e.perEvent.dbStatements) : "–"),
@@ -186,7 +192,8 @@ function heldRss(r: StoreResult): string {
 }
 
 function loadCpu(run: LoadRun): string {
-  return `${n(run.cores.app)}, ${run.cpuMsPerEvent}; ${n(run.cores.others)}`;
+  // With several instances, `apps` is their sum (each process's own share stays in results.json).
+  return `${n(run.cores.apps ?? run.cores.app)}, ${run.cpuMsPerEvent}; ${n(run.cores.others)}`;
 }
 
 function intakeCell(i: IntakeResult | undefined): string {

@@ -62,6 +62,7 @@ export async function loadRun(
   const cpu = new CpuMeter({ ...env.pids, driver: process.pid }).begin();
   const r = await env.sims.run(opts);
   const cores = cpu.end();
+  if (Object.keys(env.pids).some((k) => /^app\d+$/.test(k))) cores.apps = round(appCores(cores), 2);
   // Sampled after the drain: every event sent has been delivered, or counted as lost.
   await new Promise((resolve) => setTimeout(resolve, 1_100)); // PostgreSQL reports its counters at most every second
   const calls1 = await env.sims.counters();
@@ -87,12 +88,18 @@ export async function loadRun(
       // Statements of the app's per-event path (intake, outbox, delivery records), on either store.
       dbStatements: Number.isFinite(st0) && Number.isFinite(st1) ? per(st0, st1) : null,
     },
-    cpuMsPerEvent: round((cores.app! * 1000) / Math.max(1, judged.deliveredPerSecond), 2),
+    cpuMsPerEvent: round((appCores(cores) * 1000) / Math.max(1, judged.deliveredPerSecond), 2),
     peakRssMb,
     maxOutboxWaiting: Math.max(0, ...samples.map((s) => s.outboxWaiting || 0)),
     samples,
   };
 }
+
+/** Cores the app used: its one process, or the sum of its instances (app, app2, …). */
+const appCores = (cores: Record<string, number>) =>
+  Object.entries(cores)
+    .filter(([k]) => /^app\d*$/.test(k))
+    .reduce((sum, [, v]) => sum + v, 0);
 
 function judge(r: RunResult): Omit<LoadRun, "cores" | "cpuMsPerEvent" | "perEvent" | "peakRssMb" | "maxOutboxWaiting"> {
   const backlogSlopePerS = round(slope(r.backlog.filter((p) => p.x >= r.seconds / 2 && p.x <= r.seconds)));

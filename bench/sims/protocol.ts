@@ -127,7 +127,8 @@ export interface PushSyncSeriesResult {
 }
 
 export type Command =
-  | { cmd: "setup"; appUrl: string; links: number }
+  /** `hookUrls`: the app instances the end-to-end hooks go to in turn (the first, which links, when empty). */
+  | { cmd: "setup"; appUrl: string; links: number; hookUrls?: string[] }
   | { cmd: "run"; opts: RunOptions }
   | { cmd: "noisy"; appUrl: string; opts: NoisyOptions }
   | { cmd: "reports"; opts: ReportsOptions }

@@ -53,8 +53,8 @@ export class SimsClient {
   }
 
   /** Installs the app and links `links` repositories, each to its own GitLab project and token. */
-  setup(appUrl: string, links: number): Promise<SetupInfo> {
-    return this.call({ cmd: "setup", appUrl, links }) as Promise<SetupInfo>;
+  setup(appUrl: string, links: number, hookUrls: string[] = []): Promise<SetupInfo> {
+    return this.call({ cmd: "setup", appUrl, links, hookUrls }) as Promise<SetupInfo>;
   }
 
   run(opts: RunOptions): Promise<RunResult> {

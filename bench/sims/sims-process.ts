@@ -21,7 +21,11 @@ async function main(): Promise<void> {
     switch (command.cmd) {
       case "setup": {
         const linked = await linkRepositories(world, command.appUrl, command.links);
-        targets = linked.targets;
+        // Several instances of one deployment: each link's hooks go to one of them, in turn.
+        const origins = (command.hookUrls ?? []).map((u) => new URL(u).origin);
+        targets = linked.targets.map((t, i) =>
+          origins.length ? { ...t, url: origins[i % origins.length] + new URL(t.url).pathname } : t,
+        );
         return linked.info;
       }
       case "run":

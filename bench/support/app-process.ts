@@ -31,12 +31,14 @@ export async function startApp(opts: {
   dir: string;
   cpuProfDir?: string;
   env?: Record<string, string>;
+  /** Instances of one deployment share these (another instance must read what the first sealed); fresh by default. */
+  shared?: { encryptionKey: string; metricsToken: string; logName?: string };
 }): Promise<AppProcess> {
   if (!existsSync(DIST_SERVER)) throw new Error(`${DIST_SERVER} is missing: run \`npm run build\` first (npm run bench does)`);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const logFile = path.join(opts.dir, "app.log");
-  const metricsToken = process.env.METRICS_TOKEN ?? randomBytes(24).toString("base64url");
+  const logFile = path.join(opts.dir, opts.shared?.logName ?? "app.log");
+  const metricsToken = opts.shared?.metricsToken ?? process.env.METRICS_TOKEN ?? randomBytes(24).toString("base64url");
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: "development",
@@ -45,7 +47,7 @@ export async function startApp(opts: {
     AC_LOCAL_BASE_URL: url,
     DATABASE_URL: opts.databaseUrl,
     DATA_DIR: opts.dir,
-    ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+    ENCRYPTION_KEY: opts.shared?.encryptionKey ?? randomBytes(32).toString("base64"),
     // One tenant at 200 statuses a second is 720,000 calls an hour, far past Bitbucket's ~1,000: the
     // budget would hold nearly everything back. The bench measures the app's own capacity, so it opens the
     // budget (its bookkeeping queries still run) unless told otherwise.
