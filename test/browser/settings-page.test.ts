@@ -129,8 +129,15 @@ describe("the repository settings page in a real browser", function () {
 
     // Item 7: Copy, and a new secret when the shown-once one was lost.
     const first = await frame.locator("#manual-hook-secret").innerText();
-    await frame.locator("#copy-secret").click();
+    await frame.getByRole("button", { name: "Copy", exact: true }).click();
     await seeText(frame.locator("#copy-secret"), /Copied|Select and copy it/);
+    // In Bitbucket's frame the Clipboard API may be refused: then the secret is copied from (or left) selected.
+    const copied = await frame.locator("#manual-hook-secret").evaluate(async () => {
+      const selected = window.getSelection()?.toString() ?? "";
+      const clipboard = await navigator.clipboard.readText().catch(() => "");
+      return { selected, clipboard };
+    });
+    assert.ok(copied.selected === first || copied.clipboard === first, `the secret was not copied: ${JSON.stringify(copied)}`);
     await frame.locator("#new-secret").click();
     await seeText(frame.locator("#flash"), "Copy it now: it is shown only this once.");
     const second = await frame.locator("#manual-hook-secret").innerText();
@@ -184,6 +191,37 @@ describe("the repository settings page in a real browser", function () {
     assert.equal(await frame.locator("#linked").isHidden(), true);
     assert.equal(b.stack.gitlab.hooks(project).length, 0);
     await shot(page, "13-unlinked");
+  });
+
+  it("while a pipeline runs the health panel looks again less and less often, and stops once it finished", async function () {
+    this.timeout(90_000);
+    const { tenant, repo, project } = await b.stack.linkedRepository();
+    const sha = "e".repeat(40);
+    const pipeline = b.stack.gitlab.createPipeline(project, { sha, ref: "main" });
+    b.stack.gitlab.setPipelineStatus(pipeline, "running");
+    await b.stack.gitlab.deliver(project, "Pipeline Hook", b.stack.gitlab.pipelineHookPayload(pipeline));
+    await eventually(() => b.stack.bitbucket.statuses({ sha }).some((s) => s.state === "INPROGRESS"));
+    const looks: number[] = [];
+    b.context.on("request", (r) => void (r.method() === "GET" && /\/health(\?|$)/.test(r.url()) && looks.push(Date.now())));
+    const { page, frame } = await framed(b.stack.bitbucket.pageUrl(tenant, repo), repo.fullName);
+    await seeText(frame.locator("#health-pipeline"), new RegExp(`running #${pipeline.id}`, "i"));
+    await seeText(frame.locator("#health-checked"), "work in progress: this panel refreshes itself");
+    // Nothing changes while it runs: 2 s, then 4, then 8 between looks (every 2 s would be 8 looks in 15 s).
+    await page.waitForTimeout(15_000);
+    const gaps = looks.slice(1).map((t, i) => t - looks[i]!);
+    assert.ok(looks.length >= 3 && looks.length <= 5, `looks at ${JSON.stringify(gaps)} ms apart`);
+    assert.ok(gaps[gaps.length - 1]! > 3_500, `the last gap did not grow: ${JSON.stringify(gaps)}`);
+
+    b.stack.gitlab.setPipelineStatus(pipeline, "success");
+    await b.stack.gitlab.deliver(project, "Pipeline Hook", b.stack.gitlab.pipelineHookPayload(pipeline));
+    await seeText(frame.locator("#health-pipeline"), new RegExp(`success #${pipeline.id}`, "i"), 20_000);
+    await seeText(frame.locator("#health-checked"), /^Last checked with GitLab at [^·]*\.$/);
+    // A last change the page notices (the status posted after that look) may bring one more look; then none.
+    await page.waitForTimeout(7_000);
+    const settled = looks.length;
+    await page.waitForTimeout(8_000);
+    assert.equal(looks.length, settled, "the panel kept looking after the work settled");
+    await shot(page, "10c-refresh-settled");
   });
 
   it("opened directly, without all.js, in a narrow 360×640 viewport, it works and nothing overflows sideways", async () => {

@@ -73,6 +73,11 @@ describe("the settings page says what it can trust: the mirror's source, the tok
     await b.stack.bitbucket.push(w.tenant, w.repo, { branch: "main" });
     await drained(b.stack);
     assert.equal(b.stack.gitlab.mirrorTriggers(w.widgets).length, 0);
+    // Not even asked: GitLab would have refused a Developer's request with a 403, which the sim does not count as a trigger.
+    assert.ok(
+      !b.stack.gitlab.apiCalls.some((c) => c.method === "POST" && c.path.endsWith("/mirror/pull")),
+      "the app asked GitLab",
+    );
     assert.equal((await b.stack.app.deps.outbox.dead()).length, 0);
     // Read GitLab and the app's deliveries again, as an admin would after pushing.
     await frame.locator("#recheck").click();
@@ -99,13 +104,17 @@ describe("the settings page says what it can trust: the mirror's source, the tok
     await shot(page, "23-gitlab-connection-refused");
   });
 
-  it("re-check on a failed pipeline Bitbucket already shows: a neutral note that says so", async () => {
+  it("re-check on a failed pipeline Bitbucket already shows: a neutral note that says so, and no-op entries folded away", async () => {
     const { tenant, repo, project } = await b.stack.linkedRepository();
     const sha = "d".repeat(40);
     const pipeline = b.stack.gitlab.createPipeline(project, { sha, ref: "main" });
     b.stack.gitlab.setPipelineStatus(pipeline, "failed");
-    await b.stack.gitlab.deliver(project, "Pipeline Hook", b.stack.gitlab.pipelineHookPayload(pipeline));
+    const payload = b.stack.gitlab.pipelineHookPayload(pipeline);
+    await b.stack.gitlab.deliver(project, "Pipeline Hook", payload);
     await eventually(() => b.stack.bitbucket.statuses({ sha }).some((s) => s.state === "FAILED"));
+    await drained(b.stack);
+    // The same hook again (a new delivery id): it changes nothing on Bitbucket, an entry to fold away (item 6).
+    await b.stack.gitlab.deliver(project, "Pipeline Hook", payload);
     await drained(b.stack);
 
     const { page, frame } = await framed(b.stack.bitbucket.pageUrl(tenant, repo), repo.fullName);
@@ -114,6 +123,12 @@ describe("the settings page says what it can trust: the mirror's source, the tok
     await seeText(frame.locator("#flash"), `Pipeline #${pipeline.id} is failed on GitLab. Bitbucket already shows this`);
     assert.match((await frame.locator("#flash").getAttribute("class")) ?? "", /section-message-info/);
     assert.doesNotMatch((await frame.locator("#flash").getAttribute("class")) ?? "", /success/);
+    await seeText(
+      frame.locator("#history-list"),
+      `Pipeline #${pipeline.id} failed on main: Bitbucket now shows Pipeline: Failed`,
+    );
+    await seeText(frame.locator("#history-list .activity-folded"), /^\d+ more checks? that changed nothing/);
+    assert.doesNotMatch(await frame.locator("#history-list").innerText(), /already shows this/);
     await shot(page, "24-recheck-already-shown");
   });
 });

@@ -151,6 +151,17 @@ describe("configuration", () => {
     assert.throws(() => loadConfig({ ENCRYPTION_KEY: key, FORGE_APP_ID: "my-app" }), ConfigError);
   });
 
+  it("logs readable lines in development and JSON lines in production and tests, unless LOG_FORMAT says otherwise", () => {
+    const dir = () => mkdtempSync(path.join(tmpdir(), "cfg-"));
+    assert.equal(loadConfig({ DATA_DIR: dir() }).logFormat, "pretty");
+    assert.equal(loadConfig({ DATA_DIR: dir(), NODE_ENV: "development" }).logFormat, "pretty");
+    assert.equal(loadConfig({ DATA_DIR: dir(), NODE_ENV: "test" }).logFormat, "json");
+    const production = { NODE_ENV: "production", ENCRYPTION_KEY: key, AC_LOCAL_BASE_URL: "https://ci.example.com" };
+    assert.equal(loadConfig(production).logFormat, "json");
+    assert.equal(loadConfig({ ...production, LOG_FORMAT: "pretty" }).logFormat, "pretty");
+    assert.equal(loadConfig({ DATA_DIR: dir(), LOG_FORMAT: "json" }).logFormat, "json");
+  });
+
   it("judges a silent Forge installation gone after 3 days and erases it 30 days later, unless told otherwise", () => {
     const app = "00000000-0000-4000-8000-000000000000";
     const c = loadConfig({ ENCRYPTION_KEY: key, FORGE_APP_ID: app });
