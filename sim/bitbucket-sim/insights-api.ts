@@ -160,6 +160,7 @@ function authenticate(state: SimState) {
       if (!verified.ok) return refuse(res, 401, verified.message);
       res.locals.installation = verified.installation;
       call.clientKey = verified.installation.tenant.clientKey;
+      call.auth = "forge";
       return next();
     }
     if (bearer) {
@@ -168,12 +169,14 @@ function authenticate(state: SimState) {
       const issued = state.accessTokens.get(bearer)!;
       res.locals.installation = state.installations.get(issued.clientKey);
       call.clientKey = issued.clientKey;
+      call.auth = "access-token";
       return next();
     }
     const verified = verifyAppToken(req, state);
     if (!verified.ok) return refuse(res, 401, verified.message);
     res.locals.installation = verified.installation;
     call.clientKey = verified.installation.tenant.clientKey;
+    call.auth = "jwt";
     next();
   };
 }
