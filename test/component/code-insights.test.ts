@@ -197,6 +197,25 @@ describe("GitLab's reports as Bitbucket Code Insights", () => {
     assert.deepEqual(report.annotations, []);
   });
 
+  it("a report call Bitbucket fails is retried as a status would be: the report ends whole, nothing given up", async () => {
+    const { project } = await stack.linkedRepository();
+    // The report's PUT goes through and its annotations meet a 503; the retry's PUT meets a 429 with Retry-After.
+    stack.bitbucket.injectInsightFaults({ delayMs: 0 }, { status: 503 }, { status: 429, retryAfter: 1 });
+    await finish(project, "failed", (p) => (p.testReport = fixture("test-report.json")));
+    const tests = await eventually(
+      () => stack.bitbucket.reports(sha).find((r) => r.report_type === "TEST" && r.annotations.length === 2),
+      15_000,
+    );
+    await drained(stack);
+    assert.equal(tests.result, "FAILED");
+    assert.deepEqual(
+      stack.bitbucket.firedFaults.map((f) => f.path.split("/").slice(-2).join("/")),
+      [`reports/${tests.id}`, `${tests.id}/annotations`, `reports/${tests.id}`],
+      "the retry starts the report again",
+    );
+    assert.deepEqual(await stack.app.deps.outbox.dead(), [], "nothing given up");
+  });
+
   it("a 6 MB report of 10,000 tests with 1,500 failures is read in full and stays within Bitbucket's limits, nothing refused", async () => {
     const { project } = await stack.linkedRepository();
     const testReport = largeTestReport({ cases: 10_000, failures: 1_500 });
