@@ -404,8 +404,14 @@ export class BitbucketSim {
     for (let i = 0; i < count; i++) this.state.faults.push(fault);
   }
 
+  /** Faults for Code Insights calls only, met in order (`{ delayMs: 0 }` lets one call through). */
+  injectInsightFaults(...faults: Fault[]): void {
+    this.state.insightFaults.push(...faults);
+  }
+
   clearFaults(): void {
     this.state.faults.length = 0;
+    this.state.insightFaults.length = 0;
   }
 
   /** The injected faults calls have met so far, in order. */

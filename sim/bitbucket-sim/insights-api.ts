@@ -3,7 +3,7 @@ import { accessTokenProblem } from "./access-tokens";
 import { sameUuid } from "./ids";
 import type { Installation, SimState } from "./state";
 import type { ApiCall } from "./types";
-import { verifyBearer } from "./status-api";
+import { applyFault, verifyBearer } from "./status-api";
 import { verifyAppToken } from "./verify-app-token";
 
 /** A Code Insights report as the simulator keeps it, with its annotations by external id. */
@@ -51,7 +51,7 @@ const COMMIT = /^[0-9a-f]{40}$/i;
 export function insightsApi(state: SimState, reports: Map<string, StoredReport>): express.Router {
   const api = express.Router();
   const base = "/repositories/:workspace/:repo/commit/:commit/reports/:reportId";
-  api.use(base, authenticate(state), express.json({ limit: "2mb" }));
+  api.use(base, authenticate(state), applyFault(state, state.insightFaults), express.json({ limit: "2mb" }));
 
   api.put(base, (req, res) => {
     const t = target(state, req, res);
@@ -160,6 +160,7 @@ function authenticate(state: SimState) {
       if (!verified.ok) return refuse(res, 401, verified.message);
       res.locals.installation = verified.installation;
       call.clientKey = verified.installation.tenant.clientKey;
+      call.auth = "forge";
       return next();
     }
     if (bearer) {
@@ -168,12 +169,14 @@ function authenticate(state: SimState) {
       const issued = state.accessTokens.get(bearer)!;
       res.locals.installation = state.installations.get(issued.clientKey);
       call.clientKey = issued.clientKey;
+      call.auth = "access-token";
       return next();
     }
     const verified = verifyAppToken(req, state);
     if (!verified.ok) return refuse(res, 401, verified.message);
     res.locals.installation = verified.installation;
     call.clientKey = verified.installation.tenant.clientKey;
+    call.auth = "jwt";
     next();
   };
 }

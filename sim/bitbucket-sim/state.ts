@@ -42,6 +42,8 @@ export class SimState {
   /** Git smart-HTTP requests (`/info/refs`, `/git-upload-pack`), kept apart from the REST calls. */
   readonly gitCalls: ApiCall[] = [];
   readonly faults: Fault[] = [];
+  /** Faults met by Code Insights calls only (reports and annotations), in order. */
+  readonly insightFaults: Fault[] = [];
   readonly firedFaults: FiredFault[] = [];
   /** Access tokens issued by the JWT grant, by token. */
   readonly accessTokens = new Map<string, IssuedAccessToken>();

@@ -4,7 +4,7 @@ import type { Installation, SimState, StoredStatus } from "./state";
 import { statusId } from "./state";
 import { fieldErrorMessage, parseStatusBody, statusView } from "./status-body";
 import { accessTokenProblem } from "./access-tokens";
-import type { ApiCall, SimRepo, SimTenant } from "./types";
+import type { ApiCall, Fault, SimRepo, SimTenant } from "./types";
 import { verifyAppToken, type Verification } from "./verify-app-token";
 
 const COMMIT = /^[0-9a-f]{40}$/i;
@@ -126,9 +126,9 @@ function recordCall(state: SimState) {
 }
 
 /** Faults stand in for the platform's edge (rate limiter, outage, network), so they come before authentication. */
-function applyFault(state: SimState) {
+export function applyFault(state: SimState, faults: Fault[] = state.faults) {
   return (req: Request, res: Response, next: NextFunction) => {
-    const fault = state.faults.shift();
+    const fault = faults.shift();
     if (!fault) return next();
     state.firedFaults.push({ fault, method: req.method, path: req.originalUrl.split("?")[0]!, at: Date.now() });
     if ("drop" in fault) {

@@ -57,6 +57,8 @@ export interface ApiCall {
   at: number;
   clientKey?: string;
   error?: string;
+  /** How a Code Insights call authenticated: an access token of the JWT grant, a Connect JWT, or a Forge system token. */
+  auth?: "access-token" | "jwt" | "forge";
 }
 
 /**

@@ -86,6 +86,37 @@ describe("converging without webhooks: the catch-up sweep", () => {
     assert.equal(new Set(taken).size, taken.length, "no link claimed twice");
     assert.deepEqual(await sweeps.claimDue(now + 20, 60_000, 10), [], "nothing is due again before its interval");
   });
+  it("spreads the links' turns over the interval rather than firing them at once", async () => {
+    stack = await Stack.start({ env: { ...FAST_SWEEPS, RECONCILE_EVERY_MS: "3600000" } });
+    const tenant = await stack.install();
+    const user = stack.gitlab.addUser("ada");
+    const token = stack.gitlab.addToken(user);
+    for (const name of ["widgets", "gadgets", "gizmos", "doodads"]) {
+      const repo = stack.bitbucket.addRepository(tenant, name);
+      const project = stack.gitlab.addProject(`acme/${name}`, { mirror: true, importUrl: stack.bitbucket.cloneUrlOf(name) });
+      stack.gitlab.addMember(project, user, 40);
+      const linked = await stack.api(await stack.settingsToken(tenant, repo), "PUT", repo.uuid, {
+        gitlabUrl: stack.gitlab.url,
+        project: project.pathWithNamespace,
+        token,
+      });
+      assert.equal(linked.status, 200);
+    }
+    const hour = 3_600_000;
+    const now = Date.now();
+    await stack.app.deps.sweeps.schedule(now, hour);
+    const rows = await stack.app.deps.sequelize.query<{ next_at: number | string }>("SELECT next_at FROM link_sweeps", {
+      type: "SELECT" as never,
+    });
+    const offsets = rows.map((r) => Number(r.next_at) - now);
+    assert.equal(offsets.length, 4);
+    assert.ok(
+      offsets.every((o) => o >= 0 && o < hour),
+      JSON.stringify(offsets),
+    );
+    assert.equal(new Set(offsets).size, 4, `each link has a turn of its own: ${JSON.stringify(offsets)}`);
+    assert.ok(Math.max(...offsets) - Math.min(...offsets) > hour / 100, `spread over the hour: ${JSON.stringify(offsets)}`);
+  });
 });
 
 async function linkId(stack: Stack): Promise<string | undefined> {

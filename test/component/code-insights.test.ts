@@ -68,6 +68,50 @@ describe("GitLab's reports as Bitbucket Code Insights", () => {
     assert.deepEqual(refused, []);
   });
 
+  it("SAST findings become a SECURITY report; a report file the job does not list under artifacts:paths makes none", async () => {
+    const { project } = await stack.linkedRepository();
+    const sast = {
+      version: "15.0.0",
+      vulnerabilities: [
+        { id: "a1", name: "SQL injection", severity: "Critical", location: { file: "app/db.rb", start_line: 7 } },
+        { id: "b2", name: "Weak hash", severity: "Medium", location: { file: "/builds/acme/widgets/lib/x.rb", start_line: 2 } },
+      ],
+    };
+    await finish(project, "success", (p) => {
+      p.jobs[0].artifacts = [{ fileType: "sast", filename: "gl-sast-report.json", content: sast, exposed: true }];
+      // Under artifacts:reports only: GitLab answers 404 for the file.
+      p.jobs[1].artifacts = [
+        {
+          fileType: "codequality",
+          filename: "gl-code-quality-report.json",
+          content: fixture("code-quality-report.json"),
+          exposed: false,
+        },
+      ];
+    });
+    const security = await eventually(
+      () => stack.bitbucket.reports(sha).find((r) => r.report_type === "SECURITY" && r.annotations.length === 2),
+      10_000,
+    );
+    await drained(stack);
+    assert.equal(security.id, `gitlab-${project.id}-security`);
+    assert.equal(security.result, "FAILED");
+    assert.deepEqual(
+      security.annotations.map((a) => [a.annotation_type, a.summary, a.path, a.line, a.severity]),
+      [
+        ["VULNERABILITY", "SQL injection", "app/db.rb", 7, "CRITICAL"],
+        // An absolute path is not one of the repository's: the finding stays, off the diff.
+        ["VULNERABILITY", "Weak hash", undefined, undefined, "MEDIUM"],
+      ],
+    );
+    assert.deepEqual(
+      stack.bitbucket.reports(sha).map((r) => r.report_type),
+      ["SECURITY"],
+      "no code-quality report from a file GitLab does not serve",
+    );
+    assert.deepEqual(await stack.app.deps.outbox.dead(), [], "a file GitLab does not serve is no failure");
+  });
+
   it("a finished pipeline's jobs are read once: the status sync hands publishing what they report", async () => {
     const { project } = await stack.linkedRepository();
     const pipeline = await finish(project, "failed", (p) => {
@@ -151,6 +195,25 @@ describe("GitLab's reports as Bitbucket Code Insights", () => {
     );
     assert.equal(stack.bitbucket.reports(sha).filter((r) => r.report_type === "TEST").length, 1, "replaced in place");
     assert.deepEqual(report.annotations, []);
+  });
+
+  it("a report call Bitbucket fails is retried as a status would be: the report ends whole, nothing given up", async () => {
+    const { project } = await stack.linkedRepository();
+    // The report's PUT goes through and its annotations meet a 503; the retry's PUT meets a 429 with Retry-After.
+    stack.bitbucket.injectInsightFaults({ delayMs: 0 }, { status: 503 }, { status: 429, retryAfter: 1 });
+    await finish(project, "failed", (p) => (p.testReport = fixture("test-report.json")));
+    const tests = await eventually(
+      () => stack.bitbucket.reports(sha).find((r) => r.report_type === "TEST" && r.annotations.length === 2),
+      15_000,
+    );
+    await drained(stack);
+    assert.equal(tests.result, "FAILED");
+    assert.deepEqual(
+      stack.bitbucket.firedFaults.map((f) => f.path.split("/").slice(-2).join("/")),
+      [`reports/${tests.id}`, `${tests.id}/annotations`, `reports/${tests.id}`],
+      "the retry starts the report again",
+    );
+    assert.deepEqual(await stack.app.deps.outbox.dead(), [], "nothing given up");
   });
 
   it("a 6 MB report of 10,000 tests with 1,500 failures is read in full and stays within Bitbucket's limits, nothing refused", async () => {

@@ -76,4 +76,47 @@ describe("a crash between intake and delivery", function () {
     }
     await eventually(() => gitlab.mirrorTriggers(project).some((t) => t.outcome === "started"), 10_000, 100);
   });
+
+  it("(SIGKILL) pipelines that finished while the app was down, their hooks lost, get their statuses after the restart", async () => {
+    const port = await freePort();
+    const env = {
+      DATABASE_URL: db.url,
+      DATA_DIR: dir,
+      ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+      OUTBOX_POLL_MS: "200",
+      BITBUCKET_CALLS_PER_HOUR: "100000000",
+      // Sweeps every 300 ms on pipelines settled at once: the test's clock, not production's 5 minutes.
+      CATCH_UP_EVERY_MS: "300",
+      CATCH_UP_SETTLE_MS: "0",
+      RECONCILE_EVERY_MS: "100",
+    };
+    app = await AppProcess.start(env, port);
+    const { project } = await installAndLink(app.url, bitbucket, gitlab);
+    const listings = () => gitlab.apiCalls.filter((c) => c.method === "GET" && c.path === `/projects/${project.id}/pipelines`);
+
+    // A pipeline its hook reported, then sweeps that saw it: the link's high-water mark is past it.
+    const seen = randomBytes(20).toString("hex");
+    const first = gitlab.createPipeline(project, { sha: seen, ref: "main" });
+    gitlab.setPipelineStatus(first, "success");
+    await gitlab.deliver(project, "Pipeline Hook", gitlab.pipelineHookPayload(first));
+    await eventually(() => bitbucket.statuses({ sha: seen }).length === 1, 10_000, 100);
+    const swept = listings().length;
+    await eventually(() => listings().length >= swept + 2, 10_000, 50);
+    await app.kill();
+
+    // While the app is down two pipelines finish; GitLab's hooks find nobody and are never resent.
+    const down = [
+      { sha: randomBytes(20).toString("hex"), ref: "main", status: "failed", state: "FAILED" },
+      { sha: randomBytes(20).toString("hex"), ref: "release", status: "success", state: "SUCCESSFUL" },
+    ] as const;
+    for (const d of down) gitlab.setPipelineStatus(gitlab.createPipeline(project, { sha: d.sha, ref: d.ref }), d.status);
+    await new Promise((r) => setTimeout(r, 500)); // past the link's next turn
+
+    app = await AppProcess.start(env, port);
+    for (const d of down) {
+      await eventually(() => bitbucket.statuses({ sha: d.sha }).find((s) => s.state === d.state), 30_000, 100);
+    }
+    const posts = bitbucket.apiCalls.filter((c) => c.method === "POST" && c.path.includes(`/commit/${seen}/statuses`));
+    assert.equal(posts.length, 1, "what Bitbucket already showed is not posted again");
+  });
 });

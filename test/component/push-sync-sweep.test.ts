@@ -79,6 +79,56 @@ describe("push sync without push events: the catch-up sweep compares ref lists",
     assert.ok(Date.parse(last.missedPushAt) > 0, "the missed push is remembered for the page");
   });
 
+  it("with every webhook lost, a push reaches GitLab and its pipeline's result reaches Bitbucket, each within two sweeps", async () => {
+    stack = await Stack.start({ env: FAST_SWEEPS });
+    const s = await idleLink();
+    // Sweeps GitLab answered in time (a loaded machine may time one out: it is retried, not one that looked).
+    const done = async () => (await sweepsOf(s.linkId)).filter((e) => e.outcome === "done");
+    const summaries = (sweeps: { summary: string }[]) => JSON.stringify(sweeps.map((e) => e.summary));
+
+    // Pushed to Bitbucket; no repo:push reaches the app.
+    const pushedAt = (await done()).length;
+    const sha = await s.bitbucketGit.commit({ branch: "feature/quiet" });
+    await eventually(async () => (await s.gitlabGit.refs()).get("refs/heads/feature/quiet") === sha, 60_000, 50);
+    const refSweeps = (await done()).slice(pushedAt);
+    const refsFound = refSweeps.findIndex((e) =>
+      /refs differ from Bitbucket's \(new refs\/heads\/feature\/quiet\)/.test(e.summary),
+    );
+    assert.ok(refsFound >= 0 && refsFound <= 1, `refs found by sweep ${refsFound + 1}: ${summaries(refSweeps)}`);
+
+    // Its pipeline (made by the sync) finishes in GitLab; no Pipeline Hook is ever delivered.
+    const pipeline = await eventually(
+      () => stack.gitlab.pipelines(s.project).find((p) => p.sha === sha && p.ref === "feature/quiet"),
+      30_000,
+      50,
+    );
+    const finishedAt = (await done()).length;
+    stack.gitlab.setPipelineStatus(pipeline, "failed");
+    await eventually(() => stack.bitbucket.statuses({ sha }).find((st) => st.state === "FAILED"), 30_000, 50);
+    // The sweep that queued the status writes its event once it is done (the status may come first).
+    const statusSweeps = await eventually(async () => {
+      const since = (await done()).slice(finishedAt);
+      return since.some((e) => /[1-9]\d* not shown on Bitbucket yet, synced/.test(e.summary)) ? since : null;
+    }, 30_000);
+    const statusFound = statusSweeps.findIndex((e) => /[1-9]\d* not shown on Bitbucket yet, synced/.test(e.summary));
+    assert.ok(statusFound <= 1, `status found by sweep ${statusFound + 1}: ${summaries(statusSweeps)}`);
+    assert.equal(stack.gitlab.deliveries.length, 0, "no GitLab hook was delivered");
+
+    // The page says a sweep, not a hook, brought the status.
+    const activity = await fetch(`${stack.app.url}/api/repositories/${encodeURIComponent(s.repo.uuid)}/activity`, {
+      headers: { Authorization: `JWT ${s.settingsToken}` },
+    });
+    const entries = ((await activity.json()) as { entries: Array<{ text: string }> }).entries;
+    assert.ok(
+      entries.some(
+        (e) =>
+          e.text.startsWith(`Pipeline #${pipeline.id} failed on feature/quiet`) && e.text.endsWith("(catch-up: no webhook came)"),
+      ),
+      JSON.stringify(entries.map((e) => e.text)),
+    );
+    assert.ok(Date.parse((await stack.api(s.settingsToken, "GET", s.repo.uuid)).body.link.webhookMissedAt) > 0);
+  });
+
   it("a sweep's sync that finds GitLab equal leaves the last sync that pushed as the page's last sync", async () => {
     stack = await Stack.start();
     const s = await pushLinkedRepository(stack);
