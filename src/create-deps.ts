@@ -121,7 +121,7 @@ export async function createDeps(config: Config, log: Logger): Promise<Deps> {
       config.gitlabBudget,
       (clientKey, host) => gitlabHosts.check(clientKey, host),
     ),
-    mirrorCredentials: new MirrorCredentials({ findInstallation, budget }),
+    mirrorCredentials: new MirrorCredentials({ findInstallation, budget, adoptedFrom: (id) => links.adoptedFrom(id) }),
     pushedRefs: new PushedRefs(sequelize),
     pullRequests: new PullRequests(sequelize),
     gitCache,

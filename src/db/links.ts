@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { DataTypes, type Model, type ModelStatic, type Sequelize } from "sequelize";
+import { DataTypes, QueryTypes, type Model, type ModelStatic, type Sequelize } from "sequelize";
 import { DirectSql } from "./direct-sql";
 import type { SecretBox } from "../security/secret-box";
 
@@ -164,6 +164,18 @@ export class Links {
     if (!row) return null;
     const state = row.mirror_state ? (JSON.parse(row.mirror_state) as MirrorState) : null;
     return { id: row.id, sync: row.sync === "push" ? "push" : "mirror", mirrorTriggerBlocked: !!state?.triggerBlocked };
+  }
+
+  /** The Connect tenant a Forge installation adopted the link from (src/forge/adopt-connect-links.ts), if any. */
+  async adoptedFrom(id: string): Promise<string | null> {
+    const [row] = await this.model.sequelize!.query<{ adopted_from: string | null }>(
+      "SELECT adopted_from FROM links WHERE id = ?",
+      {
+        replacements: [id],
+        type: QueryTypes.SELECT,
+      },
+    );
+    return row?.adopted_from ?? null;
   }
 
   async byId(id: string): Promise<Link | null> {

@@ -29,7 +29,14 @@ export function withToken(url: string, token: string): string {
  * to the one repository, read-only, living 2 hours. GitLab keeps it; we keep none, and never log it.
  */
 export class MirrorCredentials {
-  constructor(private readonly c: { findInstallation: FindInstallation; budget: TenantBudget }) {}
+  constructor(
+    private readonly c: {
+      findInstallation: FindInstallation;
+      budget: TenantBudget;
+      /** The Connect tenant a Forge installation adopted the link from (links.adopted_from), if any. */
+      adoptedFrom?: (linkId: string) => Promise<string | null>;
+    },
+  ) {}
 
   /**
    * Mints a token GitLab may hold for this repository, drawing one call from the installation's Bitbucket
@@ -43,13 +50,33 @@ export class MirrorCredentials {
   }
 
   /**
+   * Who mints the mirror's token: the link's installation, unless it is a Forge installation, whose system
+   * token never goes to GitLab. A link it adopted from the Connect edition (issue 11, item 8) was made with
+   * a pull mirror the Connect tenant fed with repository-bound tokens: that tenant keeps feeding it while it
+   * is installed, as it keeps finishing the statuses it created. Once it is gone, nobody can: push sync is
+   * the way, and the trigger's error says so on the settings page.
+   */
+  private async issuer(link: Link): Promise<Installation> {
+    const own = await this.c.findInstallation(link.clientKey);
+    if (!own) throw new WorkAbandoned("The app is no longer installed in this workspace");
+    if (own.edition !== "forge") return own;
+    const from = await this.c.adoptedFrom?.(link.id);
+    const connect = from ? await this.c.findInstallation(from) : null;
+    if (!connect) {
+      throw new WorkAbandoned(
+        "The Forge edition cannot give GitLab's pull mirror Bitbucket credentials (and the Connect edition that created this mirror is not installed): switch the link to push sync",
+      );
+    }
+    return connect;
+  }
+
+  /**
    * Gives GitLab a fresh token for the mirror: the one it holds lives 2 hours, so this runs before each
    * mirror trigger. GitLab 17.6+ takes it through `PUT /projects/:id/mirror/pull`; older GitLabs answer
    * that with 404 and take it as the project's `import_url`. Returns which route GitLab accepted.
    */
   async refresh(link: Link, api: GitLabApi): Promise<"mirror-api" | "import-url"> {
-    const installation = await this.c.findInstallation(link.clientKey);
-    if (!installation) throw new WorkAbandoned("The app is no longer installed in this workspace");
+    const installation = await this.issuer(link);
     if (!link.repoFullName) throw new WorkAbandoned("The link does not know the repository's path to clone; link it again");
     const { token } = await this.mint(installation, link.repoUuid);
     const url = cloneUrl(installation.webBaseUrl, link.repoFullName);

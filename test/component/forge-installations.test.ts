@@ -112,6 +112,23 @@ describe("Forge installations", () => {
     assert.equal(await rows(stack, "deliveries"), 3);
   });
 
+  it("a push naming several refs (bare names, as Forge gives them) queues one mirror trigger for all of them", async () => {
+    const forge = stack.forge!;
+    const { install, repo, project } = await forgeLinkedRepository(stack);
+    const event = forge.pushEvent(install, repo.uuid, { ref: ["main", "release/1.0"] });
+    const pushed = await forge.sendPush(stack.app.url, install, event);
+    assert.equal(pushed.status, 200, JSON.stringify(pushed.body));
+    assert.equal(pushed.body.outcome, "accepted");
+    await eventually(() => stack.gitlab.mirrorTriggers(project).length === 1);
+    const activity = linkPath(repo.uuid).replace(/\/link$/, "/activity");
+    const entry = await eventually(async () => {
+      const res = await forge.ui(stack.app.url, install, "GET", activity, undefined, { repoUuid: repo.uuid });
+      return (res.body.entries as { text: string }[]).find((e) => e.text.startsWith("Push to main, release/1.0:"));
+    });
+    assert.match(entry.text, /GitLab asked to update the mirror/);
+    assert.equal(await rows(stack, "deliveries"), 1);
+  });
+
   it("answers a malformed push with a JSON 400 and stores nothing; a push for another workspace is a 403", async () => {
     const forge = stack.forge!;
     const { install, repo } = await forgeLinkedRepository(stack);

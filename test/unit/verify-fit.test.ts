@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { ForgeConfig } from "../../src/config";
 import { AppError } from "../../src/errors";
-import { fitVerifier, type FitVerifier } from "../../src/forge/verify-fit";
+import { fitVerifier, remoteKeys, type FitVerifier } from "../../src/forge/verify-fit";
 import { hmacFit, signFit, signingKey, triggerClaims, uiClaims, unsignedFit, type ForgeInstall } from "../../sim/forge-sim";
 
 const APP = "ari:cloud:ecosystem::app/00000000-0000-4000-8000-000000000000";
@@ -105,5 +107,41 @@ describe("Forge invocation token verification", () => {
 
   it("refuses what is not a JWT at all", async () => {
     assert.match(await refusal(verify, "not-a-token"), /not a JWT/);
+  });
+});
+
+// Issue 11 item 3: cache the keys, refetch on an unknown `kid` (ACE 11 builds a key set per request).
+describe("Forge's key set at FORGE_JWKS_URL", () => {
+  it("is fetched once for many tokens, and again when a token names a key it does not hold yet (rotation)", async () => {
+    const first = await signingKey();
+    const rotated = await signingKey();
+    const published = [first.publicJwk];
+    let fetches = 0;
+    const server = createServer((_req, res) => {
+      fetches++;
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ keys: published }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`;
+      const verify = fitVerifier({ ...config, jwksUrl: url }, remoteKeys(url));
+      for (let i = 0; i < 3; i++) await verify(await signFit(first, triggerClaims(APP, install)));
+      assert.equal(fetches, 1, "the key set is fetched once and cached");
+
+      published.push(rotated.publicJwk);
+      const token = await signFit(rotated, triggerClaims(APP, install));
+      // jose refetches at most every 30 s (a flood of unknown kids costs no flood of fetches): move its clock on.
+      const realNow = Date.now;
+      Date.now = () => realNow() + 31_000;
+      try {
+        await verify(token);
+      } finally {
+        Date.now = realNow;
+      }
+      assert.equal(fetches, 2, "an unknown kid makes it fetch the key set again");
+    } finally {
+      server.close();
+    }
   });
 });
