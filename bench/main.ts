@@ -19,7 +19,7 @@ import { soak } from "./phases/soak";
 import { table, type StoreResult } from "./report";
 import { spreadLines, spreadOf } from "./support/spread";
 import { SimsClient } from "./sims/sims-client";
-import { ROOT, startApp } from "./support/app-process";
+import { ROOT, startApp, type AppProcess } from "./support/app-process";
 import { startBaseline } from "./support/baseline-process";
 import { DepthProbe } from "./support/depth-probe";
 import { summarizeProfile } from "./support/profile-summary";
@@ -87,7 +87,7 @@ async function benchStore(kind: StoreKind, opts: BenchOptions): Promise<StoreRes
     const instances = kind === "postgres" ? opts.appInstances : 1;
     if (instances !== opts.appInstances) log(`(${kind}: one app process; BENCH_APP_INSTANCES applies to PostgreSQL)`);
     const shared = { encryptionKey: randomBytes(32).toString("base64"), metricsToken: randomBytes(24).toString("base64url") };
-    const apps = [];
+    const apps: AppProcess[] = [];
     for (let i = 0; i < instances; i++) {
       // The first instance migrates the database; the others start on it once it is up.
       const logName = i === 0 ? "app.log" : `app-${i + 1}.log`;
