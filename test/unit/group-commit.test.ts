@@ -15,7 +15,9 @@ describe("group commit", () => {
     const writes: number[][] = [];
     const group = new GroupCommit(slowWrite(writes));
     const first = [group.add(1), group.add(2), group.add(3)];
-    await new Promise((resolve) => setTimeout(resolve, 1)); // the first write is under way
+    // The group starts its write on the next setImmediate; ours, queued after it, runs once it is under
+    // way (a 1 ms timer could fire before that immediate on a busy machine, and CI saw all five in one write).
+    await new Promise((resolve) => setImmediate(resolve));
     const second = [group.add(4), group.add(5)];
     await Promise.all([...first, ...second]);
     assert.deepEqual(writes, [
