@@ -84,11 +84,13 @@ async function benchStore(kind: StoreKind, opts: BenchOptions): Promise<StoreRes
       ...opened("GITLAB_BURST", "1000000"),
       // The fairness cap on one installation's deliveries in flight (4) is opened to the worker's
       // concurrency: every event here is one installation's, and with 4 in flight PostgreSQL delivered
-      // 40/s bound by round trips, 73/s with 16 (stop 12). Set it in the shell to measure with the cap.
+      // 33–42/s bound by round trips, 65–102/s with 16 (stop 12, three runs each). Set it in the shell
+      // to measure with the cap.
       ...opened("OUTBOX_PER_INSTALLATION", "16"),
     };
     // Several instances share one PostgreSQL database, their encryption key and metrics token, as a
-    // deployment's would; each is its own process (CPU and memory read per process, summed for "app").
+    // deployment's would; each is its own process (CPU read per process and summed for "app"; memory is
+    // the first one's).
     const instances = kind === "postgres" ? opts.appInstances : 1;
     if (instances !== opts.appInstances) log(`(${kind}: one app process; BENCH_APP_INSTANCES applies to PostgreSQL)`);
     const shared = { encryptionKey: randomBytes(32).toString("base64"), metricsToken: randomBytes(24).toString("base64url") };
@@ -102,7 +104,8 @@ async function benchStore(kind: StoreKind, opts: BenchOptions): Promise<StoreRes
           dir: store.dir,
           cpuProfDir: profDir,
           env: env0,
-          shared: { ...shared, logName },
+          shared,
+          logName,
         }),
       );
     }

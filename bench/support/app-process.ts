@@ -32,12 +32,14 @@ export async function startApp(opts: {
   cpuProfDir?: string;
   env?: Record<string, string>;
   /** Instances of one deployment share these (another instance must read what the first sealed); fresh by default. */
-  shared?: { encryptionKey: string; metricsToken: string; logName?: string };
+  shared?: { encryptionKey: string; metricsToken: string };
+  /** The log file's name in `dir` (app.log): instances of one deployment each write their own. */
+  logName?: string;
 }): Promise<AppProcess> {
   if (!existsSync(DIST_SERVER)) throw new Error(`${DIST_SERVER} is missing: run \`npm run build\` first (npm run bench does)`);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const logFile = path.join(opts.dir, opts.shared?.logName ?? "app.log");
+  const logFile = path.join(opts.dir, opts.logName ?? "app.log");
   const metricsToken = opts.shared?.metricsToken ?? process.env.METRICS_TOKEN ?? randomBytes(24).toString("base64url");
   const env: NodeJS.ProcessEnv = {
     ...process.env,

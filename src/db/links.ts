@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { DataTypes, QueryTypes, type Model, type ModelStatic, type Sequelize } from "sequelize";
+import { DataTypes, type Model, type ModelStatic, type Sequelize } from "sequelize";
 import { DirectSql } from "./direct-sql";
 import type { SecretBox } from "../security/secret-box";
 
@@ -168,12 +168,9 @@ export class Links {
 
   /** The Connect tenant a Forge installation adopted the link from (src/forge/adopt-connect-links.ts), if any. */
   async adoptedFrom(id: string): Promise<string | null> {
-    const [row] = await this.model.sequelize!.query<{ adopted_from: string | null }>(
+    const [row] = await DirectSql.for(this.model.sequelize!).query<{ adopted_from: string | null }>(
       "SELECT adopted_from FROM links WHERE id = ?",
-      {
-        replacements: [id],
-        type: QueryTypes.SELECT,
-      },
+      [id],
     );
     return row?.adopted_from ?? null;
   }
