@@ -83,7 +83,8 @@ export class Stack {
     const app = await startRuntime(config, createLogger(config.logLevel, sink), { worker: opts.worker });
     const stack = new Stack(app, bitbucket, gitlab, forge, async () => {
       await db.drop();
-      rmSync(dir, { recursive: true, force: true });
+      // A git process of a delivery the 2 s stop left running may still be writing in the cache.
+      rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     });
     (stack as { logs: string[] }).logs = logs;
     return stack;
