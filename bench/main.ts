@@ -124,7 +124,8 @@ async function benchStore(kind: StoreKind, opts: BenchOptions): Promise<StoreRes
       const appPids = Object.fromEntries(apps.map((a, i) => [i === 0 ? "app" : `app${i + 1}`, a.pid]));
       const pids = { ...appPids, sims: sims.pid };
       const statements = async () => (await Promise.all(apps.map((a) => a.statements()))).reduce((x, y) => x + y, 0);
-      const env: Env = { sims, probe, pids, appPid: app.pid, heapUsedMb: app.heapUsedMb, statements };
+      const claims = async () => (await Promise.all(apps.map((a) => a.claims()))).reduce((x, y) => x + y, 0);
+      const env: Env = { sims, probe, pids, appPid: app.pid, heapUsedMb: app.heapUsedMb, statements, claims };
       if (instances > 1) result.appInstances = instances;
       result.idleRssMb = round(memoryOf(app.pid).rssMb);
 

@@ -67,8 +67,11 @@ const ROWS: Row[] = [
     "",
   ],
   [
-    "  database statements per event",
-    (r) => (r.e2e?.perEvent?.dbStatements != null ? String(r.e2e.perEvent.dbStatements) : "–"),
+    "  database statements per event (of them claims)",
+    (r) =>
+      r.e2e?.perEvent?.dbStatements != null
+        ? `${r.e2e.perEvent.dbStatements}${r.e2e.perEvent.claims != null ? ` (${r.e2e.perEvent.claims})` : ""}`
+        : "–",
     "",
   ],
   [

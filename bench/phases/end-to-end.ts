@@ -31,7 +31,13 @@ export interface LoadRun {
   /** App CPU per delivered event (its intake and its delivery): comparable even when the machine is busy. */
   cpuMsPerEvent: number;
   /** Round trips per event: GitLab API calls, status POSTs, database transactions (PostgreSQL only). */
-  perEvent: { gitlabCalls: number; statusPosts: number; dbTransactions: number | null; dbStatements: number | null };
+  perEvent: {
+    gitlabCalls: number;
+    statusPosts: number;
+    dbTransactions: number | null;
+    dbStatements: number | null;
+    claims?: number | null;
+  };
   /** Peak RSS of the app during this run (VmHWM after a reset at its start). */
   peakRssMb: number;
 }
@@ -43,6 +49,7 @@ export interface Env {
   appPid: number;
   heapUsedMb: () => Promise<number>;
   statements: () => Promise<number>;
+  claims?: () => Promise<number>;
 }
 
 /** One paced run of pipeline events, with the app's memory, outbox depth and CPU watched from the side. */
@@ -59,6 +66,7 @@ export async function loadRun(
   const calls0 = await env.sims.counters();
   const tx0 = await env.probe.transactions();
   const st0 = await env.statements();
+  const cl0 = (await env.claims?.()) ?? NaN;
   const cpu = new CpuMeter({ ...env.pids, driver: process.pid }).begin();
   const r = await env.sims.run(opts);
   const cores = cpu.end();
@@ -68,6 +76,7 @@ export async function loadRun(
   const calls1 = await env.sims.counters();
   const tx1 = await env.probe.transactions();
   const st1 = await env.statements();
+  const cl1 = (await env.claims?.()) ?? NaN;
   const samples = sampler.stop();
   const sampledPeak = Math.max(...samples.map((s) => s.rssMb));
   const peakRssMb = round(exactPeak ? memoryOf(env.appPid).hwmMb : sampledPeak);
@@ -87,6 +96,8 @@ export async function loadRun(
       dbTransactions: tx0 === null || tx1 === null ? null : per(tx0, tx1 - samples.length - 1),
       // Statements of the app's per-event path (intake, outbox, delivery records), on either store.
       dbStatements: Number.isFinite(st0) && Number.isFinite(st1) ? per(st0, st1) : null,
+      // Of them, the outbox's claims (each one or two statements).
+      claims: Number.isFinite(cl0) && Number.isFinite(cl1) ? per(cl0, cl1) : null,
     },
     cpuMsPerEvent: round((appCores(cores) * 1000) / Math.max(1, judged.deliveredPerSecond), 2),
     peakRssMb,

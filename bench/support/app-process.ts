@@ -18,6 +18,8 @@ export interface AppProcess {
   heapUsedMb(): Promise<number>;
   /** Statements the app's per-event path has run so far, from its /metrics (NaN when it has none). */
   statements(): Promise<number>;
+  /** Outbox claims run so far (found work or not). */
+  claims(): Promise<number>;
   /** SIGTERM and wait for exit (the app drains its worker for up to 10 s). */
   stop(): Promise<void>;
 }
@@ -83,6 +85,9 @@ export async function startApp(opts: {
     logCounts: () => countLevels(logFile),
     heapUsedMb: async () => (await metric(url, metricsToken, "nodejs_heap_size_used_bytes")) / 2 ** 20,
     statements: () => metric(url, metricsToken, "db_statements_total"),
+    claims: async () =>
+      (await metric(url, metricsToken, 'outbox_claims_total\\{found="yes"\\}')) +
+      (await metric(url, metricsToken, 'outbox_claims_total\\{found="no"\\}')),
     stop: async () => {
       // The app lets deliveries in flight finish for up to 10 s on SIGTERM.
       await stopChild(child, 20_000);

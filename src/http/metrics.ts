@@ -40,6 +40,17 @@ export class Metrics {
         this.inc(statements());
       },
     });
+    new Counter({
+      name: "gl4bb_outbox_claims_total",
+      help: "Claims this instance ran, by whether they found work (found: yes or no)",
+      labelNames: ["found"] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc({ found: "yes" }, outbox.claims.found);
+        this.inc({ found: "no" }, outbox.claims.empty);
+      },
+    });
     new Gauge({
       name: "gl4bb_outbox_rows",
       help: "Outbox rows by state",

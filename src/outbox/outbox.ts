@@ -63,6 +63,16 @@ export class Outbox {
   private readonly completions: GroupCommit<number>;
   /** Work written at about the same time (concurrent webhooks) goes in one statement; each learns its fate. */
   private readonly inserts: GroupCommit<NewRow, boolean>;
+  /**
+   * Keys of work this instance wrote that it has not claimed since (see mayHaveWork), each with the turn
+   * its write was known done: a claim forgets only writes done before it leased, not one that raced it.
+   */
+  private written = new Map<string, number>();
+  private writes = 0;
+  /** Whether the last claim left due rows it could see behind (see mayHaveWork). */
+  private left = true;
+  /** Claims run since start, by whether they found rows (metrics: a claim that finds none is a wasted statement). */
+  readonly claims = { found: 0, empty: 0 };
 
   /**
    * @param budgeted kinds of work that spend the installation's Bitbucket budget: while it is held back
@@ -118,7 +128,7 @@ export class Outbox {
       w.delivery?.scope ?? "",
       w.delivery?.id ?? "",
     ];
-    if (this.sql.dialect === "sqlite") return this.inserts.add(row);
+    if (this.sql.dialect === "sqlite") return this.noteWritten(w.dedupeKey, await this.inserts.add(row));
     // PostgreSQL's pool runs concurrent webhooks' inserts side by side already. Grouping them there (one
     // statement, or one at a time through the group) delivered about half as many events end to end in
     // the bench (23–27 against 38–46 events/s), for reasons not yet understood: measured, not guessed.
@@ -132,7 +142,18 @@ export class Outbox {
        RETURNING id`,
       [clientKey, linkId, kind, dedupeKey, payload, runAt, now, now, source, scope, id],
     );
-    return written.length > 0;
+    return this.noteWritten(dedupeKey, written.length > 0);
+  }
+
+  private noteWritten(dedupeKey: string, written: boolean): boolean {
+    if (!written) return false;
+    // Bounded: keys another instance claimed stay here. Forgetting them all is safe (one claim more).
+    if (this.written.size >= MAX_WRITTEN_KEYS) {
+      this.written = new Map();
+      this.left = true;
+    }
+    this.written.set(dedupeKey, ++this.writes);
+    return true;
   }
 
   /**
@@ -150,7 +171,10 @@ export class Outbox {
     // than its installation may run).
     const most = Math.max(1, Math.min(limit, Math.floor(this.perInstallation)));
     let ids: number[] = [];
-    for (let perLink = 1; ; perLink = most) {
+    let left = false;
+    // Two rows per link at first, not one: a link that gives fewer than it was asked for has no row left
+    // behind, which is how the claim knows whether rows are left for the next one (`mayHaveWork`).
+    for (let perLink = Math.min(2, most); ; perLink = most) {
       const rows = await this.sql.query<CandidateRow>(this.candidatesSql, candidatesParams(now, perLink, this.affinity));
       const running = new Map<string, number>();
       const candidates: Candidate[] = [];
@@ -168,18 +192,44 @@ export class Outbox {
       }
       const pick = fairPick(candidates, running, this.perInstallation, limit, perLink < most ? perLink : Infinity);
       ids = pick.ids;
+      left = ids.length < candidates.length || lanesFull(candidates, perLink);
       if (pick.exact) break;
     }
-    if (ids.length === 0) return [];
+    this.left = left;
+    if (ids.length === 0) {
+      this.claims.empty++;
+      return [];
+    }
+    const before = this.writes;
     const taken = await this.sql.query<Record<string, unknown>>(this.takeSql, [
       now + this.leaseMs,
       now,
       this.sql.dialect === "postgres" ? ids : JSON.stringify(ids),
       now,
     ]);
+    if (taken.length > 0) this.claims.found++;
+    else this.claims.empty++;
+    // Another instance took some meanwhile (PostgreSQL): what it left may be due too.
+    if (taken.length < ids.length) this.left = true;
     // RETURNING keeps no order: start them in the order the fair pick chose.
     const order = new Map(ids.map((id, i) => [id, i]));
-    return taken.map(toItem).sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+    const items = taken.map(toItem).sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+    for (const item of items) if ((this.written.get(item.dedupeKey) ?? Infinity) <= before) this.written.delete(item.dedupeKey);
+    return items;
+  }
+
+  /**
+   * Whether a claim now could find work, as far as this instance knows, once `item`'s delivery is done:
+   * the last claim left due rows behind (its limit, an installation's share), or this instance wrote work
+   * of the item's key since it was claimed (it waited for this delivery: one key runs at a time).
+   *
+   * Why (issue 16): the worker claimed again after every delivery, and on SQLite that claim, which mostly
+   * found nothing, was three statements in ten per event. Work another instance writes for a key running
+   * here, and rows that come due later (retries, holds, a cache holder's head start), are found by the
+   * worker's poll, as before when it was idle.
+   */
+  mayHaveWork(item: Pick<OutboxItem, "dedupeKey">): boolean {
+    return this.left || this.written.has(item.dedupeKey);
   }
 
   /** Removes a delivered row (settles once it is gone). */
@@ -378,6 +428,7 @@ export class Outbox {
 }
 
 const DAY_MS = 24 * 60 * 60_000;
+const MAX_WRITTEN_KEYS = 10_000;
 
 /** New work as enqueue writes it: installation, link, kind, key, payload, run at, now, and the delivery (source, scope, id). */
 type NewRow = [string, string | null, string, string, string, number, number, string, string, string];
@@ -418,3 +469,14 @@ const toItem = (r: Record<string, unknown>): OutboxItem => ({
   lastError: r.last_error == null ? null : String(r.last_error),
   createdAt: Number(r.created_at),
 });
+
+/** Whether a link gave every row the claim asked of it: then it may hold more than were read. */
+function lanesFull(candidates: readonly Candidate[], perLink: number): boolean {
+  const perLane = new Map<string | null, number>();
+  for (const c of candidates) {
+    const n = (perLane.get(c.linkId) ?? 0) + 1;
+    if (n >= perLink) return true;
+    perLane.set(c.linkId, n);
+  }
+  return false;
+}

@@ -136,7 +136,7 @@ export class OutboxWorker {
     }
     // Sleep until the next row comes due (a retry, a debounced trigger), but never longer than a poll:
     // other instances may have written work. While deliveries are in flight each one that ends wakes the
-    // worker anyway, so the look-up is spared: under load it was a statement per pass.
+    // worker when work may be waiting (track), so the look-up is spared: under load it was a statement per pass.
     let wait = this.opts.pollMs;
     if (this.inFlight.size === 0) {
       try {
@@ -153,15 +153,23 @@ export class OutboxWorker {
     }
   }
 
-  private track(p: Promise<void>): void {
-    this.inFlight.add(p);
-    void p.finally(() => {
-      this.inFlight.delete(p);
-      this.kick();
-    });
+  /**
+   * A delivery that ends wakes the worker when a claim now could find work: the row went back for later,
+   * or the outbox says rows may be waiting (Outbox.mayHaveWork). Otherwise the claim would find nothing,
+   * and rows of other instances or coming due later are the poll's.
+   */
+  private track(p: Promise<boolean>): void {
+    const tracked: Promise<void> = p
+      .catch(() => true)
+      .then((wake) => {
+        this.inFlight.delete(tracked);
+        if (wake) this.kick();
+      });
+    this.inFlight.add(tracked);
   }
 
-  private async deliver(item: OutboxItem): Promise<void> {
+  /** Delivers one row and records the outcome; answers whether the worker should look for work now. */
+  private async deliver(item: OutboxItem): Promise<boolean> {
     const log = this.log.child({
       outboxId: item.id,
       kind: item.kind,
@@ -201,13 +209,14 @@ export class OutboxWorker {
       } catch (err) {
         // The lease will run out and the row will be retried; nothing is lost.
         log.error({ err }, "could not record the delivery outcome");
-        return;
+        return true;
       }
     }
     // Waiting for a rate budget is not news for the event log.
-    if (outcome === "deferred") return;
-    await this.report(item, outcome, summary, Date.now() - started).catch((err: unknown) =>
-      log.warn({ err }, "could not record the event"),
-    );
+    if (outcome !== "deferred")
+      await this.report(item, outcome, summary, Date.now() - started).catch((err: unknown) =>
+        log.warn({ err }, "could not record the event"),
+      );
+    return outcome !== "done" || this.outbox.mayHaveWork(item);
   }
 }
