@@ -71,6 +71,8 @@ export class Outbox {
   private writes = 0;
   /** Whether the last claim left due rows it could see behind (see mayHaveWork). */
   private left = true;
+  /** Whether no other instance was seen at the last heartbeat: then every write is this one's (see mayHaveWork). */
+  private alone = false;
   /** Claims run since start, by whether they found rows (metrics: a claim that finds none is a wasted statement). */
   readonly claims = { found: 0, empty: 0 };
 
@@ -219,17 +221,17 @@ export class Outbox {
   }
 
   /**
-   * Whether a claim now could find work, as far as this instance knows, once `item`'s delivery is done:
-   * the last claim left due rows behind (its limit, an installation's share), or this instance wrote work
-   * of the item's key since it was claimed (it waited for this delivery: one key runs at a time).
+   * Whether a claim now could find work once `item`'s delivery is done: the last claim left due rows
+   * behind (its limit, an installation's share), or this instance wrote work of the item's key since it
+   * was claimed (it waited for this delivery: one key runs at a time), or other instances are alive (the
+   * heartbeat saw one): they may have written work for the key, which only this completion frees.
    *
    * Why (issue 16): the worker claimed again after every delivery, and on SQLite that claim, which mostly
-   * found nothing, was three statements in ten per event. Work another instance writes for a key running
-   * here, and rows that come due later (retries, holds, a cache holder's head start), are found by the
-   * worker's poll, as before when it was idle.
+   * found nothing, was three statements in ten per event. Rows that come due later (retries, holds, a
+   * cache holder's head start) are found by the worker's poll, as before when it was idle.
    */
   mayHaveWork(item: Pick<OutboxItem, "dedupeKey">): boolean {
-    return this.left || this.written.has(item.dedupeKey);
+    return this.left || !this.alone || this.written.has(item.dedupeKey);
   }
 
   /** Removes a delivered row (settles once it is gone). */
@@ -261,6 +263,11 @@ export class Outbox {
       [this.affinity.instanceId, now],
     );
     await this.sql.query("DELETE FROM outbox_instances WHERE seen_at < ?", [now - DAY_MS]);
+    const [others] = await this.sql.query<{ n: number | string }>(
+      "SELECT COUNT(*) AS n FROM outbox_instances WHERE id <> ? AND seen_at > ?",
+      [this.affinity.instanceId, now - this.affinity.liveMs],
+    );
+    this.alone = Number(others?.n ?? 0) === 0;
   }
 
   /** This instance stops: the links whose caches it holds are anyone's at once. */

@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { DirectSql } from "../../src/db/direct-sql";
+import { Outbox } from "../../src/outbox/outbox";
+import { queueStatusSync } from "../../src/sync/sync-statuses";
 import { drained, eventually, Stack } from "../support/stack";
 
 const sha = () => randomBytes(20).toString("hex");
@@ -52,6 +55,38 @@ describe("the worker wakes for work, not after every delivery", function () {
       15_000,
     );
     assert.equal(status.sha, commit);
+  });
+
+  it("work another live instance writes for a running key goes out when that delivery ends", async () => {
+    stack = await start();
+    const { tenant, repo, project } = await stack.linkedRepository();
+    await drained(stack);
+    const { deps } = stack.app;
+    const [link] = await deps.links.allForTenant(tenant.clientKey);
+    // A second instance on the same database: alive (its heartbeat), and seen by this one's.
+    const other = new Outbox(DirectSql.for(deps.sequelize), 60_000, [], 4, {
+      instanceId: "other-instance",
+      kinds: [],
+      headStartMs: 0,
+      liveMs: 60_000,
+    });
+    await other.heartbeat();
+    await deps.outbox.heartbeat();
+    const commit = sha();
+    const pipeline = stack.gitlab.createPipeline(project, { sha: commit, ref: "main" });
+    stack.gitlab.setPipelineStatus(pipeline, "running");
+    stack.bitbucket.injectFaults({ delayMs: 1_500 });
+    await stack.gitlab.deliver(project, "Pipeline Hook", stack.gitlab.pipelineHookPayload(pipeline));
+    await eventually(() => deps.worker.delivering === 1);
+    stack.gitlab.setPipelineStatus(pipeline, "failed");
+    // The next hook reached the other instance: only the database tells this one about its row.
+    const nobody = { kick: () => undefined, kickIn: () => undefined };
+    await queueStatusSync({ outbox: other, wake: nobody }, link!, { sha: commit, ref: "main", pipelineId: pipeline.id });
+    await eventually(
+      () => stack.bitbucket.statuses({ repoUuid: repo.uuid, sha: commit }).find((s) => s.state === "FAILED"),
+      15_000,
+    );
+    await other.leave();
   });
 
   it("rows an installation's share left behind go out as its deliveries end", async () => {
