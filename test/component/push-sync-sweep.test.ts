@@ -24,17 +24,24 @@ describe("push sync without push events: the catch-up sweep compares ref lists",
   /** A synced push-sync link whose sweeps have seen everything: GitLab equal, pipelines known. */
   async function idleLink() {
     const s = await pushLinkedRepository(stack);
-    await s.bitbucketGit.commit({ branch: "main" });
+    const sha = await s.bitbucketGit.commit({ branch: "main" });
     await stack.bitbucket.pushed(s.tenant, s.repo, { branch: "main" });
-    // Sweeps keep the outbox busy: wait for GitLab to have main, then for a sweep that finds nothing to do.
-    await eventually(
-      async () => asObject(await s.gitlabGit.refs())["refs/heads/main"] === (await s.bitbucketGit.refs()).get("refs/heads/main"),
-      30_000,
-      50,
-    );
+    // Sweeps keep the outbox busy: wait for GitLab to have main and for its pipeline's status to be on
+    // Bitbucket, then for a sweep that started after that and found nothing to do. A sweep that ran
+    // between the sync's push and its pipeline also says "nothing changed", and the next one would then
+    // find the new pipeline (1 run in 3 of the test on Node 24 before this wait).
+    await eventually(async () => (await s.gitlabGit.refs()).get("refs/heads/main") === sha, 30_000, 50);
+    await eventually(() => stack.bitbucket.statuses({ sha }).length > 0, 30_000, 50);
     const linkId = await linkIdOf();
+    const shown = (await sweepsOf(linkId)).length;
     await eventually(
-      async () => (await sweepsOf(linkId)).at(-1)?.summary === "catch-up: nothing changed; GitLab's refs equal Bitbucket's",
+      async () => {
+        const sweeps = await sweepsOf(linkId);
+        // The first sweep after `shown` may have been under way when the status was posted.
+        return (
+          sweeps.length >= shown + 2 && sweeps.at(-1)?.summary === "catch-up: nothing changed; GitLab's refs equal Bitbucket's"
+        );
+      },
       30_000,
       50,
     );
