@@ -10,6 +10,9 @@
  *
  * A batch that fails is written again row by row, so one bad row (its owner deleted meanwhile) fails
  * only its own caller.
+ *
+ * A read of the per-event path groups the same way when each caller's answer is its own (what was posted
+ * on a commit, in posted-statuses.ts): the write then answers one result per row.
  */
 export class GroupCommit<T, R = void> {
   private waiting: Waiter<T, R>[] = [];
