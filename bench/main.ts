@@ -162,6 +162,21 @@ async function benchStore(kind: StoreKind, opts: BenchOptions): Promise<StoreRes
       }
       // Last: past what the app holds, this run leaves its memory grown, which would colour the soak.
       if (has("e2e")) {
+        if (opts.e2eWarmupSeconds > 0) {
+          // A fresh app meets every link for the first time in its first seconds (its caches, connections,
+          // the JIT): measured and reported apart, so the run after it says what a running app sustains.
+          log(`end to end, warm-up: ${opts.e2eRate} events/s for ${opts.e2eWarmupSeconds} s`);
+          const w = await loadRun(env, opts.e2eRate, opts.e2eWarmupSeconds);
+          result.e2eWarmup = {
+            seconds: w.seconds,
+            rate: w.rate,
+            deliveredPerSecond: w.deliveredPerSecond,
+            e2eMs: w.e2eMs,
+            hookMs: w.hookMs,
+            lost: w.lost,
+            cpuMsPerEvent: w.cpuMsPerEvent,
+          };
+        }
         log(`end to end: ${opts.e2eRate} events/s for ${opts.e2eSeconds} s`);
         const { samples: _samples, ...run } = await loadRun(env, opts.e2eRate, opts.e2eSeconds);
         result.e2e = run;

@@ -20,6 +20,11 @@ export interface BenchOptions {
   warmupSeconds: number;
   e2eRate: number;
   e2eSeconds: number;
+  /**
+   * The end-to-end run's first seconds at its rate, measured apart (`e2eWarmup`): a fresh app meets each
+   * link for the first time there, and the window after it is what a running app sustains.
+   */
+  e2eWarmupSeconds: number;
   steps: number[];
   stepSeconds: number;
   depthRows: number;
@@ -85,6 +90,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     warmupSeconds: num("BENCH_WARMUP_SECONDS", 3),
     e2eRate: num("BENCH_E2E_RATE", 200),
     e2eSeconds: num("BENCH_E2E_SECONDS", 20),
+    e2eWarmupSeconds: num("BENCH_E2E_WARMUP_SECONDS", 3),
     steps: (process.env.BENCH_STEPS ?? "25,50,100,200,400,800").split(",").map(Number),
     stepSeconds: num("BENCH_STEP_SECONDS", 10),
     depthRows: num("BENCH_DEPTH_ROWS", 100_000),

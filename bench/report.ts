@@ -15,6 +15,8 @@ export interface StoreResult {
   idleRssMb?: number;
   intake?: { bitbucket: IntakeResult; gitlab: IntakeResult; connections: number; seconds: number };
   e2e?: LoadRun;
+  /** The end-to-end run's warm-up, just before it at the same rate: a fresh app's first seconds. */
+  e2eWarmup?: Pick<LoadRun, "seconds" | "rate" | "deliveredPerSecond" | "e2eMs" | "hookMs" | "lost" | "cpuMsPerEvent">;
   steps?: { runs: LoadRun[]; highestHeld: number | null };
   outboxDepth?: DepthResult;
   soak?: SoakResult & { seconds: number; rate: number };
@@ -64,6 +66,14 @@ const ROWS: Row[] = [
   [
     "  app cores, CPU ms per event; others' cores",
     (r) => (r.e2e ? `${loadCpu(r.e2e)}${r.appInstances ? ` (${r.appInstances} app processes)` : ""}` : "–"),
+    "",
+  ],
+  [
+    "  first seconds of a fresh app (warm-up): s; p50 / p99 ms; hook p99",
+    (r) =>
+      r.e2eWarmup
+        ? `${r.e2eWarmup.seconds} s; ${n(r.e2eWarmup.e2eMs.p50)} / ${n(r.e2eWarmup.e2eMs.p99)}; ${n(r.e2eWarmup.hookMs.p99)}`
+        : "–",
     "",
   ],
   [

@@ -13,6 +13,7 @@ const FIGURES: Record<string, (r: StoreResult) => number | undefined> = {
   "e2e database statements/event": (r) => r.e2e?.perEvent.dbStatements ?? undefined,
   "e2e outbox claims/event": (r) => r.e2e?.perEvent.claims ?? undefined,
   "e2e peak RSS MB": (r) => r.e2e?.peakRssMb,
+  "e2e warm-up p99 ms": (r) => r.e2eWarmup?.e2eMs.p99,
   "idle RSS MB": (r) => r.idleRssMb,
 };
 
