@@ -83,8 +83,7 @@ export class Stack {
     const app = await startRuntime(config, createLogger(config.logLevel, sink), { worker: opts.worker });
     const stack = new Stack(app, bitbucket, gitlab, forge, async () => {
       await db.drop();
-      // A git process of a delivery the 2 s stop left running may still be writing in the cache.
-      rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+      await removeDir(dir);
     });
     (stack as { logs: string[] }).logs = logs;
     return stack;
@@ -144,6 +143,24 @@ export class Stack {
     });
     if (linked.status !== 200) throw new Error(`link failed: ${linked.status} ${JSON.stringify(linked.body)}`);
     return { tenant, repo, user, gitlabToken, project, settingsToken, link: linked.body.link, webhook: linked.body.webhook };
+  }
+}
+
+/**
+ * Removes a stack's temp directory. A git process of a delivery the 2 s stop left running (a `git init`
+ * copying its hook templates, say) may still be writing in the cache: the whole removal is tried again
+ * until that process is done. rmSync's own retries do not do it: once a directory's children are removed,
+ * they retry only its rmdir, not the files written meanwhile (ENOTEMPTY: 1 full run in about 8 here).
+ */
+async function removeDir(dir: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOTEMPTY" || attempt >= 50) throw e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
 }
 
