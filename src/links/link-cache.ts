@@ -12,9 +12,9 @@ const NOTE_EVERY_MS = 60_000;
  * another instance is honoured at once.
  *
  * A link in use is read again in its entry's last 3 seconds, in the background, so hooks do not wait for
- * the read (issue 16: at 200 hooks/s on 50 links, the links' entries ran out together every 10 s, and
- * the hooks that met an expired entry waited up to 80 ms, behind up to 15 reads at once: a third of the
- * hooks' p99). No entry is used past its 10 seconds; expiries are spread over the last fifth of them,
+ * the read (issue 16: at 200 hooks/s on 50 links, entries made together ran out together, and up to 15
+ * reads ran at once, up to 80 ms each; a small part of the hooks' tail, whose most was a fresh app's
+ * first seconds). No entry is used past its 10 seconds; expiries are spread over the last fifth of them,
  * and one read per link runs at a time.
  */
 export class LinkCache {
