@@ -152,17 +152,15 @@ export class Stack {
  * until that process is done. rmSync's own retries do not do it: once a directory's children are removed,
  * they retry only its rmdir, not the files written meanwhile (ENOTEMPTY: 1 full run in about 8 here).
  */
-async function removeDir(dir: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
+const removeDir = (dir: string) =>
+  eventually(
+    () => {
       rmSync(dir, { recursive: true, force: true });
-      return;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "ENOTEMPTY" || attempt >= 50) throw e;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
+      return true;
+    },
+    10_000,
+    200,
+  );
 
 /** Polls until `check` returns a truthy value (or throws its last error after the timeout). */
 export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 5_000, everyMs = 20): Promise<NonNullable<T>> {
