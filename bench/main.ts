@@ -166,16 +166,8 @@ async function benchStore(kind: StoreKind, opts: BenchOptions): Promise<StoreRes
           // A fresh app meets every link for the first time in its first seconds (its caches, connections,
           // the JIT): measured and reported apart, so the run after it says what a running app sustains.
           log(`end to end, warm-up: ${opts.e2eRate} events/s for ${opts.e2eWarmupSeconds} s`);
-          const w = await loadRun(env, opts.e2eRate, opts.e2eWarmupSeconds);
-          result.e2eWarmup = {
-            seconds: w.seconds,
-            rate: w.rate,
-            deliveredPerSecond: w.deliveredPerSecond,
-            e2eMs: w.e2eMs,
-            hookMs: w.hookMs,
-            lost: w.lost,
-            cpuMsPerEvent: w.cpuMsPerEvent,
-          };
+          const { samples: _warmSamples, ...warmUp } = await loadRun(env, opts.e2eRate, opts.e2eWarmupSeconds);
+          result.e2eWarmup = warmUp;
         }
         log(`end to end: ${opts.e2eRate} events/s for ${opts.e2eSeconds} s`);
         const { samples: _samples, ...run } = await loadRun(env, opts.e2eRate, opts.e2eSeconds);

@@ -16,7 +16,7 @@ export interface StoreResult {
   intake?: { bitbucket: IntakeResult; gitlab: IntakeResult; connections: number; seconds: number };
   e2e?: LoadRun;
   /** The end-to-end run's warm-up, just before it at the same rate: a fresh app's first seconds. */
-  e2eWarmup?: Pick<LoadRun, "seconds" | "rate" | "deliveredPerSecond" | "e2eMs" | "hookMs" | "lost" | "cpuMsPerEvent">;
+  e2eWarmup?: LoadRun;
   steps?: { runs: LoadRun[]; highestHeld: number | null };
   outboxDepth?: DepthResult;
   soak?: SoakResult & { seconds: number; rate: number };
