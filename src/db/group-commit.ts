@@ -12,7 +12,7 @@
  * only its own caller.
  *
  * A read of the per-event path groups the same way when each caller's answer is its own (what was posted
- * on a commit, in posted-statuses.ts): the write then answers one result per row.
+ * on a commit, in posted-statuses.ts, on SQLite): the write then answers one result per row.
  */
 export class GroupCommit<T, R = void> {
   private waiting: Waiter<T, R>[] = [];

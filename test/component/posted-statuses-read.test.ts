@@ -12,7 +12,7 @@ describe("posted statuses read in groups", function () {
   let stack: Stack;
   afterEach(async () => stack?.stop());
 
-  it("answers 24 concurrent reads, of two links and several commits, each with its own rows, in a few statements", async () => {
+  it("answers 24 concurrent reads, of two links and several commits, each with its own rows, in a few statements on SQLite", async () => {
     stack = await Stack.start({ worker: false });
     const { deps } = stack.app;
     const one = await stack.linkedRepository({ repoSlug: "one", projectPath: "acme/one" });
@@ -57,7 +57,8 @@ describe("posted statuses read in groups", function () {
       );
       for (const [key, p] of got) assert.equal(p.statusKey, key);
     });
-    assert.ok(statements <= 3, `${statements} statements for 24 reads`);
+    // SQLite only: PostgreSQL reads each on its own, side by side on its pool (posted-statuses.ts says why).
+    if (deps.sequelize.getDialect() === "sqlite") assert.ok(statements <= 3, `${statements} statements for 24 reads`);
 
     // A read alone is one statement, with no wait for company.
     const alone = sql.statements;
