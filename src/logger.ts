@@ -46,6 +46,31 @@ export function createLogger(level: string, destination?: pino.DestinationStream
   );
 }
 
+const LEVELS = new Set(["fatal", "error", "warn", "info", "debug", "trace"]);
+const noop = () => undefined;
+
+/**
+ * `parent.child(bindings)`, made only when something is logged at an enabled level. pino runs its
+ * redaction over a child's bindings when the child is made, and a delivery, which mostly logs nothing,
+ * paid that every time (issue 16: about 5% of the bytes the app allocated at 200 events/s).
+ */
+export function lazyChild(parent: Logger, bindings: Record<string, unknown>): Logger {
+  let child: Logger | undefined;
+  return new Proxy(parent, {
+    get(target, prop) {
+      if (!child) {
+        if (typeof prop === "string" && LEVELS.has(prop) && !target.isLevelEnabled(prop)) return noop;
+        child = target.child(bindings);
+      }
+      return Reflect.get(child, prop);
+    },
+    set(target, prop, value) {
+      child ??= target.child(bindings);
+      return Reflect.set(child, prop, value);
+    },
+  });
+}
+
 // ACE builds some of its strings from the request: a qsh mismatch prints the canonical request, body
 // parameters included (`…&sharedSecret=…` on a re-install). Redaction by path cannot see inside a string.
 const CANONICAL = /(Canonical (?:query|request) was:).*/gis;

@@ -1,4 +1,4 @@
-import type { Logger } from "../logger";
+import { lazyChild, type Logger } from "../logger";
 import { backoffMs } from "./backoff";
 import { WorkAbandoned } from "../errors";
 import { verdictOf } from "./failure";
@@ -170,7 +170,7 @@ export class OutboxWorker {
 
   /** Delivers one row and records the outcome; answers whether the worker should look for work now. */
   private async deliver(item: OutboxItem): Promise<boolean> {
-    const log = this.log.child({
+    const log = lazyChild(this.log, {
       outboxId: item.id,
       kind: item.kind,
       clientKey: item.clientKey,
