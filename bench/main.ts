@@ -19,7 +19,7 @@ import { soak } from "./phases/soak";
 import { table, type StoreResult } from "./report";
 import { spreadLines, spreadOf } from "./support/spread";
 import { SimsClient } from "./sims/sims-client";
-import { ROOT, startApp, type AppProcess } from "./support/app-process";
+import { IMAGE_NODE_OPTIONS, ROOT, startApp, type AppProcess } from "./support/app-process";
 import { startBaseline } from "./support/baseline-process";
 import { DepthProbe } from "./support/depth-probe";
 import { summarizeProfile } from "./support/profile-summary";
@@ -92,6 +92,7 @@ async function benchStore(kind: StoreKind, opts: BenchOptions): Promise<StoreRes
     // deployment's would; each is its own process (CPU read per process and summed for "app"; memory is
     // the first one's).
     const instances = kind === "postgres" ? opts.appInstances : 1;
+    const appNodeFlags = [...IMAGE_NODE_OPTIONS, process.env.BENCH_APP_NODE_ARGS ?? ""].join(" ").trim();
     if (instances !== opts.appInstances) log(`(${kind}: one app process; BENCH_APP_INSTANCES applies to PostgreSQL)`);
     const shared = { encryptionKey: randomBytes(32).toString("base64"), metricsToken: randomBytes(24).toString("base64url") };
     const apps: AppProcess[] = [];
@@ -119,14 +120,17 @@ async function benchStore(kind: StoreKind, opts: BenchOptions): Promise<StoreRes
         apps.map((a) => a.url),
       );
       log(
-        `app ${apps.map((a) => `pid ${a.pid} at ${a.url}`).join(", ")}, simulators pid ${sims.pid}; installed, ${opts.links} repositories linked`,
+        `app ${apps.map((a) => `pid ${a.pid} at ${a.url}`).join(", ")}, simulators pid ${sims.pid}; installed, ${opts.links} repositories linked; app node flags: ${appNodeFlags || "none"}`,
       );
       const appPids = Object.fromEntries(apps.map((a, i) => [i === 0 ? "app" : `app${i + 1}`, a.pid]));
       const pids = { ...appPids, sims: sims.pid };
       const statements = async () => (await Promise.all(apps.map((a) => a.statements()))).reduce((x, y) => x + y, 0);
       const claims = async () => (await Promise.all(apps.map((a) => a.claims()))).reduce((x, y) => x + y, 0);
-      const env: Env = { sims, probe, pids, appPid: app.pid, heapUsedMb: app.heapUsedMb, statements, claims };
+      const gc = async () =>
+        (await Promise.all(apps.map((a) => a.gc()))).reduce((x, y) => ({ minor: x.minor + y.minor, seconds: x.seconds + y.seconds }));
+      const env: Env = { sims, probe, pids, appPid: app.pid, heapUsedMb: app.heapUsedMb, statements, claims, gc };
       if (instances > 1) result.appInstances = instances;
+      if (appNodeFlags) result.appNodeFlags = appNodeFlags;
       result.idleRssMb = round(memoryOf(app.pid).rssMb);
 
       if (has("intake")) {

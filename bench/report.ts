@@ -11,6 +11,8 @@ export interface StoreResult {
   ranAt: string;
   /** App processes on the one database (BENCH_APP_INSTANCES, PostgreSQL only); absent for one. */
   appInstances?: number;
+  /** The node flags the app ran with: the image's NODE_OPTIONS, then BENCH_APP_NODE_ARGS. */
+  appNodeFlags?: string;
   /** RSS of the app once installed and linked, before any load. */
   idleRssMb?: number;
   intake?: { bitbucket: IntakeResult; gitlab: IntakeResult; connections: number; seconds: number };
@@ -82,6 +84,12 @@ const ROWS: Row[] = [
       r.e2e?.perEvent?.dbStatements != null
         ? `${r.e2e.perEvent.dbStatements}${r.e2e.perEvent.claims != null ? ` (${r.e2e.perEvent.claims})` : ""}`
         : "–",
+    "",
+  ],
+  [
+    "  app GC: scavenges per 1,000 events; GC ms per event",
+    (r) =>
+      r.e2e?.perEvent?.scavengesPer1000 != null ? `${r.e2e.perEvent.scavengesPer1000}; ${r.e2e.perEvent.gcMs ?? "–"}` : "–",
     "",
   ],
   [

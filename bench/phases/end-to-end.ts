@@ -1,6 +1,7 @@
 import type { RunOptions, RunResult } from "../sims/protocol";
 import type { SimsClient } from "../sims/sims-client";
 import type { DepthProbe } from "../support/depth-probe";
+import type { GcCounts } from "../support/app-process";
 import { CpuMeter, memoryOf, resetPeak } from "../support/proc";
 import { waitForQuiet } from "../support/quiet";
 import { Sampler, type Sample } from "../support/sampler";
@@ -37,6 +38,10 @@ export interface LoadRun {
     dbTransactions: number | null;
     dbStatements: number | null;
     claims?: number | null;
+    /** The app's scavenges per 1,000 events: with a fixed young generation, a count of bytes allocated. */
+    scavengesPer1000?: number | null;
+    /** Milliseconds the app's garbage collector held its main thread, per event. */
+    gcMs?: number | null;
   };
   /** Peak RSS of the app during this run (VmHWM after a reset at its start). */
   peakRssMb: number;
@@ -50,6 +55,7 @@ export interface Env {
   heapUsedMb: () => Promise<number>;
   statements: () => Promise<number>;
   claims?: () => Promise<number>;
+  gc?: () => Promise<GcCounts>;
 }
 
 /** One paced run of pipeline events, with the app's memory, outbox depth and CPU watched from the side. */
@@ -67,6 +73,7 @@ export async function loadRun(
   const tx0 = await env.probe.transactions();
   const st0 = await env.statements();
   const cl0 = (await env.claims?.()) ?? NaN;
+  const gc0 = (await env.gc?.()) ?? { minor: NaN, seconds: NaN };
   const cpu = new CpuMeter({ ...env.pids, driver: process.pid }).begin();
   const r = await env.sims.run(opts);
   const cores = cpu.end();
@@ -77,6 +84,7 @@ export async function loadRun(
   const tx1 = await env.probe.transactions();
   const st1 = await env.statements();
   const cl1 = (await env.claims?.()) ?? NaN;
+  const gc1 = (await env.gc?.()) ?? { minor: NaN, seconds: NaN };
   const samples = sampler.stop();
   const sampledPeak = Math.max(...samples.map((s) => s.rssMb));
   const peakRssMb = round(exactPeak ? memoryOf(env.appPid).hwmMb : sampledPeak);
@@ -98,6 +106,8 @@ export async function loadRun(
       dbStatements: Number.isFinite(st0) && Number.isFinite(st1) ? per(st0, st1) : null,
       // Of them, the outbox's claims (each one or two statements).
       claims: Number.isFinite(cl0) && Number.isFinite(cl1) ? per(cl0, cl1) : null,
+      scavengesPer1000: Number.isFinite(gc0.minor) && Number.isFinite(gc1.minor) ? round(((gc1.minor - gc0.minor) * 1000) / delivered, 1) : null,
+      gcMs: Number.isFinite(gc0.seconds) && Number.isFinite(gc1.seconds) ? per(gc0.seconds * 1000, gc1.seconds * 1000) : null,
     },
     cpuMsPerEvent: round((appCores(cores) * 1000) / Math.max(1, judged.deliveredPerSecond), 2),
     peakRssMb,

@@ -8,6 +8,21 @@ import { freePort, waitForHttp } from "./free-port";
 export const ROOT = path.resolve(__dirname, "..", "..");
 export const DIST_SERVER = path.join(ROOT, "dist", "src", "server.js");
 
+/**
+ * The node flags the image starts the app with (its Dockerfile's `ENV NODE_OPTIONS`), so the bench runs
+ * the app as deployed: the heap's cap is part of what its memory figures measure.
+ */
+export const IMAGE_NODE_OPTIONS = (/^ENV NODE_OPTIONS="([^"]*)"/m.exec(safeRead(path.join(ROOT, "Dockerfile")))?.[1] ?? "")
+  .split(" ")
+  .filter(Boolean);
+
+export interface GcCounts {
+  /** Scavenges: each one a young generation full, so with its size fixed they count bytes allocated. */
+  minor: number;
+  /** Seconds the collector held the main thread, every kind. */
+  seconds: number;
+}
+
 export interface AppProcess {
   pid: number;
   url: string;
@@ -20,6 +35,8 @@ export interface AppProcess {
   statements(): Promise<number>;
   /** Outbox claims run so far (found work or not). */
   claims(): Promise<number>;
+  /** The app's garbage collections so far, from its /metrics: young-generation ones, and seconds in all. */
+  gc(): Promise<GcCounts>;
   /** SIGTERM and wait for exit (the app drains its worker for up to 10 s). */
   stop(): Promise<void>;
 }
@@ -61,7 +78,9 @@ export async function startApp(opts: {
     ...opts.env,
   };
   const args = [
-    // e.g. BENCH_APP_NODE_ARGS=--max-old-space-size=128, for the app alone (NODE_OPTIONS would reach every process)
+    ...IMAGE_NODE_OPTIONS,
+    // e.g. BENCH_APP_NODE_ARGS=--max-old-space-size=128, for the app alone (NODE_OPTIONS would reach every
+    // process); given after the image's flags, a flag here wins over the same one there.
     ...(process.env.BENCH_APP_NODE_ARGS ?? "").split(" ").filter(Boolean),
     ...(opts.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${opts.cpuProfDir}`] : []),
     DIST_SERVER,
@@ -88,6 +107,14 @@ export async function startApp(opts: {
     claims: async () =>
       (await metric(url, metricsToken, 'outbox_claims_total\\{found="yes"\\}')) +
       (await metric(url, metricsToken, 'outbox_claims_total\\{found="no"\\}')),
+    gc: async () => {
+      const kinds = ["minor", "major", "incremental", "weakcb"];
+      const sums = await Promise.all(kinds.map((k) => metric(url, metricsToken, `nodejs_gc_duration_seconds_sum\\{kind="${k}"\\}`)));
+      return {
+        minor: await metric(url, metricsToken, 'nodejs_gc_duration_seconds_count\\{kind="minor"\\}'),
+        seconds: sums.reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0),
+      };
+    },
     stop: async () => {
       // The app lets deliveries in flight finish for up to 10 s on SIGTERM.
       await stopChild(child, 20_000);

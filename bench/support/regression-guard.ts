@@ -12,6 +12,8 @@ const FIGURES: Figure[] = [
   { name: "intake Pipeline Hook CPU ms/request", read: (r) => r.intake?.gitlab?.app?.cpuMsPerRequest },
   { name: "end to end CPU ms/event", read: (r) => r.e2e?.cpuMsPerEvent },
   { name: "end to end p99 ms", read: (r) => r.e2e?.e2eMs?.p99 },
+  { name: "end to end database statements/event", read: (r) => r.e2e?.perEvent?.dbStatements },
+  { name: "end to end scavenges/1000 events", read: (r) => r.e2e?.perEvent?.scavengesPer1000 },
   { name: "idle RSS MB", read: (r) => r.idleRssMb },
 ];
 

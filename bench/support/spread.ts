@@ -11,6 +11,7 @@ const FIGURES: Record<string, (r: StoreResult) => number | undefined> = {
   "e2e p99 ms": (r) => r.e2e?.e2eMs.p99,
   "e2e app CPU ms/event": (r) => r.e2e?.cpuMsPerEvent,
   "e2e database statements/event": (r) => r.e2e?.perEvent.dbStatements ?? undefined,
+  "e2e scavenges/1000 events": (r) => r.e2e?.perEvent.scavengesPer1000 ?? undefined,
   "e2e outbox claims/event": (r) => r.e2e?.perEvent.claims ?? undefined,
   "e2e peak RSS MB": (r) => r.e2e?.peakRssMb,
   "e2e warm-up p99 ms": (r) => r.e2eWarmup?.e2eMs.p99,
