@@ -127,7 +127,10 @@ async function benchStore(kind: StoreKind, opts: BenchOptions): Promise<StoreRes
       const statements = async () => (await Promise.all(apps.map((a) => a.statements()))).reduce((x, y) => x + y, 0);
       const claims = async () => (await Promise.all(apps.map((a) => a.claims()))).reduce((x, y) => x + y, 0);
       const gc = async () =>
-        (await Promise.all(apps.map((a) => a.gc()))).reduce((x, y) => ({ minor: x.minor + y.minor, seconds: x.seconds + y.seconds }));
+        (await Promise.all(apps.map((a) => a.gc()))).reduce((x, y) => ({
+          minor: x.minor + y.minor,
+          seconds: x.seconds + y.seconds,
+        }));
       const env: Env = { sims, probe, pids, appPid: app.pid, heapUsedMb: app.heapUsedMb, statements, claims, gc };
       if (instances > 1) result.appInstances = instances;
       if (appNodeFlags) result.appNodeFlags = appNodeFlags;

@@ -106,7 +106,8 @@ export async function loadRun(
       dbStatements: Number.isFinite(st0) && Number.isFinite(st1) ? per(st0, st1) : null,
       // Of them, the outbox's claims (each one or two statements).
       claims: Number.isFinite(cl0) && Number.isFinite(cl1) ? per(cl0, cl1) : null,
-      scavengesPer1000: Number.isFinite(gc0.minor) && Number.isFinite(gc1.minor) ? round(((gc1.minor - gc0.minor) * 1000) / delivered, 1) : null,
+      scavengesPer1000:
+        Number.isFinite(gc0.minor) && Number.isFinite(gc1.minor) ? round(((gc1.minor - gc0.minor) * 1000) / delivered, 1) : null,
       gcMs: Number.isFinite(gc0.seconds) && Number.isFinite(gc1.seconds) ? per(gc0.seconds * 1000, gc1.seconds * 1000) : null,
     },
     cpuMsPerEvent: round((appCores(cores) * 1000) / Math.max(1, judged.deliveredPerSecond), 2),

@@ -109,7 +109,9 @@ export async function startApp(opts: {
       (await metric(url, metricsToken, 'outbox_claims_total\\{found="no"\\}')),
     gc: async () => {
       const kinds = ["minor", "major", "incremental", "weakcb"];
-      const sums = await Promise.all(kinds.map((k) => metric(url, metricsToken, `nodejs_gc_duration_seconds_sum\\{kind="${k}"\\}`)));
+      const sums = await Promise.all(
+        kinds.map((k) => metric(url, metricsToken, `nodejs_gc_duration_seconds_sum\\{kind="${k}"\\}`)),
+      );
       return {
         minor: await metric(url, metricsToken, 'nodejs_gc_duration_seconds_count\\{kind="minor"\\}'),
         seconds: sums.reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0),

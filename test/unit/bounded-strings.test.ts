@@ -4,7 +4,13 @@ import { boundedStrings } from "../../src/gitlab/bounded-strings";
 describe("strings from GitLab are bounded", () => {
   it("cuts long strings at any depth, marks the cut, and keeps everything else", () => {
     const answer = JSON.parse(
-      JSON.stringify({ id: 7, name: "x".repeat(20), ok: true, none: null, jobs: [{ web_url: "y".repeat(11), tags: ["z".repeat(3)] }] }),
+      JSON.stringify({
+        id: 7,
+        name: "x".repeat(20),
+        ok: true,
+        none: null,
+        jobs: [{ web_url: "y".repeat(11), tags: ["z".repeat(3)] }],
+      }),
     ) as unknown;
     const out = boundedStrings(answer, 10);
     assert.equal(out, answer, "cut in place: a fresh answer is not copied");
