@@ -26,8 +26,9 @@ RUN apt-get update && apt-get install -y --no-install-recommends git ca-certific
 ENV NODE_ENV=production PORT=3000 DATA_DIR=/app/data
 # V8's heap, capped. The app's live heap at 200 events/s is tens of MB, but with a 24 GB host's default
 # limit V8 let the old generation grow to 200-250 MB before collecting it (RSS 290-320 MB); with this cap
-# the bench measured RSS 169-176 MB under the same load, at 0.03-0.05 ms more of GC pause per event
-# (issue 16, README "Benchmark"). Raise it for very large installations: docker run -e NODE_OPTIONS=...
+# the bench measured RSS 169-176 MB under the same load, for about 2% more CPU in all (V8's helper threads
+# marking more often; issue 16, README "Benchmark"). Raise it for very large installations:
+# docker run -e NODE_OPTIONS=--max-old-space-size=512 ...
 ENV NODE_OPTIONS="--max-old-space-size=256"
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
