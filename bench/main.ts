@@ -19,7 +19,7 @@ import { soak } from "./phases/soak";
 import { table, type StoreResult } from "./report";
 import { spreadLines, spreadOf } from "./support/spread";
 import { SimsClient } from "./sims/sims-client";
-import { IMAGE_NODE_OPTIONS, ROOT, startApp, type AppProcess } from "./support/app-process";
+import { APP_NODE_FLAGS, ROOT, startApp, type AppProcess } from "./support/app-process";
 import { startBaseline } from "./support/baseline-process";
 import { DepthProbe } from "./support/depth-probe";
 import { summarizeProfile } from "./support/profile-summary";
@@ -92,7 +92,7 @@ async function benchStore(kind: StoreKind, opts: BenchOptions): Promise<StoreRes
     // deployment's would; each is its own process (CPU read per process and summed for "app"; memory is
     // the first one's).
     const instances = kind === "postgres" ? opts.appInstances : 1;
-    const appNodeFlags = [...IMAGE_NODE_OPTIONS, process.env.BENCH_APP_NODE_ARGS ?? ""].join(" ").trim();
+    const appNodeFlags = APP_NODE_FLAGS.join(" ");
     if (instances !== opts.appInstances) log(`(${kind}: one app process; BENCH_APP_INSTANCES applies to PostgreSQL)`);
     const shared = { encryptionKey: randomBytes(32).toString("base64"), metricsToken: randomBytes(24).toString("base64url") };
     const apps: AppProcess[] = [];

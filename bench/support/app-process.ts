@@ -12,9 +12,15 @@ export const DIST_SERVER = path.join(ROOT, "dist", "src", "server.js");
  * The node flags the image starts the app with (its Dockerfile's `ENV NODE_OPTIONS`), so the bench runs
  * the app as deployed: the heap's cap is part of what its memory figures measure.
  */
-export const IMAGE_NODE_OPTIONS = (/^ENV NODE_OPTIONS="([^"]*)"/m.exec(safeRead(path.join(ROOT, "Dockerfile")))?.[1] ?? "")
+const IMAGE_NODE_OPTIONS = (/^ENV NODE_OPTIONS="([^"]*)"/m.exec(safeRead(path.join(ROOT, "Dockerfile")))?.[1] ?? "")
   .split(" ")
   .filter(Boolean);
+
+/**
+ * The node flags the app runs with: the image's, then BENCH_APP_NODE_ARGS (e.g. --max-old-space-size=128),
+ * for the app alone (NODE_OPTIONS would reach every process); given after the image's, a flag there wins.
+ */
+export const APP_NODE_FLAGS = [...IMAGE_NODE_OPTIONS, ...(process.env.BENCH_APP_NODE_ARGS ?? "").split(" ").filter(Boolean)];
 
 export interface GcCounts {
   /** Scavenges: each one a young generation full, so with its size fixed they count bytes allocated. */
@@ -77,14 +83,7 @@ export async function startApp(opts: {
     METRICS_TOKEN: metricsToken,
     ...opts.env,
   };
-  const args = [
-    ...IMAGE_NODE_OPTIONS,
-    // e.g. BENCH_APP_NODE_ARGS=--max-old-space-size=128, for the app alone (NODE_OPTIONS would reach every
-    // process); given after the image's flags, a flag here wins over the same one there.
-    ...(process.env.BENCH_APP_NODE_ARGS ?? "").split(" ").filter(Boolean),
-    ...(opts.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${opts.cpuProfDir}`] : []),
-    DIST_SERVER,
-  ];
+  const args = [...APP_NODE_FLAGS, ...(opts.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${opts.cpuProfDir}`] : []), DIST_SERVER];
   const child: ChildProcess = track(spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] }));
   const log = createWriteStream(logFile);
   child.stdout!.pipe(log);
@@ -108,12 +107,11 @@ export async function startApp(opts: {
       (await metric(url, metricsToken, 'outbox_claims_total\\{found="yes"\\}')) +
       (await metric(url, metricsToken, 'outbox_claims_total\\{found="no"\\}')),
     gc: async () => {
-      const kinds = ["minor", "major", "incremental", "weakcb"];
-      const sums = await Promise.all(
-        kinds.map((k) => metric(url, metricsToken, `nodejs_gc_duration_seconds_sum\\{kind="${k}"\\}`)),
-      );
+      // One scrape for every figure: the sums of each kind of collection, and the scavenges' count.
+      const text = await metricsText(url, metricsToken);
+      const sums = [...text.matchAll(/^\w*nodejs_gc_duration_seconds_sum\{kind="\w+"\} (\S+)$/gm)].map((m) => Number(m[1]));
       return {
-        minor: await metric(url, metricsToken, 'nodejs_gc_duration_seconds_count\\{kind="minor"\\}'),
+        minor: figure(text, 'nodejs_gc_duration_seconds_count\\{kind="minor"\\}'),
         seconds: sums.reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0),
       };
     },
@@ -128,16 +126,25 @@ export async function startApp(opts: {
 
 /** One unlabelled figure of the app's /metrics, by its name without the gl4bb_ prefix. */
 async function metric(url: string, token: string, name: string): Promise<number> {
+  return figure(await metricsText(url, token), name);
+}
+
+/** The app's /metrics text ("" when it cannot be read: every figure is then NaN). */
+async function metricsText(url: string, token: string): Promise<string> {
   try {
     const res = await fetch(`${url}/metrics`, {
       headers: { authorization: `Bearer ${token}` },
       signal: AbortSignal.timeout(2_000),
     });
-    const text = await res.text();
-    return Number(new RegExp(`^\\w*${name} (\\S+)$`, "m").exec(text)?.[1] ?? NaN);
+    return await res.text();
   } catch {
-    return NaN;
+    return "";
   }
+}
+
+/** A figure of a /metrics text, by its name (a pattern) without the gl4bb_ prefix. */
+function figure(text: string, name: string): number {
+  return Number(new RegExp(`^\\w*${name} (\\S+)$`, "m").exec(text)?.[1] ?? NaN);
 }
 
 const LEVELS: Record<number, string> = { 30: "info", 40: "warn", 50: "error", 60: "fatal" };
