@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import path from "node:path";
+import { keepForFailure } from "./failure-logs";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -15,7 +16,7 @@ export async function freePort(): Promise<number> {
 
 /**
  * The app as a real process (`src/server.ts` through tsx), for tests that must kill it or run several.
- * Output is kept so a failing test can show it.
+ * Output is kept, and printed if the test fails (failure-logs.ts).
  */
 export class AppProcess {
   readonly output: string[] = [];
@@ -46,6 +47,7 @@ export class AppProcess {
       stdio: ["ignore", "pipe", "pipe"],
     });
     const app = new AppProcess(child, `http://127.0.0.1:${port}`);
+    keepForFailure(`app process ${child.pid} (port ${port})`, app.output);
     child.stdout!.on("data", (d) => app.output.push(String(d)));
     child.stderr!.on("data", (d) => app.output.push(String(d)));
     const deadline = Date.now() + 30_000;

@@ -9,6 +9,7 @@ import { startRuntime, type Runtime } from "../../src/runtime";
 import { BitbucketSim, type BitbucketSimOptions, type SimRepo, type SimTenant } from "../../sim/bitbucket-sim";
 import { ForgeSim } from "../../sim/forge-sim";
 import { GitLabSim } from "../../sim/gitlab-sim";
+import { keepForFailure } from "./failure-logs";
 import { freshDatabaseUrl } from "./test-database";
 
 export interface StackOptions {
@@ -23,7 +24,8 @@ export interface StackOptions {
 
 /**
  * The app, in-process and listening on a real port, between a Bitbucket simulator and a GitLab
- * simulator: what every component test drives. Logs are captured (for tests that grep them for secrets).
+ * simulator: what every component test drives. Logs are captured (for tests that grep them for secrets),
+ * and printed if the test fails (failure-logs.ts).
  */
 export class Stack {
   readonly logs: string[] = [];
@@ -52,6 +54,7 @@ export class Stack {
     const dir = mkdtempSync(path.join(tmpdir(), "gl4bb-"));
     const db = await freshDatabaseUrl(path.join(dir, "app.sqlite"));
     const logs: string[] = [];
+    keepForFailure("app", logs);
     const sink = new Writable({
       write(chunk, _enc, done) {
         logs.push(String(chunk));
