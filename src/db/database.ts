@@ -1,6 +1,6 @@
 import path from "node:path";
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
-import { Sequelize } from "sequelize";
+import { Sequelize, Transaction } from "sequelize";
 import type { Logger } from "../logger";
 
 export type Dialect = "sqlite" | "postgres";
@@ -14,11 +14,15 @@ export async function openDatabase(url: string, log: Logger): Promise<Sequelize>
   if (url.startsWith("sqlite:")) {
     const storage = url.slice("sqlite:".length) || ":memory:";
     if (storage !== ":memory:") ownerOnly(storage);
-    sequelize = new Sequelize({ dialect: "sqlite", storage, logging: false });
-    // WAL lets the settings page read while the outbox writes; busy_timeout makes a writer wait its turn
-    // instead of failing with SQLITE_BUSY.
+    // A transaction takes the write lock when it begins (IMMEDIATE), not at its first write: a transaction
+    // that read first and then wrote, after another connection had committed meanwhile, failed with
+    // SQLITE_BUSY at once (its snapshot was stale), and no waiting or retry mends that.
+    sequelize = new Sequelize({ dialect: "sqlite", storage, logging: false, transactionType: Transaction.TYPES.IMMEDIATE });
+    // WAL lets the settings page read while the outbox writes. busy_timeout makes a writer wait its turn
+    // instead of failing with SQLITE_BUSY; it is a setting of each connection, and Sequelize opens one for
+    // every transaction, so every connection it opens gets it (the driver's default is 1 s).
     await sequelize.query("PRAGMA journal_mode = WAL");
-    await sequelize.query("PRAGMA busy_timeout = 5000");
+    waitForLocks(sequelize, BUSY_TIMEOUT_MS);
     await sequelize.query("PRAGMA synchronous = NORMAL");
   } else {
     sequelize = new Sequelize(url, {
@@ -30,6 +34,26 @@ export async function openDatabase(url: string, log: Logger): Promise<Sequelize>
   }
   log.debug({ dialect: sequelize.getDialect() }, "database open");
   return sequelize;
+}
+
+/** How long a SQLite connection waits for another's write lock before SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 5_000;
+
+/** Sets `busyTimeout` on every connection Sequelize's SQLite connection manager opens, as it opens it. */
+function waitForLocks(sequelize: Sequelize, ms: number): void {
+  type Connection = { configure(option: "busyTimeout", value: number): void };
+  const manager = (sequelize as unknown as { connectionManager: { getConnection(o?: object): Promise<Connection> } })
+    .connectionManager;
+  const open = manager.getConnection.bind(manager);
+  const configured = new WeakSet<Connection>();
+  manager.getConnection = async (options?: object) => {
+    const connection = await open(options);
+    if (!configured.has(connection)) {
+      connection.configure("busyTimeout", ms);
+      configured.add(connection);
+    }
+    return connection;
+  };
 }
 
 /**
