@@ -25,7 +25,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends git ca-certific
 # under it too (DATA_DIR/git-cache). One volume keeps it across restarts; set DATABASE_URL to use PostgreSQL instead.
 ENV NODE_ENV=production PORT=3000 DATA_DIR=/app/data
 # V8's heap, capped. The app's live heap at 200 events/s is tens of MB, but with a 24 GB host's default
-# limit V8 let the old generation grow to 200-250 MB before collecting it (RSS 290-320 MB); with this cap
+# limit V8 let the old generation grow to 187-209 MB before collecting it (RSS 290-340 MB); with this cap
 # the bench measured RSS 169-176 MB under the same load, for 1-4% more CPU in all (V8's helper threads
 # marking more often; issue 16, README "Benchmark"). Raise it for very large installations:
 # docker run -e NODE_OPTIONS=--max-old-space-size=512 ...
