@@ -37,6 +37,8 @@ export class OutboxWorker {
   private pumping = false;
   private again = false;
   private leasesCheckedAt = 0;
+  /** Deliveries outlived the stop's deadline: the database closes under them, which they then only note. */
+  private outlived = false;
 
   constructor(
     private readonly outbox: Outbox,
@@ -108,6 +110,14 @@ export class OutboxWorker {
     this.timer = null;
     const drained = Promise.allSettled([...this.inFlight]);
     await Promise.race([drained, new Promise((r) => setTimeout(r, deadlineMs).unref())]);
+    if (this.inFlight.size > 0) {
+      // Their rows stay leased to this instance: whoever runs next takes them when the lease runs out.
+      this.outlived = true;
+      this.log.warn(
+        { deliveries: this.inFlight.size, deadlineMs },
+        "stopping with deliveries still in flight: they run again once their lease runs out",
+      );
+    }
     await this.outbox.leave().catch((err: unknown) => this.log.warn({ err }, "could not sign the instance off"));
   }
 
@@ -207,15 +217,17 @@ export class OutboxWorker {
           await this.outbox.retry(item, Date.now() + delay, verdict.message);
         }
       } catch (err) {
-        // The lease will run out and the row will be retried; nothing is lost.
-        log.error({ err }, "could not record the delivery outcome");
+        // The lease will run out and the row will be retried; nothing is lost. After a stop whose deadline
+        // this delivery outlived, the database is closed under it: expected, and said once at the stop.
+        if (this.outlived) log.info({ reason: verdictOf(err).message }, "delivery outcome not recorded: the app had stopped");
+        else log.error({ err }, "could not record the delivery outcome");
         return true;
       }
     }
     // Waiting for a rate budget is not news for the event log.
     if (outcome !== "deferred")
       await this.report(item, outcome, summary, Date.now() - started).catch((err: unknown) =>
-        log.warn({ err }, "could not record the event"),
+        this.outlived ? log.info("event not recorded: the app had stopped") : log.warn({ err }, "could not record the event"),
       );
     return outcome !== "done" || this.outbox.mayHaveWork(item);
   }
