@@ -47,7 +47,7 @@ export class AppProcess {
       stdio: ["ignore", "pipe", "pipe"],
     });
     const app = new AppProcess(child, `http://127.0.0.1:${port}`);
-    keepForFailure(`app process ${child.pid} (port ${port})`, app.output);
+    child.once("exit", keepForFailure(`app process ${child.pid} (port ${port})`, app.output));
     child.stdout!.on("data", (d) => app.output.push(String(d)));
     child.stderr!.on("data", (d) => app.output.push(String(d)));
     const deadline = Date.now() + 30_000;

@@ -54,7 +54,7 @@ export class Stack {
     const dir = mkdtempSync(path.join(tmpdir(), "gl4bb-"));
     const db = await freshDatabaseUrl(path.join(dir, "app.sqlite"));
     const logs: string[] = [];
-    keepForFailure("app", logs);
+    const logKept = keepForFailure("app", logs);
     const sink = new Writable({
       write(chunk, _enc, done) {
         logs.push(String(chunk));
@@ -85,6 +85,7 @@ export class Stack {
     });
     const app = await startRuntime(config, createLogger(config.logLevel, sink), { worker: opts.worker });
     const stack = new Stack(app, bitbucket, gitlab, forge, async () => {
+      logKept();
       await db.drop();
       await removeDir(dir);
     });
