@@ -16,13 +16,14 @@ export async function openDatabase(url: string, log: Logger): Promise<Sequelize>
     if (storage !== ":memory:") ownerOnly(storage);
     // A transaction takes the write lock when it begins (IMMEDIATE), not at its first write: a transaction
     // that read first and then wrote, after another connection had committed meanwhile, failed with
-    // SQLITE_BUSY at once (its snapshot was stale), and no waiting or retry mends that.
+    // SQLITE_BUSY at once (its snapshot was stale), which no busy wait or statement retry mends.
     sequelize = new Sequelize({ dialect: "sqlite", storage, logging: false, transactionType: Transaction.TYPES.IMMEDIATE });
-    // WAL lets the settings page read while the outbox writes. busy_timeout makes a writer wait its turn
-    // instead of failing with SQLITE_BUSY; it is a setting of each connection, and Sequelize opens one for
-    // every transaction, so every connection it opens gets it (the driver's default is 1 s).
-    await sequelize.query("PRAGMA journal_mode = WAL");
     waitForLocks(sequelize, BUSY_TIMEOUT_MS);
+    oneTransactionAtATime(sequelize);
+    // WAL lets the settings page read while the outbox writes. A transaction's own connection keeps
+    // SQLite's default synchronous = FULL (a sync at each commit): transactions are few (Forge contacts,
+    // link adoption).
+    await sequelize.query("PRAGMA journal_mode = WAL");
     await sequelize.query("PRAGMA synchronous = NORMAL");
   } else {
     sequelize = new Sequelize(url, {
@@ -39,7 +40,12 @@ export async function openDatabase(url: string, log: Logger): Promise<Sequelize>
 /** How long a SQLite connection waits for another's write lock before SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5_000;
 
-/** Sets `busyTimeout` on every connection Sequelize's SQLite connection manager opens, as it opens it. */
+/**
+ * Sets `busyTimeout` on every connection Sequelize's SQLite connection manager opens, as it opens it:
+ * busy_timeout makes a writer wait its turn instead of failing with SQLITE_BUSY, and it is a setting of each
+ * connection. Sequelize opens one for every transaction, with the driver's default of 1 s. (Its SQLite
+ * connection manager runs no `afterConnect` hooks, hence the wrapper.)
+ */
 function waitForLocks(sequelize: Sequelize, ms: number): void {
   type Connection = { configure(option: "busyTimeout", value: number): void };
   const manager = (sequelize as unknown as { connectionManager: { getConnection(o?: object): Promise<Connection> } })
@@ -53,6 +59,23 @@ function waitForLocks(sequelize: Sequelize, ms: number): void {
       configured.add(connection);
     }
     return connection;
+  };
+}
+
+/**
+ * Runs SQLite transactions one after another, waiting in JavaScript. Each runs on a connection of its own and
+ * waits for the write lock on a libuv pool thread (4 of them): a burst of Forge calls, each noting its
+ * contact in a transaction, could put every pool thread to sleep waiting, while the transaction holding the
+ * lock waited for a thread to run its next statement, until a waiter's timeout.
+ */
+function oneTransactionAtATime(sequelize: Sequelize): void {
+  const begin = sequelize.transaction.bind(sequelize) as (...args: unknown[]) => Promise<unknown>;
+  let last: Promise<unknown> = Promise.resolve();
+  (sequelize as unknown as { transaction: (...args: unknown[]) => Promise<unknown> }).transaction = (...args) => {
+    // A managed transaction's promise settles once it has committed or rolled back.
+    const run = last.then(() => begin(...args));
+    last = run.catch(() => undefined);
+    return run;
   };
 }
 

@@ -9,9 +9,9 @@ import { createLogger } from "../../src/logger";
 
 // Sequelize runs each SQLite transaction on a connection of its own, opened for it. Under load (the full
 // suite on a slow machine) a Forge call's transaction (noting the installation's contact, adopting Connect
-// links) answered 500 now and then: that connection had none of the default connection's settings, so it
-// met the other connection's write lock with SQLITE_BUSY after the driver's default 1 s wait (not the app's
-// 5 s), or at once when it had read before writing, instead of waiting its turn.
+// links) answered 500 now and then: that connection waited for the other connection's write lock only the
+// driver's default 1 s (busy_timeout is per connection; the app sets 5 s), and failed at once when it had
+// read before writing, instead of waiting its turn.
 describe("SQLite transactions beside the app's other connection", function () {
   let dir: string;
   let sequelize: Sequelize;
@@ -49,13 +49,31 @@ describe("SQLite transactions beside the app's other connection", function () {
     assert.equal(inTransaction, 5_000);
   });
 
+  it("runs a burst of transactions, more than libuv has pool threads, one after another: all commit", async () => {
+    // Each waiting for the write lock on a pool thread, they left none for the one holding it.
+    await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        sequelize.transaction(async (transaction) => {
+          await sequelize.query("INSERT INTO t (id, v) VALUES (?, 'burst')", { replacements: [100 + i], transaction });
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          await sequelize.query("UPDATE t SET v = 'burst, twice' WHERE id = ?", { replacements: [100 + i], transaction });
+        }),
+      ),
+    );
+    const [row] = await sequelize.query<{ n: number }>("SELECT COUNT(*) AS n FROM t WHERE v = 'burst, twice'", {
+      type: QueryTypes.SELECT,
+    });
+    assert.equal(row!.n, 12);
+  });
+
   it("reads then writes without losing to a write that commits in between (the read does not go stale)", async () => {
     let otherWrite: Promise<void> | undefined;
     await sequelize.transaction(async (transaction) => {
       const rows = await sequelize.query<{ v: string }>("SELECT v FROM t WHERE id = 1", { transaction, type: QueryTypes.SELECT });
       // Another connection writes while this transaction holds what it read; it must wait for this one.
       otherWrite = run("INSERT INTO t (id, v) VALUES (2, 'other')");
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Before the fix the other write commits at once; with it, it waits for this transaction.
+      await Promise.race([otherWrite, new Promise((resolve) => setTimeout(resolve, 300))]);
       await sequelize.query("UPDATE t SET v = ? WHERE id = 1", {
         replacements: [`${rows[0]!.v}, then ours`],
         transaction,
