@@ -57,6 +57,7 @@ export class OutboxWorker {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.outlived = false;
     this.kick();
   }
 
@@ -218,8 +219,9 @@ export class OutboxWorker {
         }
       } catch (err) {
         // The lease will run out and the row will be retried; nothing is lost. After a stop whose deadline
-        // this delivery outlived, the database is closed under it: expected, and said once at the stop.
-        if (this.outlived) log.info({ reason: verdictOf(err).message }, "delivery outcome not recorded: the app had stopped");
+        // this delivery outlived, the database closes under it: expected, and said once at the stop (a
+        // failure in the moment before it closes is noted the same way).
+        if (this.outlived) log.info({ err }, "delivery outcome not recorded: the app had stopped");
         else log.error({ err }, "could not record the delivery outcome");
         return true;
       }
@@ -227,7 +229,9 @@ export class OutboxWorker {
     // Waiting for a rate budget is not news for the event log.
     if (outcome !== "deferred")
       await this.report(item, outcome, summary, Date.now() - started).catch((err: unknown) =>
-        this.outlived ? log.info("event not recorded: the app had stopped") : log.warn({ err }, "could not record the event"),
+        this.outlived
+          ? log.info({ err }, "event not recorded: the app had stopped")
+          : log.warn({ err }, "could not record the event"),
       );
     return outcome !== "done" || this.outbox.mayHaveWork(item);
   }
