@@ -89,8 +89,9 @@ describe("a crash between intake and delivery", function () {
       CATCH_UP_EVERY_MS: "300",
       CATCH_UP_SETTLE_MS: "0",
       RECONCILE_EVERY_MS: "100",
-      // The sweep in flight when the app dies keeps its lease (60 s in production) before it runs again.
-      OUTBOX_LEASE_MS: "1500",
+      // The sweep in flight when the app dies keeps its lease (60 s in production) before it runs again;
+      // long enough that no delivery outlives it under a loaded CI (leases are not renewed).
+      OUTBOX_LEASE_MS: "5000",
     };
     app = await AppProcess.start(env, port);
     const { project } = await installAndLink(app.url, bitbucket, gitlab);
@@ -104,8 +105,8 @@ describe("a crash between intake and delivery", function () {
     await eventually(() => bitbucket.statuses({ sha: seen }).length === 1, 10_000, 100);
     const swept = listings().length;
     await eventually(() => listings().length >= swept + 2, 10_000, 50);
-    // Killed mid-sweep, as sweeps run every 300 ms: its row stays leased to the dead process, and no
-    // other sweep of the link may run until that lease runs out.
+    // Killed mid-sweep, on purpose (with sweeps every 300 ms it used to happen by chance): the sweep's row
+    // stays leased to the dead process, and no other sweep of the link runs until that lease runs out.
     const fired = gitlab.firedFaults.length;
     gitlab.injectFaults({ delayMs: 30_000 }, 1, /\/projects\/\d+\/pipelines$/);
     await eventually(() => gitlab.firedFaults.length > fired, 10_000, 20);
