@@ -3,7 +3,7 @@ import type { FrameLocator, Page } from "playwright-core";
 import { eventually } from "../support/stack";
 import { openFramed, routeBitbucket } from "../../sim/host/bitbucket-frame";
 import { browserSuite } from "./support/browser-suite";
-import { frameFitsContent, seeText, shot } from "./support/page-checks";
+import { frameFitsContent, pickProject, seeText, shot } from "./support/page-checks";
 import { runPipelinesOnMirrorUpdate } from "../../sim/host/simulated-ci";
 
 describe("workspace defaults and creating the GitLab project, in a real browser", function () {
@@ -69,7 +69,7 @@ describe("workspace defaults and creating the GitLab project, in a real browser"
     await seeText(frame.locator("#project-search-state"), "1 project @ada is a member of.");
     await shot(page, "23-repository-uses-workspace-token");
 
-    await frame.locator("#project-results button", { hasText: "acme/widgets" }).click();
+    await pickProject(frame, "acme/widgets");
     await seeText(frame.locator("#project-plan"), "The workspace's default token is used");
     await frame.locator("#save").click();
     await seeText(frame.locator("#flash"), "Linked to acme/widgets");

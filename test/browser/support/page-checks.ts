@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import type { Locator, Page } from "playwright-core";
+import type { FrameLocator, Locator, Page } from "playwright-core";
 
 export const screenshotDir = path.resolve(__dirname, "..", "screenshots");
 
@@ -50,5 +50,30 @@ export async function frameFitsContent(page: Page, timeoutMs = 3_000): Promise<n
     if (Math.abs(frameHeight - contentHeight) <= 2) return frameHeight;
     if (Date.now() > deadline) assert.fail(`the frame is ${frameHeight}px high, its content ${contentHeight}px`);
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Picks a project in the settings page's picker and waits until the page took the pick (its option is
+ * selected). Once, in a CI run, a click on a freshly rendered result reached no handler (nothing was asked
+ * of the app, no error shown; the cause was not found): a pick the page did not take is clicked once more,
+ * and if that too is lost the failure says what the page showed.
+ */
+export async function pickProject(frame: FrameLocator, path: string): Promise<void> {
+  const button = frame.locator("#project-results button", { hasText: path });
+  const taken = frame.locator('#project-results [aria-selected="true"] button', { hasText: path });
+  for (let attempt = 1; ; attempt++) {
+    await button.click();
+    try {
+      await taken.waitFor({ state: "visible", timeout: 3_000 });
+      return;
+    } catch (e) {
+      if (attempt >= 2) {
+        const shown = async (selector: string) => ((await frame.locator(selector).first().textContent()) ?? "").trim();
+        assert.fail(
+          `the page did not take the pick of ${path} (flash: "${await shown("#flash")}"; search: "${await shown("#project-search-state")}"): ${(e as Error).message}`,
+        );
+      }
+    }
   }
 }
