@@ -55,9 +55,9 @@ export async function frameFitsContent(page: Page, timeoutMs = 3_000): Promise<n
 
 /**
  * Picks a project in the settings page's picker and waits until the page took the pick (its option is
- * selected). Once, in a CI run, a click on a freshly rendered result reached no handler (nothing was asked
- * of the app, no error shown; the cause was not found): a pick the page did not take is clicked once more,
- * and if that too is lost the failure says what the page showed.
+ * selected). Once, in a CI run, the project card never showed after the click, and the app logged nothing
+ * (it logs neither requests nor 4xx answers; the cause was not found): a pick the page did not take is
+ * clicked once more, and if that too is lost the failure says what the page showed.
  */
 export async function pickProject(frame: FrameLocator, path: string): Promise<void> {
   const button = frame.locator("#project-results button", { hasText: path });
