@@ -21,8 +21,8 @@ export async function openDatabase(url: string, log: Logger): Promise<Sequelize>
     waitForLocks(sequelize, BUSY_TIMEOUT_MS);
     oneTransactionAtATime(sequelize);
     // WAL lets the settings page read while the outbox writes. A transaction's own connection keeps
-    // SQLite's default synchronous = FULL (a sync at each commit): transactions are few (Forge contacts,
-    // link adoption).
+    // SQLite's default synchronous = FULL (a sync at each commit): there is one transaction per Forge call
+    // (noting its contact) and per link adoption, none on the Connect and GitLab event paths.
     await sequelize.query("PRAGMA journal_mode = WAL");
     await sequelize.query("PRAGMA synchronous = NORMAL");
   } else {
@@ -72,7 +72,9 @@ function oneTransactionAtATime(sequelize: Sequelize): void {
   const begin = sequelize.transaction.bind(sequelize) as (...args: unknown[]) => Promise<unknown>;
   let last: Promise<unknown> = Promise.resolve();
   (sequelize as unknown as { transaction: (...args: unknown[]) => Promise<unknown> }).transaction = (...args) => {
-    // A managed transaction's promise settles once it has committed or rolled back.
+    // A managed transaction's promise settles once it has committed or rolled back. A transaction begun
+    // inside another's callback would wait for that one forever: none is (adopt-connect-links.ts and
+    // forge-installations.ts pass their transaction to every query instead).
     const run = last.then(() => begin(...args));
     last = run.catch(() => undefined);
     return run;
