@@ -13,9 +13,19 @@ export interface BudgetOptions {
 /**
  * A token bucket per Bitbucket installation, kept in the database so every instance draws from the same
  * one, plus a pause set when Bitbucket answers 429 anyway. Only that installation waits; others go on.
+ *
+ * An installation calling faster than one call a second from this process takes its calls from the database
+ * a few at a time (up to `MAX_RESERVE`) and spends them here without a statement each: the budget's write
+ * was one of the few statements every delivered status costs (issue 16). Calls taken and not spent within
+ * `RESERVE_MS` go back to the database with the installation's next take. What this changes: another
+ * instance may find up to `MAX_RESERVE` fewer calls for up to a second, and a pause another instance sets
+ * is seen here at the next take, after at most that many calls. At one call a second or less, nothing
+ * changes: each call takes exactly one.
  */
 export class TenantBudget {
   private readonly ratePerMs: number;
+  /** Calls taken ahead, by installation: spent here until `until`, then given back. */
+  private readonly reserves = new Map<string, Reserve>();
 
   constructor(
     private readonly sql: SqlStore,
@@ -29,7 +39,7 @@ export class TenantBudget {
    * work no attempt) when it is spent, and holds the whole installation when Bitbucket answers 429.
    */
   async spend<T>(installationKey: string, call: () => Promise<T>): Promise<T> {
-    const wait = await this.take(installationKey);
+    const wait = this.spendReserved(installationKey) ? 0 : await this.take(installationKey);
     if (wait > 0) throw new WorkDeferred("waiting for this installation's Bitbucket rate budget", wait);
     try {
       return await call();
@@ -41,32 +51,43 @@ export class TenantBudget {
     }
   }
 
+  /** Spends one call taken ahead for this installation, if one is left and still fresh. */
+  private spendReserved(clientKey: string, now = Date.now()): boolean {
+    const reserve = this.reserves.get(clientKey);
+    if (!reserve || reserve.left < 1 || now >= reserve.until) return false;
+    reserve.left--;
+    return true;
+  }
+
   /**
-   * Takes one call from the installation's budget. Returns 0 when it may call now, otherwise how many
-   * milliseconds to wait (the budget is then left untouched).
+   * Takes one call from the installation's budget, and with it a few more when the installation has been
+   * calling faster than its reserve lasted. Returns 0 when it may call now, otherwise how many milliseconds
+   * to wait (the budget is then left untouched).
    */
   async take(clientKey: string, now = Date.now()): Promise<number> {
-    const { burst } = this.opts;
-    const min = this.sql.dialect === "postgres" ? "LEAST" : "MIN";
-    // `now` is bound, never spliced in: the statement's text must stay the same from call to call, since
-    // direct-sql keeps one prepared statement per text.
-    const refilled = `${min}(${burst}, tenant_budgets.tokens + (? - tenant_budgets.refilled_at) * ${this.ratePerMs})`;
-    // Refill by elapsed time (capped at the burst) and spend one, in a single statement, so concurrent
-    // workers of several instances cannot both spend the last token.
-    const taken = await this.sql
-      .query(
-        `INSERT INTO tenant_budgets (client_key, tokens, refilled_at, paused_until) VALUES (?, ?, ?, 0)
-       ON CONFLICT (client_key) DO UPDATE SET tokens = ${refilled} - 1, refilled_at = ?
-       WHERE tenant_budgets.paused_until <= ? AND ${refilled} >= 1
-       RETURNING tokens`,
-        [clientKey, burst - 1, now, now, now, now, now],
-      )
-      .catch((err: unknown) => {
-        // The installation was removed while this work was on its way: nothing may be sent for it.
-        if (err instanceof OwnerGone) throw new WorkAbandoned("the app was uninstalled from this workspace");
-        throw err;
-      });
-    if (taken.length > 0) return 0;
+    const reserve = this.reserves.get(clientKey) ?? { left: 0, until: 0, want: 1 };
+    this.reserves.set(clientKey, reserve);
+    // Calls left over from an expired reserve go back in the same statement (taken off here first, so two
+    // takes at once cannot give the same calls back twice).
+    const giveBack = now >= reserve.until ? reserve.left : 0;
+    reserve.left -= giveBack;
+    // The last reserve ran out before its time: this installation calls faster than a take a second.
+    if (reserve.left < 1 && now < reserve.until) reserve.want = Math.min(MAX_RESERVE, reserve.want * 2);
+    else if (giveBack > 0) reserve.want = Math.max(1, Math.floor(reserve.want / 2));
+    const want = Math.min(reserve.want, this.opts.burst);
+    try {
+      let taken = await this.takeFromTable(clientKey, want, giveBack, now);
+      // Too few calls left for a reserve: take just this one, and stop reserving until the budget recovers.
+      if (!taken && want > 1) {
+        reserve.want = 1;
+        taken = await this.takeFromTable(clientKey, 1, giveBack, now);
+        if (taken) return this.reserved(reserve, 1, now);
+      } else if (taken) return this.reserved(reserve, want, now);
+    } catch (err) {
+      reserve.left += giveBack;
+      throw err;
+    }
+    reserve.left += giveBack;
     const [row] = await this.sql.query<{
       tokens: number | string;
       refilled_at: number | string;
@@ -74,13 +95,46 @@ export class TenantBudget {
     }>("SELECT tokens, refilled_at, paused_until FROM tenant_budgets WHERE client_key = ?", [clientKey]);
     if (!row) return 0;
     const pausedFor = Number(row.paused_until) - now;
-    const tokens = Math.min(burst, Number(row.tokens) + (now - Number(row.refilled_at)) * this.ratePerMs);
+    const tokens = Math.min(this.opts.burst, Number(row.tokens) + (now - Number(row.refilled_at)) * this.ratePerMs);
     const refillFor = tokens >= 1 ? 0 : Math.ceil((1 - tokens) / this.ratePerMs);
     const wait = Math.max(pausedFor, refillFor, 1);
     // Out of tokens: hold the installation until the next one, so the outbox stops claiming its rows
     // (otherwise every waiting row would be claimed and put back again and again).
     if (refillFor > 0) await this.pause(clientKey, now + refillFor);
     return wait;
+  }
+
+  private reserved(reserve: Reserve, taken: number, now: number): number {
+    reserve.left += taken - 1; // one is this call's
+    reserve.until = now + RESERVE_MS;
+    return 0;
+  }
+
+  /**
+   * Refills by elapsed time (capped at the burst), adds back `giveBack` and spends `want`, in a single
+   * statement, so concurrent workers of several instances cannot both spend the last token. False when the
+   * installation is paused or has fewer than `want` calls left (nothing is then changed).
+   */
+  private async takeFromTable(clientKey: string, want: number, giveBack: number, now: number): Promise<boolean> {
+    const { burst } = this.opts;
+    const min = this.sql.dialect === "postgres" ? "LEAST" : "MIN";
+    // `now`, `want` and `giveBack` are bound, never spliced in: the statement's text must stay the same from
+    // call to call, since direct-sql keeps one prepared statement per text.
+    const refilled = `${min}(${burst}, tenant_budgets.tokens + (? - tenant_budgets.refilled_at) * ${this.ratePerMs} + ?)`;
+    const taken = await this.sql
+      .query(
+        `INSERT INTO tenant_budgets (client_key, tokens, refilled_at, paused_until) VALUES (?, ?, ?, 0)
+       ON CONFLICT (client_key) DO UPDATE SET tokens = ${refilled} - ?, refilled_at = ?
+       WHERE tenant_budgets.paused_until <= ? AND ${refilled} >= ?
+       RETURNING tokens`,
+        [clientKey, burst - want, now, now, giveBack, want, now, now, now, giveBack, want],
+      )
+      .catch((err: unknown) => {
+        // The installation was removed while this work was on its way: nothing may be sent for it.
+        if (err instanceof OwnerGone) throw new WorkAbandoned("the app was uninstalled from this workspace");
+        throw err;
+      });
+    return taken.length > 0;
   }
 
   /**
@@ -97,13 +151,18 @@ export class TenantBudget {
     if (!row) return calls + reserve <= burst ? 0 : Math.ceil((calls + reserve - burst) / this.ratePerMs);
     const pausedFor = Number(row.paused_until) - now;
     const tokens = Math.min(burst, Number(row.tokens) + (now - Number(row.refilled_at)) * this.ratePerMs);
-    const short = calls + reserve - tokens;
+    // Calls this process took ahead and has not spent are the installation's too.
+    const ahead = this.reserves.get(clientKey);
+    const short = calls + reserve - tokens - (ahead && now < ahead.until ? ahead.left : 0);
     return Math.max(pausedFor, short > 0 ? Math.ceil(short / this.ratePerMs) : 0, 0);
   }
 
   /** Hold every call of this installation until `until` (Bitbucket said 429, or the budget is spent). */
   async pause(clientKey: string, until: number): Promise<void> {
     until = Math.round(until); // paused_until is a BIGINT of milliseconds
+    // Calls taken ahead are dropped, not given back: the installation is held (Bitbucket said 429, or it is
+    // out of calls anyway).
+    this.reserves.delete(clientKey);
     await this.sql.query(
       `UPDATE tenant_budgets SET paused_until = CASE WHEN paused_until < ? THEN ? ELSE paused_until END WHERE client_key = ?`,
       [until, until, clientKey],
@@ -111,6 +170,21 @@ export class TenantBudget {
   }
 
   async removeTenant(clientKey: string): Promise<void> {
+    this.reserves.delete(clientKey);
     await this.sql.query("DELETE FROM tenant_budgets WHERE client_key = ?", [clientKey]);
   }
+}
+
+/** The most calls taken ahead at once for one installation. */
+const MAX_RESERVE = 8;
+/** How long calls taken ahead may be spent before they go back. */
+const RESERVE_MS = 1_000;
+
+interface Reserve {
+  /** Calls taken and not yet spent. */
+  left: number;
+  /** When they stop being spendable here (given back at the next take). */
+  until: number;
+  /** How many the next take asks for: doubles while reserves run out early, halves when they expire unspent. */
+  want: number;
 }
