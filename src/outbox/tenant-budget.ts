@@ -20,7 +20,8 @@ export interface BudgetOptions {
  * `RESERVE_MS` go back to the database with the installation's next take. What this changes: another
  * instance may find up to `MAX_RESERVE` fewer calls for up to a second, and a pause another instance sets
  * is seen here at the next take, after at most that many calls. At one call a second or less, nothing
- * changes: each call takes exactly one.
+ * changes: each call takes exactly one. Erasing a tenant drops this process's reserve for it (removeTenant);
+ * another instance's lasts out its second, and Bitbucket refuses an uninstalled app's calls anyway.
  */
 export class TenantBudget {
   private readonly ratePerMs: number;
