@@ -14,14 +14,17 @@ export interface BudgetOptions {
  * A token bucket per Bitbucket installation, kept in the database so every instance draws from the same
  * one, plus a pause set when Bitbucket answers 429 anyway. Only that installation waits; others go on.
  *
- * An installation calling faster than one call a second from this process takes its calls from the database
- * a few at a time (up to `MAX_RESERVE`) and spends them here without a statement each: the budget's write
- * was one of the few statements every delivered status costs (issue 16). Calls taken and not spent within
- * `RESERVE_MS` go back to the database with the installation's next take. What this changes: another
- * instance may find up to `MAX_RESERVE` fewer calls for up to a second, and a pause another instance sets
- * is seen here at the next take, after at most that many calls. At one call a second or less, nothing
- * changes: each call takes exactly one. Erasing a tenant drops this process's reserve for it (removeTenant);
- * another instance's lasts out its second, and Bitbucket refuses an uninstalled app's calls anyway.
+ * An installation whose calls from this process come faster than its reserve lasts takes them from the
+ * database a few at a time (doubling up to `MAX_RESERVE`, at most a quarter of the burst, one reserving take
+ * at a time) and spends them here without a statement each: the budget's write was one of the few statements
+ * every delivered status costs (issue 16). Calls not spent within `RESERVE_MS` go back to the database with
+ * the installation's next take from this process; each reserve that expires unspent halves the next, and a
+ * near-empty bucket starts again from one. What this changes: another instance may find up to
+ * `MAX_RESERVE - 1` fewer calls until this one takes again (if it never does, until the bucket refills to its
+ * burst), and a pause another instance sets is seen here at the next take, after at most that many calls. A
+ * pause set here (a 429, or the bucket empty) makes the reserve unspendable; it goes back at the next take.
+ * Erasing a tenant drops this process's reserve for it (removeTenant); another instance's lasts out its
+ * second, and Bitbucket refuses an uninstalled app's calls anyway.
  */
 export class TenantBudget {
   private readonly ratePerMs: number;
@@ -66,28 +69,36 @@ export class TenantBudget {
    * to wait (the budget is then left untouched).
    */
   async take(clientKey: string, now = Date.now()): Promise<number> {
-    const reserve = this.reserves.get(clientKey) ?? { left: 0, until: 0, want: 1 };
-    this.reserves.set(clientKey, reserve);
+    let reserve = this.reserves.get(clientKey);
+    if (!reserve) this.reserves.set(clientKey, (reserve = { left: 0, until: 0, want: 1, taking: 0, pausedAt: 0 }));
     // Calls left over from an expired reserve go back in the same statement (taken off here first, so two
     // takes at once cannot give the same calls back twice).
     const giveBack = now >= reserve.until ? reserve.left : 0;
     reserve.left -= giveBack;
-    // The last reserve ran out before its time: this installation calls faster than a take a second.
-    if (reserve.left < 1 && now < reserve.until) reserve.want = Math.min(MAX_RESERVE, reserve.want * 2);
-    else if (giveBack > 0) reserve.want = Math.max(1, Math.floor(reserve.want / 2));
-    const want = Math.min(reserve.want, this.opts.burst);
-    try {
-      let taken = await this.takeFromTable(clientKey, want, giveBack, now);
-      // Too few calls left for a reserve: take just this one, and stop reserving until the budget recovers.
-      if (!taken && want > 1) {
-        reserve.want = 1;
-        taken = await this.takeFromTable(clientKey, 1, giveBack, now);
-        if (taken) return this.reserved(reserve, 1, now);
-      } else if (taken) return this.reserved(reserve, want, now);
-    } catch (err) {
-      reserve.left += giveBack;
-      throw err;
+    // Only one take at a time reserves: the others, under way at the same moment, take their own call. So
+    // this process never holds more than MAX_RESERVE - 1 calls ahead however many deliveries run at once.
+    const reserving = reserve.taking === 0;
+    if (reserving) {
+      // The last reserve ran out before its time: this installation calls faster than a take a second.
+      if (reserve.left < 1 && now < reserve.until) reserve.want = Math.min(MAX_RESERVE, reserve.want * 2);
+      else if (giveBack > 0) reserve.want = Math.max(1, Math.floor(reserve.want / 2));
     }
+    // Never more than a quarter of the burst, so one instance cannot take the whole bucket.
+    const want = reserving ? Math.min(reserve.want, Math.max(1, Math.floor(this.opts.burst / 4))) : 1;
+    reserve.taking++;
+    try {
+      // A statement that fails may still have committed: its calls given back are not put back here (the
+      // bucket may hold a few calls fewer than it could, never more).
+      if (await this.takeFromTable(clientKey, want, giveBack, now)) return this.reserved(reserve, want, now);
+      // Too few calls left for a reserve: take just this one, and start again from one.
+      if (want > 1) {
+        reserve.want = 1;
+        if (await this.takeFromTable(clientKey, 1, giveBack, now)) return this.reserved(reserve, 1, now);
+      }
+    } finally {
+      reserve.taking--;
+    }
+    // Refused: nothing changed in the table, so the calls to give back are still this process's.
     reserve.left += giveBack;
     const [row] = await this.sql.query<{
       tokens: number | string;
@@ -107,7 +118,8 @@ export class TenantBudget {
 
   private reserved(reserve: Reserve, taken: number, now: number): number {
     reserve.left += taken - 1; // one is this call's
-    reserve.until = now + RESERVE_MS;
+    // A pause set while this take was under way keeps the reserve unspendable: its calls go back.
+    if (reserve.pausedAt < now) reserve.until = now + RESERVE_MS;
     return 0;
   }
 
@@ -161,9 +173,13 @@ export class TenantBudget {
   /** Hold every call of this installation until `until` (Bitbucket said 429, or the budget is spent). */
   async pause(clientKey: string, until: number): Promise<void> {
     until = Math.round(until); // paused_until is a BIGINT of milliseconds
-    // Calls taken ahead are dropped, not given back: the installation is held (Bitbucket said 429, or it is
-    // out of calls anyway).
-    this.reserves.delete(clientKey);
+    // Calls taken ahead stop being spendable here; they go back to the bucket with the next take. The object
+    // stays, so a take under way at this moment adds its calls where they will be given back (reserved()).
+    const reserve = this.reserves.get(clientKey);
+    if (reserve) {
+      reserve.until = 0;
+      reserve.pausedAt = Date.now();
+    }
     await this.sql.query(
       `UPDATE tenant_budgets SET paused_until = CASE WHEN paused_until < ? THEN ? ELSE paused_until END WHERE client_key = ?`,
       [until, until, clientKey],
@@ -188,4 +204,8 @@ interface Reserve {
   until: number;
   /** How many the next take asks for: doubles while reserves run out early, halves when they expire unspent. */
   want: number;
+  /** Takes under way: while one is, the others take one call each. */
+  taking: number;
+  /** When this process last paused the installation. */
+  pausedAt: number;
 }

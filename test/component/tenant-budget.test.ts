@@ -44,7 +44,11 @@ describe("the Bitbucket rate budget takes calls ahead for a fast installation", 
     assert.equal(Math.round(await tokensInTable()), 100 - 7);
     await new Promise((r) => setTimeout(r, 1_100));
     await budget.spend(clientKey, call);
-    assert.equal(Math.round(await tokensInTable()), 100 - 5 - 1, "the 3 unspent calls did not go back (or a reserve was taken)");
+    assert.equal(
+      Math.round(await tokensInTable()),
+      100 - 5 - 1,
+      "the 3 unspent calls did not go back (the figure counts the new take of 2)",
+    );
   });
 
   it("never lets two instances together spend more than the burst", async () => {
@@ -65,12 +69,51 @@ describe("the Bitbucket rate budget takes calls ahead for a fast installation", 
   });
 
   it("takes no calls ahead when the budget runs low, so the last calls stay any instance's", async () => {
-    const a = new TenantBudget(direct, { ...SLOW, burst: 5 });
-    const b = new TenantBudget(direct, { ...SLOW, burst: 5 });
-    // Takes 1, then 2 (spent by the third call); the fourth wants 4 of the 2 left, and takes just one.
-    for (let i = 0; i < 4; i++) await a.spend(clientKey, call);
+    const a = new TenantBudget(direct, { ...SLOW, burst: 16 });
+    const b = new TenantBudget(direct, { ...SLOW, burst: 16 });
+    for (let i = 0; i < 3; i++) await a.spend(clientKey, call); // takes 1, then 2 (spent by the third call)
+    // Other instances spent the rest but 2: a's next take wants 4, finds too few, and takes just one.
+    await direct.query("UPDATE tenant_budgets SET tokens = 2 WHERE client_key = ?", [clientKey]);
+    await a.spend(clientKey, call);
     assert.equal(Math.round(await tokensInTable()), 1);
     assert.equal(await b.spend(clientKey, call), "posted", "the last call was held in another instance's reserve");
+  });
+
+  it("holds at most 7 calls ahead however many deliveries take at once", async () => {
+    const budget = new TenantBudget(direct, { ...SLOW, burst: 100 });
+    await budget.spend(clientKey, call);
+    // 24 at once, the last reserve spent within its second: each would double the next take on its own.
+    await Promise.all(Array.from({ length: 24 }, () => budget.spend(clientKey, call)));
+    const aheadHere = 100 - Math.round(await tokensInTable()) - 25;
+    assert.ok(aheadHere >= 0 && aheadHere <= 7, `${aheadHere} calls taken ahead`);
+  });
+
+  it("never takes more than a quarter of the burst ahead", async () => {
+    const budget = new TenantBudget(direct, { ...SLOW, burst: 7 });
+    // A quarter of 7 is one call: each takes its own. Takes of 1, 2 and 4 would have emptied the bucket.
+    for (let i = 0; i < 4; i++) await budget.spend(clientKey, call);
+    assert.equal(Math.round(await tokensInTable()), 3, "one instance took the whole bucket");
+  });
+
+  it("keeps calls taken ahead through a pause: not spent during it, given back after it", async () => {
+    const budget = new TenantBudget(direct, { ...SLOW, burst: 100 });
+    for (let i = 0; i < 4; i++) await budget.spend(clientKey, call); // takes 1, 2, then 4: 3 left here
+    assert.equal(Math.round(await tokensInTable()), 93);
+    await budget.pause(clientKey, Date.now() + 300);
+    await assert.rejects(budget.spend(clientKey, call), (e) => e instanceof WorkDeferred, "a reserved call went out in a pause");
+    await new Promise((r) => setTimeout(r, 350));
+    // Gives the 3 back and takes 1 (the refused take in the pause had already started again from one).
+    await budget.spend(clientKey, call);
+    assert.equal(Math.round(await tokensInTable()), 95, "the calls taken ahead were lost in the pause");
+  });
+
+  it("keeps the calls of a take under way when a pause is set unspendable too", async () => {
+    const budget = new TenantBudget(direct, { ...SLOW, burst: 100 });
+    await budget.spend(clientKey, call); // takes 1
+    const underWay = budget.spend(clientKey, call); // takes 2: one for itself, one ahead
+    await budget.pause(clientKey, Date.now() + 300); // set before that take's answer is read
+    assert.equal(await underWay, "posted");
+    await assert.rejects(budget.spend(clientKey, call), (e) => e instanceof WorkDeferred, "a reserved call went out in a pause");
   });
 
   it("drops the reserve when Bitbucket answers 429: the next call waits for the pause", async () => {
